@@ -1,0 +1,95 @@
+"""Command line: ``python -m course_utils COMMAND``.
+
+  lab                    set up (conda or .venv) and open JupyterLab at notebook 00
+  test [PYTEST ARGS]     set up and run the whole test suite
+  doctor                 check this machine: [OK]/[WARN]/[FAIL] lines, each with its fix
+  resolve ID             say where a model or data set id would come from
+  regenerate [NB ...]    execute notebooks in place (the only way outputs are made)
+  bench [NB ...]         time each notebook fresh, print a table (--write-readme fills README)
+  images                 redraw every figure in images/
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("lab", help="set up and open JupyterLab at notebook 00")
+    sub.add_parser("test", help="set up and run the whole test suite")
+    sub.add_parser("doctor", help="check this machine")
+    resolve = sub.add_parser("resolve", help="where would a model or data set id come from?")
+    resolve.add_argument("id")
+    resolve.add_argument("--dataset", action="store_true", help="the id is a data set, not a model")
+    regen = sub.add_parser("regenerate", help="execute notebooks in place")
+    regen.add_argument("notebooks", nargs="*")
+    bench = sub.add_parser("bench", help="time each notebook fresh")
+    bench.add_argument("notebooks", nargs="*")
+    bench.add_argument("--write-readme", action="store_true", help="write the table into README.md")
+    sub.add_parser("images", help="redraw every figure in images/")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("lab", "test"):
+        from .bootstrap import run_in_environment  # standard library only: works on a bare Python
+
+        return run_in_environment(argv[0], argv[1:])
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ModuleNotFoundError as exc:
+        print(f"error: the package '{exc.name}' is missing from this Python. "
+              "Fix: run `python -m course_utils lab` (sets the course up), or activate the course environment "
+              "(`source .venv/bin/activate`, or `conda activate zero-to-finetune`).", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from .errors import CourseError
+
+    if args.command == "doctor":
+        from .doctor import main as doctor_main
+
+        return doctor_main()
+    if args.command == "resolve":
+        from . import hub
+        from .session import quiet_libraries
+
+        quiet_libraries()
+        try:
+            if args.dataset or args.id in hub.OFFLINE_DATASETS:
+                hub.load_reviews(args.id)
+            else:
+                print(hub.resolve_model(args.id).describe())
+        except CourseError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    if args.command == "regenerate":
+        from .notebooks import regenerate
+
+        regenerate(args.notebooks)
+        return 0
+    if args.command == "bench":
+        from .notebooks import bench
+
+        bench(args.notebooks, write_readme=args.write_readme)
+        return 0
+    if args.command == "images":
+        from .plotting import write_images
+        from .session import repo_root
+
+        for path in write_images((repo_root() or __import__("pathlib").Path.cwd()) / "images"):
+            print(f"wrote images/{path.name}")
+        return 0
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

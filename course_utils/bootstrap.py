@@ -1,0 +1,219 @@
+"""One-command set-up: ``python -m course_utils lab`` and ``python -m course_utils test``.
+
+This module uses the standard library only, so it runs on a fresh clone with nothing but
+Python >= 3.10. It builds (or reuses) the course environment and then runs JupyterLab or the
+test suite inside it:
+
+* where ``conda`` exists: the conda environment described by ``environment.yml``;
+* elsewhere: a virtual environment in ``.venv`` at the repository root, filled with pip.
+
+Set-up is idempotent: a stamp file inside the environment records a hash of the files that
+define it, so a second run skips every install step and starts in seconds. Where no NVIDIA GPU
+is present the CPU build of torch is installed first (a bare ``torch`` requirement would pull a
+CUDA build of several GB on Linux).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MIN_PYTHON = (3, 10)
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_NOTEBOOK = "notebooks/00_welcome.ipynb"
+#: The torch release the course is tested with; set-up asks for it first on CPU-only machines.
+TORCH_CPU_SPEC = "torch==2.13.*"
+#: PyTorch's own index of CPU-only wheels (override with COURSE_TORCH_CPU_INDEX, "" to skip).
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+STAMP_NAME = ".course-setup.json"
+#: Bump when the set-up steps change, so existing environments are refreshed once.
+SETUP_VERSION = "1"
+
+
+class SetupError(RuntimeError):
+    """A set-up step failed; the message says what to do."""
+
+
+def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> None:
+    """Refuse a Python older than MIN_PYTHON with a message that names the fix."""
+    if tuple(version[:2]) < MIN_PYTHON:
+        have = ".".join(str(v) for v in version[:3])
+        need = ".".join(str(v) for v in MIN_PYTHON)
+        raise SetupError(
+            f"This course needs Python >= {need}, but this is Python {have}. "
+            f"Fix: install a newer Python (https://www.python.org/downloads/ or Miniforge), "
+            f"then run the same command with it, e.g. `python3.11 -m course_utils lab`."
+        )
+
+
+def has_nvidia_gpu() -> bool:
+    """True when `nvidia-smi -L` lists a GPU (the driver is what a CUDA build of torch needs)."""
+    exe = shutil.which("nvidia-smi")
+    if not exe:
+        return False
+    try:
+        out = subprocess.run([exe, "-L"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and "GPU" in out.stdout
+
+
+def setup_hash(root: Path = ROOT, extras: str = "test") -> str:
+    """Hash of everything that defines the environment; a change means 'install again'."""
+    digest = hashlib.sha256(f"{SETUP_VERSION}|{extras}".encode())
+    for name in ("pyproject.toml", "environment.yml"):
+        path = root / name
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()
+
+
+def env_python(prefix: Path) -> Path:
+    """The Python executable inside an environment prefix (venv or conda)."""
+    if os.name == "nt":
+        candidates = [prefix / "python.exe", prefix / "Scripts" / "python.exe"]
+    else:
+        candidates = [prefix / "bin" / "python"]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    return candidates[-1]
+
+
+def conda_exe() -> str | None:
+    """The conda executable, unless COURSE_USE_VENV=1 asks for a plain venv."""
+    if os.environ.get("COURSE_USE_VENV") == "1":
+        return None
+    return os.environ.get("CONDA_EXE") or shutil.which("conda")
+
+
+def env_name(root: Path = ROOT) -> str:
+    """The `name:` of environment.yml."""
+    match = re.search(r"^name:\s*(\S+)", (root / "environment.yml").read_text(), re.MULTILINE)
+    if not match:
+        raise SetupError("environment.yml has no `name:` line. Fix: add `name: zero-to-finetune`.")
+    return match.group(1)
+
+
+@dataclass
+class Plan:
+    """What set-up will do: the environment to use and the commands still to run."""
+
+    kind: str  # "venv" or "conda"
+    prefix: Path
+    steps: list[list[str]] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def python(self) -> Path:
+        return env_python(self.prefix)
+
+
+def _stamp_matches(prefix: Path, wanted: str) -> bool:
+    try:
+        data = json.loads((prefix / STAMP_NAME).read_text())
+    except (OSError, ValueError):
+        return False
+    return data.get("hash") == wanted and env_python(prefix).exists()
+
+
+def torch_steps(python: str, gpu: bool) -> list[list[str]]:
+    """pip commands that put the right torch build in place before everything else."""
+    if gpu:
+        return []  # the default wheels carry CUDA; pyproject's range picks them
+    index = os.environ.get("COURSE_TORCH_CPU_INDEX", TORCH_CPU_INDEX)
+    step = [python, "-m", "pip", "install", TORCH_CPU_SPEC]
+    if index:
+        step += ["--extra-index-url", index]
+    return [step]
+
+
+def make_plan(root: Path = ROOT, gpu: bool | None = None) -> Plan:
+    """Decide conda or venv, and which steps are still needed (none when the stamp matches)."""
+    wanted = setup_hash(root)
+    gpu = has_nvidia_gpu() if gpu is None else gpu
+    conda = conda_exe()
+    if conda:
+        name = env_name(root)
+        prefix = _conda_prefix(conda, name)
+        if prefix is not None and _stamp_matches(prefix, wanted):
+            return Plan("conda", prefix, reason=f"conda environment '{name}' is up to date")
+        verb = "update" if prefix is not None else "create"
+        steps = [[conda, "env", verb, "--file", str(root / "environment.yml")]]
+        steps[0] += ["--prune"] if verb == "update" else ["--yes"]
+        prefix = prefix or _conda_envs_dir(conda) / name
+        return Plan("conda", prefix, steps, f"conda environment '{name}': {verb}")
+    prefix = root / ".venv"
+    if _stamp_matches(prefix, wanted):
+        return Plan("venv", prefix, reason=".venv is up to date")
+    python = str(env_python(prefix))
+    steps: list[list[str]] = []
+    if not env_python(prefix).exists():
+        steps.append([sys.executable, "-m", "venv", str(prefix)])
+    steps += torch_steps(python, gpu)
+    steps.append([python, "-m", "pip", "install", "-e", f"{root}[test]"])
+    why = "no conda here, so a .venv with pip" + ("" if gpu else "; no NVIDIA GPU, so the CPU build of torch")
+    return Plan("venv", prefix, steps, why)
+
+
+def _conda_prefix(conda: str, name: str) -> Path | None:
+    out = subprocess.run([conda, "env", "list", "--json"], capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise SetupError(f"`conda env list` failed: {out.stderr.strip()[:300]}. Fix: run `conda info` and repair conda.")
+    for prefix in json.loads(out.stdout).get("envs", []):
+        if Path(prefix).name == name:
+            return Path(prefix)
+    return None
+
+
+def _conda_envs_dir(conda: str) -> Path:
+    out = subprocess.run([conda, "info", "--json"], capture_output=True, text=True, timeout=120)
+    dirs = json.loads(out.stdout).get("envs_dirs", []) if out.returncode == 0 else []
+    return Path(dirs[0]) if dirs else Path.home() / ".conda" / "envs"
+
+
+def ensure_environment(root: Path = ROOT, quiet: bool = False) -> Plan:
+    """Run the plan's steps (if any) and write the stamp. Returns the plan used."""
+    check_python()
+    plan = make_plan(root)
+    say = (lambda *a: None) if quiet else (lambda *a: print("[setup]", *a, flush=True))
+    say(plan.reason)
+    for step in plan.steps:
+        say("$", " ".join(step))
+        result = subprocess.run(step, cwd=root)
+        if result.returncode != 0:
+            raise SetupError(
+                f"This set-up step failed (exit {result.returncode}): {' '.join(step)}\n"
+                "Fix: read the lines above; with no network, use an offline workshop kit; "
+                "to start clean, delete the .venv folder (or `conda env remove -n zero-to-finetune`) and run again."
+            )
+    if plan.steps:
+        (plan.prefix / STAMP_NAME).write_text(json.dumps({"hash": setup_hash(root)}))
+    return plan
+
+
+def run_in_environment(action: str, args: list[str], root: Path = ROOT) -> int:
+    """Set up, then run JupyterLab at notebook 00 (`lab`) or the whole test suite (`test`)."""
+    try:
+        plan = ensure_environment(root)
+    except SetupError as exc:
+        print(f"[setup] FAILED: {exc}", file=sys.stderr)
+        return 2
+    python = str(plan.python)
+    if action == "lab":
+        command = [python, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", FIRST_NOTEBOOK, *args]
+    elif action == "test":
+        command = [python, "-m", "pytest", *args]
+    else:
+        raise ValueError(f"unknown action {action!r}; use 'lab' or 'test'")
+    print("[setup] $", " ".join(command), flush=True)
+    try:
+        return subprocess.run(command, cwd=root).returncode
+    except KeyboardInterrupt:
+        return 130

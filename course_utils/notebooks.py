@@ -1,0 +1,218 @@
+"""Running notebooks the one way the course runs them: regenerate, test (nbval) and benchmark.
+
+``NOTEBOOK_ENV`` is the single definition of how a notebook is executed: offline, the quick
+profile, 2 threads, a fixed hash seed, no progress bars. ``regenerate`` (the only way outputs are
+made), the nbval run in the tests (through ``course_utils.pytest_plugin``) and ``bench`` all
+apply it, and all start a fresh kernel on this environment's Python.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .session import repo_root
+
+NOTEBOOK_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "COURSE_PROFILE": "quick",
+    "COURSE_THREADS": "2",
+    "OMP_NUM_THREADS": "2",
+    "MKL_NUM_THREADS": "2",
+    "PYTHONHASHSEED": "0",
+    "CI": "true",
+    "TQDM_DISABLE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+}
+CELL_TIMEOUT_S = 900
+#: Per-notebook budgets on 2 CPU cores (seconds), from the issues; the benchmark compares against them.
+BUDGETS_S = {"00": 60, "01": 60, "02": 60, "03": 60, "04": 60, "05": 60, "06": 90, "07": 120, "08": 600}
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+
+
+def notebooks_dir() -> Path:
+    root = repo_root()
+    if root is None:
+        raise FileNotFoundError("the notebooks are only available in a checkout of the course repository")
+    return root / "notebooks"
+
+
+def all_notebooks() -> list[Path]:
+    """Every course notebook, in course order."""
+    return sorted(p for p in notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+
+
+def apply_notebook_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """Put NOTEBOOK_ENV (and a kernel spec for this Python) into `environ` (default: os.environ)."""
+    target = os.environ if environ is None else environ
+    target.update(NOTEBOOK_ENV)
+    root = repo_root()
+    if root is not None:
+        target.setdefault("COURSE_OUTPUT_DIR", str(root / "outputs"))
+    target["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_current_env_kernel_dir()), target.get("JUPYTER_PATH", "")]))
+    return target
+
+
+_KERNEL_DIR: Path | None = None
+
+
+def _current_env_kernel_dir() -> Path:
+    """A JUPYTER_PATH entry whose `python3` kernel is this very Python (not a user-wide one)."""
+    global _KERNEL_DIR
+    if _KERNEL_DIR is None:
+        _KERNEL_DIR = Path(tempfile.mkdtemp(prefix="course-kernel-"))
+        spec_dir = _KERNEL_DIR / "kernels" / "python3"
+        spec_dir.mkdir(parents=True)
+        spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (ipykernel)", "language": "python", "metadata": {"debugger": False}}
+        (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    return _KERNEL_DIR
+
+
+def select(names: list[str] | None) -> list[Path]:
+    """Notebooks matching `names` (a number like 00, a file name or a path); all when empty."""
+    notebooks = all_notebooks()
+    if not names:
+        return notebooks
+    chosen = []
+    for name in names:
+        stem = Path(name).name
+        hits = [p for p in notebooks if p.name == stem or p.name.startswith(f"{stem}_") or p.stem == stem]
+        if not hits:
+            raise SystemExit(f"No notebook matches {name!r}. Notebooks: {', '.join(p.name for p in notebooks)}")
+        chosen += hits
+    return chosen
+
+
+def execute(path: Path, write: bool = True):  # -> nbformat.NotebookNode
+    """Run `path` top to bottom in a fresh kernel with NOTEBOOK_ENV; save the outputs if `write`."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    apply_notebook_env()
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=False,
+        record_timing=False, store_widget_state=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    notebook.metadata.pop("widgets", None)
+    if write:
+        nbformat.write(notebook, path)
+    return notebook
+
+
+def regenerate(names: list[str] | None = None) -> None:
+    """Execute notebooks in place: the only way the committed outputs are made."""
+    for path in select(names):
+        start = time.perf_counter()
+        execute(path)
+        print(f"regenerated {path.name} in {time.perf_counter() - start:.0f} s", flush=True)
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    notebook: str
+    seconds: float
+    peak_mb: float
+
+    @property
+    def budget(self) -> int | None:
+        return BUDGETS_S.get(self.notebook[:2])
+
+
+def _peak_children_rss(stop: threading.Event, peak: list[float]) -> None:
+    import psutil
+
+    me = psutil.Process()
+    while not stop.is_set():
+        total = 0
+        for child in me.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                pass
+        peak[0] = max(peak[0], total)
+        stop.wait(0.05)
+
+
+def bench_one(path: Path) -> BenchRow:
+    """Wall time and peak memory (the kernel's resident set) of one fresh run, outputs discarded."""
+    stop, peak = threading.Event(), [0.0]
+    sampler = threading.Thread(target=_peak_children_rss, args=(stop, peak), daemon=True)
+    sampler.start()
+    start = time.perf_counter()
+    try:
+        execute(path, write=False)
+    finally:
+        seconds = time.perf_counter() - start
+        stop.set()
+        sampler.join()
+    return BenchRow(path.name, seconds, peak[0] / 2**20)
+
+
+def bench_table(rows: list[BenchRow], failure_s: float) -> str:
+    """The benchmark as a markdown table (the README's notebook map uses it)."""
+    lines = ["| notebook | CPU time, 2 cores (s) | budget (s) | peak memory (MB) |", "|---|---:|---:|---:|"]
+    for row in rows:
+        budget = row.budget if row.budget is not None else "-"
+        lines.append(f"| `{row.notebook}` | {row.seconds:.0f} | {budget} | {row.peak_mb:.0f} |")
+    lines.append(f"\nWith no network, resolving an id that nothing can serve fails in {failure_s:.1f} s "
+                 "(Hub probe included; stock `from_pretrained` takes about 50 s).")
+    return "\n".join(lines)
+
+
+def write_readme_table(table: str, readme: Path | None = None) -> None:
+    """Replace the block between the bench markers in README.md with `table`."""
+    readme = readme or (repo_root() or Path.cwd()) / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        raise SystemExit(f"README.md has no {README_START} ... {README_END} block to fill")
+    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.DOTALL)
+    readme.write_text(pattern.sub(lambda _: f"{README_START}\n{table}\n{README_END}", text), encoding="utf-8")
+
+
+def _failure_without_offline_flag(measure) -> float:
+    """Time the failure the way a learner meets it: no HF_HUB_OFFLINE, so the Hub is probed first."""
+    from . import hub
+
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "COURSE_OFFLINE")}
+    hub._STATUS.clear()
+    try:
+        return measure()
+    finally:
+        os.environ.update(saved)
+        hub._STATUS.clear()
+
+
+def bench(names: list[str] | None = None, write_readme: bool = False) -> str:
+    """Run each notebook fresh, print the table of time and peak memory, optionally into README."""
+    from .hub import timed_failure
+
+    apply_notebook_env()
+    rows = []
+    for path in select(names):
+        row = bench_one(path)
+        print(f"{row.notebook}: {row.seconds:.1f} s, peak {row.peak_mb:.0f} MB", flush=True)
+        rows.append(row)
+    failure_s = _failure_without_offline_flag(timed_failure)
+    table = bench_table(rows, failure_s)
+    print(table)
+    if write_readme:
+        write_readme_table(table)
+    return table

@@ -1,0 +1,110 @@
+"""The course's one plotting look, and the figures that several notebooks and the README share.
+
+Figures are PNG (stable under nbval and light in git); code that makes a file in ``images/`` is
+registered in ``IMAGES`` so ``python -m course_utils images`` can rebuild every one of them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+COURSE_COLORS = ["#3366aa", "#ee7733", "#228833", "#cc3311", "#aa3377", "#009988", "#777777"]
+
+STYLE = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "savefig.bbox": "tight",
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 2.0,
+    "image.cmap": "viridis",
+    "svg.hashsalt": "zero-to-finetune",
+}
+
+
+def use_course_style() -> None:
+    """Apply the course's rcParams and make inline figures PNG."""
+    import matplotlib as mpl
+    from cycler import cycler
+
+    mpl.rcParams.update(STYLE)
+    mpl.rcParams["axes.prop_cycle"] = cycler(color=COURSE_COLORS)
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png")
+    except ImportError:  # outside Jupyter there is no inline backend to configure
+        pass
+
+
+#: The course map: (number, title, part of the course).
+NOTEBOOKS = [
+    ("00", "Welcome and\nenvironment check", "set-up"),
+    ("01", "Install\nMiniconda", "set-up"),
+    ("02", "Conda\nenvironments", "set-up"),
+    ("03", "Linear\nalgebra", "math"),
+    ("04", "Probability\nand Bayes", "math"),
+    ("05", "Gradient descent,\nlosses", "math"),
+    ("06", "Self-attention\nfrom scratch", "model"),
+    ("07", "Fine-tune BERT\nwith the Trainer", "fine-tuning"),
+    ("08", "Training loop,\nevaluation, speed", "fine-tuning"),
+]
+PART_COLORS = {"set-up": COURSE_COLORS[0], "math": COURSE_COLORS[2], "model": COURSE_COLORS[4], "fine-tuning": COURSE_COLORS[1]}
+
+
+def course_map():  # -> matplotlib.figure.Figure
+    """The nine notebooks as a path of boxes, coloured by part of the course."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    use_course_style()
+    fig, ax = plt.subplots(figsize=(10, 3.4))
+    ax.set_xlim(-0.2, 5.2)
+    ax.set_ylim(-0.1, 2.2)
+    ax.axis("off")
+    positions = [(i, 1.45) for i in range(5)] + [(4 - i, 0.35) for i in range(4)]
+    for (number, title, part), (x, y) in zip(NOTEBOOKS, positions):
+        ax.add_patch(FancyBboxPatch((x + 0.05, y - 0.3), 0.8, 0.6, boxstyle="round,pad=0.03",
+                                    facecolor=PART_COLORS[part], edgecolor="none", alpha=0.9))
+        ax.text(x + 0.45, y + 0.13, number, ha="center", va="center", color="white", fontsize=13, weight="bold")
+        ax.text(x + 0.45, y - 0.12, title, ha="center", va="center", color="white", fontsize=8)
+    for (x0, y0), (x1, y1) in zip(positions, positions[1:]):
+        if y0 != y1:
+            start, end = (x0 + 0.45, y0 - 0.33), (x1 + 0.45, y1 + 0.33)
+        elif x1 > x0:
+            start, end = (x0 + 0.88, y0), (x1 + 0.02, y1)
+        else:
+            start, end = (x0 + 0.02, y0), (x1 + 0.88, y1)
+        ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "#444444", "lw": 1.5})
+    for i, (part, color) in enumerate(PART_COLORS.items()):
+        ax.text(0.05 + i * 1.1, 2.1, f"■ {part}", color=color, fontsize=10, weight="bold", va="center")
+    ax.set_title("zero-to-finetune: the course map", loc="left", pad=4)
+    return fig
+
+
+#: Files in images/ and the functions that draw them.
+IMAGES: dict[str, Callable[[], object]] = {"course_map.png": course_map}
+
+
+def write_images(folder: Path) -> list[Path]:
+    """Draw every registered image into `folder` (``python -m course_utils images``)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, draw in IMAGES.items():
+        fig = draw()
+        path = folder / name
+        fig.savefig(path, metadata={"Software": None})
+        plt.close(fig)
+        written.append(path)
+    return written

@@ -1,0 +1,190 @@
+"""``course_utils.setup()``: the one call at the top of every notebook.
+
+It makes a run reproducible and its output stable: seeds, threads, quiet libraries, one
+plotting look with PNG figures, and a single line saying where the notebook runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ProfileError
+
+PROFILES = ("quick", "full")
+DEFAULT_SEED = 0
+
+#: Environment variables read by libraries at import time; set before they are imported.
+_QUIET_ENV = {
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+    "TQDM_DISABLE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+@dataclass(frozen=True)
+class CourseConfig:
+    """What ``setup()`` decided; notebooks read sizes and paths from it."""
+
+    profile: str
+    device: str
+    online: bool
+    online_reason: str
+    frontend: str
+    seed: int
+    threads: int
+    output_dir: Path
+
+    @property
+    def quick(self) -> bool:
+        """True for the CPU-sized profile."""
+        return self.profile == "quick"
+
+    def pick(self, quick: object, full: object) -> object:
+        """The quick (CPU) or full (GPU) value of a size, written side by side in a config cell."""
+        return quick if self.quick else full
+
+    def summary(self) -> str:
+        """The one line that ``setup()`` prints."""
+        hub = "online" if self.online else f"offline ({self.online_reason})"
+        return (
+            f"course_utils ready | device: {self.device}, {self.threads} threads | "
+            f"profile: {self.profile} | hub: {hub} | seed: {self.seed} | front end: {self.frontend}"
+        )
+
+
+def repo_root() -> Path | None:
+    """The repository root when course_utils runs from a checkout (editable install), else None."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "pyproject.toml").exists() and (root / "notebooks").is_dir() else None
+
+
+def output_dir() -> Path:
+    """Where notebooks save models and files: $COURSE_OUTPUT_DIR, default `outputs/` at the repo root."""
+    env = os.environ.get("COURSE_OUTPUT_DIR")
+    if env:
+        return Path(env).expanduser()
+    return (repo_root() or Path.cwd()) / "outputs"
+
+
+def resolve_profile(value: str | None = None, gpu: bool = False) -> str:
+    """The profile from the argument or COURSE_PROFILE; `quick` without a GPU, `full` with one."""
+    raw = value if value is not None else os.environ.get("COURSE_PROFILE", "")
+    chosen = raw.strip().lower()
+    if not chosen:
+        return "full" if gpu else "quick"
+    if chosen not in PROFILES:
+        raise ProfileError(
+            f"Unknown course profile {raw!r}. Valid profiles: {', '.join(PROFILES)} "
+            "('quick' = CPU-sized runs, 'full' = GPU-sized runs). "
+            "Fix: set COURSE_PROFILE=quick (or full), or unset it to choose automatically."
+        )
+    return chosen
+
+
+def detect_frontend() -> str:
+    """Where the code runs: colab, ci, jupyterlab, jupyter or python."""
+    if "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ:
+        return "colab"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        return "ci"
+    if "ipykernel" in sys.modules:
+        if "JPY_SESSION_NAME" in os.environ or "JUPYTERHUB_USER" in os.environ:
+            return "jupyterlab"
+        return "jupyter"
+    return "python"
+
+
+def pin_threads(threads: int | None = None) -> int:
+    """Use a fixed number of CPU threads (COURSE_THREADS, default: all cores up to 8)."""
+    import torch
+
+    if threads is None:
+        env = os.environ.get("COURSE_THREADS", "")
+        threads = int(env) if env.isdigit() and int(env) > 0 else min(os.cpu_count() or 1, 8)
+    torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # only allowed once, before any parallel work; later calls keep it
+        pass
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    return threads
+
+
+def seed_everything(seed: int = DEFAULT_SEED) -> None:
+    """Seed Python, NumPy and torch (CPU and GPU) so every run draws the same numbers."""
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def quiet_libraries() -> None:
+    """Silence progress bars and advisory logging so notebook outputs are stable."""
+    for key, value in _QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    for name in ("transformers", "datasets", "huggingface_hub", "accelerate", "peft", "urllib3", "filelock"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if "transformers" in sys.modules:
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+    if "datasets" in sys.modules:
+        import datasets
+
+        datasets.disable_progress_bars()
+        datasets.logging.set_verbosity_error()
+    if "huggingface_hub" in sys.modules:
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
+    # Warnings that say nothing to a learner and differ between machines.
+    warnings.filterwarnings("ignore", message=".*Failed to initialize NumPy.*")
+    warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
+
+
+def setup(seed: int = DEFAULT_SEED, profile: str | None = None, threads: int | None = None, verbose: bool = True) -> CourseConfig:
+    """Prepare a notebook: seeds, threads, quiet libraries, the course's plot style, hub status.
+
+    Prints one line (device, profile, whether the Hugging Face Hub is reachable) and returns a
+    ``CourseConfig``. Call it once, in the first code cell.
+    """
+    from . import hub, plotting
+
+    quiet_libraries()
+    online, reason = hub.hub_status()
+    if not online:
+        # Libraries read this only when first imported: set it now so a stock
+        # from_pretrained() fails at once instead of retrying for ~50 s.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+
+    gpu = torch.cuda.is_available()
+    chosen = resolve_profile(profile, gpu=gpu)
+    used_threads = pin_threads(threads)
+    seed_everything(seed)
+    plotting.use_course_style()
+    if gpu:
+        device = "cuda"
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        device = "mps"
+    else:
+        device = "cpu"
+    out = output_dir()
+    config = CourseConfig(chosen, device, online, reason, detect_frontend(), seed, used_threads, out)
+    if verbose:
+        print(config.summary())
+    return config

@@ -84,25 +84,30 @@ def check(name: str, answer: Any, quiet: bool = False) -> Verdict:
 
 # --------------------------------------------------------------------------- helpers for checkers
 
+def _a(noun: str) -> str:
+    """'a list', 'an int': the article a learner expects in a message."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def expect_type(answer: Any, kind: type | tuple[type, ...], what: str = "your answer") -> None:
     """Wrong unless `answer` is an instance of `kind`."""
     if not isinstance(answer, kind):
         names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
-        raise Wrong(f"{what} should be a {names}, but it is a {type(answer).__name__}.")
+        raise Wrong(f"{what} should be {_a(names)}, but it is {_a(type(answer).__name__)}.")
 
 
 def expect_callable(answer: Any, what: str = "your answer") -> None:
     """Wrong unless `answer` is a function (or anything callable)."""
     if not callable(answer):
         raise Wrong(f"{what} should be a function you defined (pass the name, without calling it), "
-                    f"but it is a {type(answer).__name__}.")
+                    f"but it is {_a(type(answer).__name__)}.")
 
 
 def expect_shape(answer: Any, shape: tuple[int, ...], what: str = "your answer") -> None:
     """Wrong unless `answer` has a `.shape` equal to `shape` (tensors and arrays)."""
     actual = getattr(answer, "shape", None)
     if actual is None:
-        raise Wrong(f"{what} should be a tensor or array of shape {shape}, but it is a {type(answer).__name__}.")
+        raise Wrong(f"{what} should be a tensor or array of shape {shape}, but it is {_a(type(answer).__name__)}.")
     if tuple(actual) != tuple(shape):
         raise Wrong(f"{what} has shape {tuple(actual)}, but shape {tuple(shape)} was expected.")
 
@@ -112,6 +117,6 @@ def expect_close(answer: Any, expected: float, tol: float = 1e-6, what: str = "y
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        raise Wrong(f"{what} should be a number, but it is a {type(answer).__name__}.") from None
+        raise Wrong(f"{what} should be a number, but it is {_a(type(answer).__name__)}.") from None
     if math.isnan(value) or abs(value - expected) > tol:
         raise Wrong(f"{what} is {value:.6g}, which is not the expected value.")

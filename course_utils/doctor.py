@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DISTRIBUTION = "course-utils"
-MIN_FREE_GB = 5.0
+MIN_FREE_GB = 2.0
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ def _requirements() -> list[tuple[str, str, bool]]:
     for text in md.requires(DISTRIBUTION) or []:
         req = Requirement(text)
         is_test = bool(req.marker) and "extra" in str(req.marker)
-        rows.append((req.name, str(req.specifier), is_test))
+        spec = ",".join(sorted((str(s) for s in req.specifier), key=lambda s: (s[0] == "<", s)))
+        rows.append((req.name, spec, is_test))
     return rows
 
 
@@ -121,7 +122,7 @@ def check_disk(path: Path | None = None) -> Check:
     free_gb = shutil.disk_usage(target).free / 1e9
     if free_gb >= MIN_FREE_GB:
         return Check("OK", "disk space", f"more than {MIN_FREE_GB:g} GB free for outputs")
-    level = "WARN" if free_gb >= 1 else "FAIL"
+    level = "WARN" if free_gb >= 0.5 else "FAIL"
     return Check(level, "disk space", f"only {free_gb:.1f} GB free for outputs (the course wants {MIN_FREE_GB:g} GB)",
                  "free some space, or set COURSE_OUTPUT_DIR to a folder on a larger disk")
 

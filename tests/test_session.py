@@ -1,0 +1,104 @@
+"""setup(): profiles, seeds, threads, quiet libraries, front-end detection."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from course_utils import session
+from course_utils.errors import ProfileError
+
+
+def test_profile_defaults_follow_the_hardware(monkeypatch):
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    assert session.resolve_profile(gpu=False) == "quick"
+    assert session.resolve_profile(gpu=True) == "full"
+
+
+def test_profile_from_the_environment(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", " FULL ")
+    assert session.resolve_profile() == "full"
+
+
+@pytest.mark.parametrize("bad", ["fast", "gpu", "quick!"])
+def test_bad_profile_lists_the_valid_ones(monkeypatch, bad):
+    monkeypatch.setenv("COURSE_PROFILE", bad)
+    with pytest.raises(ProfileError) as info:
+        session.resolve_profile()
+    message = str(info.value)
+    assert repr(bad) in message and "quick, full" in message and "Fix:" in message
+    assert info.value._render_traceback_() == [f"ProfileError: {message}"]
+
+
+def test_setup_returns_the_config_and_prints_one_line(monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    config = session.setup(seed=3, threads=1)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == [config.summary()]
+    assert "device: cpu, 1 threads" in out[0] and "profile: quick" in out[0] and "offline (HF_HUB_OFFLINE=1)" in out[0]
+    assert config.pick(quick=1, full=2) == 1 and config.quick and not config.online
+
+
+def test_setup_seeds_python_numpy_and_torch(monkeypatch):
+    import numpy as np
+    import torch
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    draws = []
+    for _ in range(2):
+        session.setup(seed=7, threads=1, verbose=False)
+        draws.append((random.random(), float(np.random.rand()), float(torch.rand(1))))
+    assert draws[0] == draws[1]
+
+
+def test_setup_pins_threads(monkeypatch):
+    import torch
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("COURSE_THREADS", "1")
+    config = session.setup(verbose=False)
+    assert config.threads == 1 == torch.get_num_threads()
+
+
+def test_setup_marks_the_hub_offline_for_libraries_when_probe_fails(monkeypatch):
+    from course_utils import hub
+
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "COURSE_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(hub, "probe_hub", lambda *a, **k: (False, "no answer within 2 s"))
+    config = session.setup(threads=1, verbose=False)
+    import os
+
+    assert not config.online and config.online_reason == "Hub no answer within 2 s"
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"COLAB_RELEASE_TAG": "release"}, "colab"),
+    ({"CI": "true"}, "ci"),
+    ({}, "python"),
+])
+def test_frontend_detection(monkeypatch, env, expected):
+    for name in ("COLAB_RELEASE_TAG", "CI", "JPY_SESSION_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert session.detect_frontend() == expected
+
+
+def test_output_dir_default_and_override(monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSE_OUTPUT_DIR", raising=False)
+    assert session.output_dir().name == "outputs"
+    monkeypatch.setenv("COURSE_OUTPUT_DIR", str(tmp_path))
+    assert session.output_dir() == tmp_path
+
+
+def test_import_is_light():
+    import subprocess
+    import sys
+
+    code = "import sys, course_utils; print(sorted(m for m in ('torch','transformers','datasets','matplotlib') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]"

@@ -38,6 +38,7 @@ NOTEBOOK_ENV = {
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
 }
 CELL_TIMEOUT_S = 900
+PROBE_CAP_S = 2  # the same as hub.PROBE_TIMEOUT_S
 #: Per-notebook budgets on 2 CPU cores (seconds), from the issues; the benchmark compares against them.
 BUDGETS_S = {"00": 60, "01": 60, "02": 60, "03": 60, "04": 60, "05": 60, "06": 90, "07": 120, "08": 600}
 README_START = "<!-- bench:start -->"
@@ -119,9 +120,16 @@ def execute(path: Path, write: bool = True):  # -> nbformat.NotebookNode
 
 def regenerate(names: list[str] | None = None) -> None:
     """Execute notebooks in place: the only way the committed outputs are made."""
+    from nbclient.exceptions import CellExecutionError
+
     for path in select(names):
         start = time.perf_counter()
-        execute(path)
+        try:
+            execute(path)
+        except CellExecutionError as exc:
+            summary = f"{exc.ename}: {exc.evalue}" if getattr(exc, "ename", None) else str(exc).splitlines()[0]
+            raise SystemExit(f"regenerate stopped: {path.name} raised {summary}. The file was left unchanged; "
+                             "fix the cell and run the command again.") from None
         print(f"regenerated {path.name} in {time.perf_counter() - start:.0f} s", flush=True)
 
 
@@ -172,8 +180,8 @@ def bench_table(rows: list[BenchRow], failure_s: float) -> str:
     for row in rows:
         budget = row.budget if row.budget is not None else "-"
         lines.append(f"| `{row.notebook}` | {row.seconds:.0f} | {budget} | {row.peak_mb:.0f} |")
-    lines.append(f"\nWith no network, resolving an id that nothing can serve fails in {failure_s:.1f} s "
-                 "(Hub probe included; stock `from_pretrained` takes about 50 s).")
+    lines.append(f"\nWith no network, resolving an id that nothing can serve fails in {failure_s:.2f} s "
+                 f"(Hub probe included, capped at {PROBE_CAP_S:g} s where DNS hangs; stock `from_pretrained` takes about 50 s).")
     return "\n".join(lines)
 
 

@@ -108,3 +108,26 @@ def write_images(folder: Path) -> list[Path]:
         plt.close(fig)
         written.append(path)
     return written
+
+
+def heatmap(matrix, row_labels: list[str], col_labels: list[str], title: str = "", ax=None,
+            cmap: str = "viridis", vmin: float | None = 0.0, vmax: float | None = None, colorbar: bool = True):
+    """A labelled heatmap (attention weights, similarities): rows are queries, columns are keys."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    values = np.asarray(getattr(matrix, "detach", lambda: matrix)())
+    if values.ndim != 2 or values.shape != (len(row_labels), len(col_labels)):
+        raise ValueError(f"heatmap needs a 2-D matrix of shape ({len(row_labels)}, {len(col_labels)}) to match the labels, "
+                         f"got shape {values.shape}")
+    if ax is None:
+        size = max(3.0, 0.35 * len(col_labels) + 1.5)
+        _, ax = plt.subplots(figsize=(size + (1 if colorbar else 0), max(3.0, 0.35 * len(row_labels) + 1.2)))
+    image = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax)
+    ax.set_xticks(range(len(col_labels)), col_labels, rotation=90)
+    ax.set_yticks(range(len(row_labels)), row_labels)
+    ax.grid(False)
+    ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    return ax

@@ -74,3 +74,44 @@ def test_close_helper():
         expect_close(object(), 0.3)
     with pytest.raises(Wrong, match="not the expected value"):
         expect_close(float("nan"), 0.3)
+
+
+# --------------------------------------------------------------------------- 06 checkers
+
+def test_causal_mask_checker():
+    import torch
+
+    assert check("06.causal_mask", lambda T: torch.ones(T, T, dtype=torch.bool).tril(), quiet=True)
+    assert "inverted" in check("06.causal_mask", lambda T: ~torch.ones(T, T, dtype=torch.bool).tril(), quiet=True).message
+    assert "dtype" in check("06.causal_mask", lambda T: torch.ones(T, T).tril(), quiet=True).message
+    assert "shape" in check("06.causal_mask", lambda T: torch.ones(T, dtype=torch.bool), quiet=True).message
+
+
+def test_scaled_attention_checker():
+    import math
+
+    import torch
+
+    def good(q, k, v, mask=None):
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        return scores.softmax(-1) @ v
+
+    def unscaled(q, k, v, mask=None):
+        return (q @ k.transpose(-2, -1)).softmax(-1) @ v
+
+    assert check("06.scaled_attention", good, quiet=True)
+    assert "differs" in check("06.scaled_attention", unscaled, quiet=True).message
+
+
+def test_layer_parameters_checker_agrees_with_the_model():
+    from transformers import AutoModel
+
+    from course_utils.hub import resolve_model
+
+    layer = AutoModel.from_pretrained(resolve_model("bert-base-uncased").path).encoder.layer[0]
+    count = sum(p.numel() for p in layer.parameters())
+    assert check("06.layer_parameters", count, quiet=True)
+    assert "LayerNorms" in check("06.layer_parameters", count - 4 * 384, quiet=True).message
+    assert not check("06.layer_parameters", float(count), quiet=True)

@@ -36,7 +36,7 @@ def test_select_by_number_and_name():
 def test_bench_table_and_readme_block(tmp_path):
     rows = [notebooks.BenchRow("00_welcome.ipynb", 7.4, 512.3)]
     table = notebooks.bench_table(rows, 0.04)
-    assert "| `00_welcome.ipynb` | 7 | 60 | 512 |" in table and "fails in 0.0 s" in table
+    assert "| `00_welcome.ipynb` | 7 | 60 | 512 |" in table and "fails in 0.04 s" in table
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{notebooks.README_START}\nold\n{notebooks.README_END}\noutro\n")
     notebooks.write_readme_table(table, readme)

@@ -1,0 +1,61 @@
+"""Shared plotting and the widget helper with its static fallback."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils import plotting, widgets  # noqa: E402
+
+
+def test_heatmap_labels_axes_and_checks_shape():
+    ax = plotting.heatmap(np.eye(3), ["a", "b", "c"], ["x", "y", "z"], title="t")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "y", "z"]
+    assert ax.get_title() == "t"
+    plt.close("all")
+    with pytest.raises(ValueError, match=r"shape \(2, 3\)"):
+        plotting.heatmap(np.eye(3), ["a", "b"], ["x", "y", "z"])
+
+
+def test_heatmap_takes_tensors():
+    import torch
+
+    ax = plotting.heatmap(torch.rand(2, 2, requires_grad=True), ["a", "b"], ["a", "b"])
+    assert ax.images[0].get_array().shape == (2, 2)
+    plt.close("all")
+
+
+def test_explore_draws_the_static_settings_without_a_front_end(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    calls = []
+    widgets.explore(lambda rate, steps: calls.append((rate, steps)), {"rate": (0.0, 1.0), "steps": [1, 2]},
+                    static=[{"rate": 0.1, "steps": 1}, {"rate": 0.9, "steps": 2}])
+    assert calls == [(0.1, 1), (0.9, 2)]
+
+
+def test_explore_uses_widgets_in_a_live_front_end(monkeypatch):
+    import ipywidgets
+
+    seen = {}
+    monkeypatch.setattr(widgets, "widgets_live", lambda: True)
+    monkeypatch.setattr(ipywidgets, "interact", lambda draw, **controls: seen.update(controls))
+    widgets.explore(lambda rate: None, {"rate": (0.0, 1.0)}, static=[{"rate": 0.5}])
+    assert seen == {"rate": (0.0, 1.0)}
+
+
+def test_explore_rejects_bad_static_settings():
+    with pytest.raises(ValueError, match="at least one static"):
+        widgets.explore(lambda rate: None, {"rate": (0.0, 1.0)}, static=[])
+    with pytest.raises(ValueError, match=r"\['speed'\]"):
+        widgets.explore(lambda rate: None, {"rate": (0.0, 1.0)}, static=[{"speed": 1}])
+
+
+def test_style_makes_png_figures():
+    plotting.use_course_style()
+    assert matplotlib.rcParams["axes.spines.top"] is False
+    assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][0] == plotting.COURSE_COLORS[0]

@@ -208,6 +208,8 @@ def run_in_environment(action: str, args: list[str], root: Path = ROOT) -> int:
     python = str(plan.python)
     if action == "lab":
         command = [python, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", FIRST_NOTEBOOK, *args]
+        if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
+            command.append("--allow-root")  # containers and cloud VMs often run as root; Jupyter refuses otherwise
     elif action == "test":
         command = [python, "-m", "pytest", *args]
     else:

@@ -1,0 +1,177 @@
+"""Get a Miniconda or Miniforge installer safely: pick it, download it, verify it, build the command.
+
+Nothing here ever runs an installer on its own: ``run_installer`` refuses unless it is called
+with ``confirm=True``. Downloads stream with a progress bar, give up with a clear message when
+the server stalls, and a file whose SHA-256 differs from the published one is deleted at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import re
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CourseError, IntegrityError
+
+MINICONDA_BASE = "https://repo.anaconda.com/miniconda/"
+MINIFORGE_BASE = "https://github.com/conda-forge/miniforge/releases/latest/download/"
+CHUNK = 1 << 16
+
+#: (distribution, system, machine) -> file name. Machine names are normalized by ``_machine``.
+FILES = {
+    ("miniconda", "Linux", "x86_64"): "Miniconda3-latest-Linux-x86_64.sh",
+    ("miniconda", "Linux", "aarch64"): "Miniconda3-latest-Linux-aarch64.sh",
+    ("miniconda", "Darwin", "arm64"): "Miniconda3-latest-MacOSX-arm64.sh",
+    ("miniconda", "Windows", "x86_64"): "Miniconda3-latest-Windows-x86_64.exe",
+    ("miniforge", "Linux", "x86_64"): "Miniforge3-Linux-x86_64.sh",
+    ("miniforge", "Linux", "aarch64"): "Miniforge3-Linux-aarch64.sh",
+    ("miniforge", "Darwin", "arm64"): "Miniforge3-MacOSX-arm64.sh",
+    ("miniforge", "Darwin", "x86_64"): "Miniforge3-MacOSX-x86_64.sh",
+    ("miniforge", "Windows", "x86_64"): "Miniforge3-Windows-x86_64.exe",
+}
+
+
+class DownloadError(CourseError):
+    """The installer could not be downloaded; the message says why and what to try."""
+
+
+@dataclass(frozen=True)
+class Installer:
+    distribution: str  # "miniconda" or "miniforge"
+    filename: str
+    base_url: str
+
+    @property
+    def url(self) -> str:
+        return self.base_url + self.filename
+
+    @property
+    def kind(self) -> str:
+        """"sh" (Linux, macOS), "pkg" (macOS graphical) or "exe" (Windows)."""
+        return self.filename.rsplit(".", 1)[-1]
+
+
+def _machine(machine: str) -> str:
+    return {"amd64": "x86_64", "x64": "x86_64", "arm64": "arm64", "aarch64": "aarch64"}.get(machine.lower(), machine.lower())
+
+
+def pick_installer(distribution: str = "miniconda", system: str | None = None, machine: str | None = None,
+                   base_url: str | None = None) -> Installer:
+    """The installer for this platform (or the one given), with a clear error where none exists."""
+    system = system or platform.system()
+    arch = _machine(machine or platform.machine())
+    if system == "Darwin" and arch == "aarch64":
+        arch = "arm64"
+    if system == "Linux" and arch == "arm64":
+        arch = "aarch64"
+    if distribution not in ("miniconda", "miniforge"):
+        raise CourseError(f"Unknown distribution {distribution!r}. Choose 'miniconda' or 'miniforge'.")
+    key = (distribution, system, arch)
+    if key not in FILES:
+        if key == ("miniconda", "Darwin", "x86_64"):
+            raise CourseError("Anaconda stopped building Miniconda for Intel Macs on 15 August 2025. "
+                              "Fix: use Miniforge (pick_installer('miniforge')), which still ships MacOSX-x86_64, "
+                              "or an old installer from https://repo.anaconda.com/archive/.")
+        known = sorted({f"{s} {m}" for d, s, m in FILES if d == distribution})
+        raise CourseError(f"No {distribution} installer is known for {system} {arch}. Known platforms: {', '.join(known)}.")
+    default = MINICONDA_BASE if distribution == "miniconda" else MINIFORGE_BASE
+    return Installer(distribution, FILES[key], base_url or default)
+
+
+def _get(url: str, timeout: float) -> bytes:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            return response.read()
+    except urllib.error.HTTPError as exc:
+        raise DownloadError(f"{url} answered HTTP {exc.code}. Fix: check the address; the file may have moved.") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DownloadError(f"Could not reach {url} ({reason}). Fix: check your connection or proxy "
+                            "(HTTPS_PROXY), or use a mirror.") from None
+
+
+def published_sha256(installer: Installer, timeout: float = 15) -> str:
+    """The SHA-256 the publisher lists: Miniforge's FILE.sha256, or the row of Miniconda's index page."""
+    if installer.distribution == "miniforge":
+        text = _get(installer.url + ".sha256", timeout).decode("utf-8", "replace")
+        match = re.search(r"\b[0-9a-f]{64}\b", text)
+    else:
+        page = _get(installer.base_url, timeout).decode("utf-8", "replace")
+        rows = [row for row in re.split(r"</tr>", page, flags=re.IGNORECASE) if f">{installer.filename}<" in row]
+        match = re.search(r"\b[0-9a-f]{64}\b", rows[0]) if rows else None
+    if not match:
+        raise DownloadError(f"No SHA-256 is published for {installer.filename}. Refusing to continue without one. "
+                            "Fix: check the file name on the download page.")
+    return match.group(0)
+
+
+def download(installer: Installer, folder: Path, expected_sha256: str, timeout: float = 30,
+             progress: bool = True) -> Path:
+    """Stream the installer into `folder`, verify its SHA-256, and return its path.
+
+    A server that sends nothing for `timeout` seconds ends the download with a clear message; a
+    file whose hash differs from `expected_sha256` is deleted and refused.
+    """
+    from tqdm.auto import tqdm
+
+    if not re.fullmatch(r"[0-9a-f]{64}", expected_sha256 or ""):
+        raise ValueError("expected_sha256 must be 64 lowercase hexadecimal characters (the published SHA-256)")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / installer.filename
+    partial = target.with_name(target.name + ".part")
+    digest = hashlib.sha256()
+    try:
+        with urllib.request.urlopen(installer.url, timeout=timeout) as response, partial.open("wb") as out:  # noqa: S310
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=installer.filename, disable=not progress) as bar:
+                while block := response.read(CHUNK):
+                    out.write(block)
+                    digest.update(block)
+                    bar.update(len(block))
+    except urllib.error.HTTPError as exc:
+        partial.unlink(missing_ok=True)
+        raise DownloadError(f"{installer.url} answered HTTP {exc.code}. Fix: check the file name and address.") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        partial.unlink(missing_ok=True)
+        reason = getattr(exc, "reason", exc)
+        raise DownloadError(f"The download of {installer.filename} stopped: no data for {timeout:g} s or no connection "
+                            f"({type(reason).__name__}). Nothing was kept. Fix: try again on a better connection, "
+                            "set HTTPS_PROXY, or use a mirror.") from None
+    actual = digest.hexdigest()
+    if actual != expected_sha256:
+        partial.unlink(missing_ok=True)
+        raise IntegrityError(f"{installer.filename} has SHA-256 {actual[:16]}..., but the published value is "
+                             f"{expected_sha256[:16]}.... The file was deleted: it was damaged in transit or altered. "
+                             "Fix: download it again; if it keeps failing, use another network or mirror.")
+    partial.replace(target)
+    return target
+
+
+def silent_install_command(installer: Installer, installer_path: str, prefix: str) -> list[str]:
+    """The unattended install command for this installer (run it yourself, or with ``run_installer``)."""
+    if " " in prefix:
+        raise CourseError(f"The install folder {prefix!r} contains a space, which breaks conda installs. "
+                          "Fix: choose a folder without spaces, such as ~/miniconda3 or C:\\miniconda3.")
+    if installer.kind == "sh":
+        return ["bash", installer_path, "-b", "-p", prefix]
+    if installer.kind == "exe":
+        return ["start", "/wait", '""', installer_path, "/InstallationType=JustMe", "/RegisterPython=0", "/S", f"/D={prefix}"]
+    if installer.kind == "pkg":
+        return ["installer", "-pkg", installer_path, "-target", "CurrentUserHomeDirectory"]
+    raise CourseError(f"Unknown installer type {installer.kind!r}.")
+
+
+def run_installer(command: list[str], confirm: bool = False) -> int:
+    """Run an install command, only when `confirm=True` is given explicitly."""
+    if confirm is not True:
+        raise CourseError("Not running the installer: pass confirm=True to run it. It installs software on this machine.")
+    start = time.perf_counter()
+    result = subprocess.run(command, shell=command[:1] == ["start"])  # noqa: S602 - Windows `start` is a shell builtin
+    print(f"installer finished with exit code {result.returncode} after {time.perf_counter() - start:.0f} s")
+    return result.returncode

@@ -102,3 +102,48 @@ def _layer_parameters(answer: Any) -> None:
         raise Wrong("close: you left out the LayerNorms (each has a weight and a bias of size d).")
     if answer != wanted:
         raise Wrong(f"{answer:,} is not the number of parameters in one layer of this model.")
+
+
+# --------------------------------------------------------------------------- 01 install Miniconda
+
+@exercise("01.silent_command", hint="Linux/macOS .sh: bash FILE -b -p PREFIX. Windows .exe: ... /S /D=PREFIX, with /D= last.")
+def _silent_command(write_command: Any) -> None:
+    from .installer import pick_installer, silent_install_command
+
+    expect_callable(write_command, "silent_command")
+    cases = [("Linux", "x86_64", "/home/ada/miniconda3"), ("Darwin", "arm64", "/Users/ada/miniconda3"),
+             ("Windows", "x86_64", r"C:\Users\ada\miniconda3")]
+    for system, machine, prefix in cases:
+        item = pick_installer("miniconda", system, machine)
+        got = write_command(system, item.filename, prefix)
+        expect_type(got, list, f"silent_command({system!r}, ...)")
+        wanted = silent_install_command(item, item.filename, prefix)
+        if system == "Windows":
+            flags = [str(part) for part in got]
+            if not flags or flags[-1] != f"/D={prefix}":
+                raise Wrong("on Windows, /D=PREFIX must be the very last argument, without quotes.")
+            if "/S" not in flags:
+                raise Wrong("on Windows, /S makes the installer silent; it is missing.")
+            continue
+        if got != wanted:
+            raise Wrong(f"for {system}, {got} is not the silent install command; expected the form bash FILE -b -p PREFIX.")
+
+
+@exercise("01.sha256", hint="hashlib.sha256(); read the file in blocks with f.read(1 << 20) and .update() each; return .hexdigest().")
+def _sha256(sha256_of: Any) -> None:
+    import hashlib
+    import tempfile
+    from pathlib import Path
+
+    expect_callable(sha256_of, "sha256_of")
+    with tempfile.TemporaryDirectory() as folder:
+        for size in (0, 10, 3 << 20):
+            path = Path(folder) / f"file{size}"
+            data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+            path.write_bytes(data)
+            got = sha256_of(path)
+            expect_type(got, str, "the returned fingerprint")
+            if got != hashlib.sha256(data).hexdigest():
+                if got.upper() == hashlib.sha256(data).hexdigest().upper():
+                    raise Wrong("right digits, wrong case: published hashes are lowercase hexadecimal.")
+                raise Wrong(f"the SHA-256 of a {size}-byte file is not {got[:16]}...")

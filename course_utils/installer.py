@@ -57,7 +57,8 @@ class Installer:
         return self.filename.rsplit(".", 1)[-1]
 
 
-def _machine(machine: str) -> str:
+def normalize_machine(machine: str) -> str:
+    """Processor names as installers spell them: AMD64 and x64 are x86_64."""
     return {"amd64": "x86_64", "x64": "x86_64", "arm64": "arm64", "aarch64": "aarch64"}.get(machine.lower(), machine.lower())
 
 
@@ -65,7 +66,7 @@ def pick_installer(distribution: str = "miniconda", system: str | None = None, m
                    base_url: str | None = None) -> Installer:
     """The installer for this platform (or the one given), with a clear error where none exists."""
     system = system or platform.system()
-    arch = _machine(machine or platform.machine())
+    arch = normalize_machine(machine or platform.machine())
     if system == "Darwin" and arch == "aarch64":
         arch = "arm64"
     if system == "Linux" and arch == "arm64":

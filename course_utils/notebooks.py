@@ -38,7 +38,6 @@ NOTEBOOK_ENV = {
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
 }
 CELL_TIMEOUT_S = 900
-PROBE_CAP_S = 2  # the same as hub.PROBE_TIMEOUT_S
 #: Per-notebook budgets on 2 CPU cores (seconds), from the issues; the benchmark compares against them.
 BUDGETS_S = {"00": 60, "01": 60, "02": 60, "03": 60, "04": 60, "05": 60, "06": 90, "07": 120, "08": 600}
 README_START = "<!-- bench:start -->"
@@ -176,12 +175,14 @@ def bench_one(path: Path) -> BenchRow:
 
 def bench_table(rows: list[BenchRow], failure_s: float) -> str:
     """The benchmark as a markdown table (the README's notebook map uses it)."""
+    from .hub import PROBE_TIMEOUT_S
+
     lines = ["| notebook | CPU time, 2 cores (s) | budget (s) | peak memory (MB) |", "|---|---:|---:|---:|"]
     for row in rows:
         budget = row.budget if row.budget is not None else "-"
         lines.append(f"| `{row.notebook}` | {row.seconds:.0f} | {budget} | {row.peak_mb:.0f} |")
     lines.append(f"\nWith no network, resolving an id that nothing can serve fails in {failure_s:.2f} s "
-                 f"(Hub probe included, capped at {PROBE_CAP_S:g} s where DNS hangs; stock `from_pretrained` takes about 50 s).")
+                 f"(Hub probe included, capped at {PROBE_TIMEOUT_S:g} s where DNS hangs; stock `from_pretrained` takes about 50 s).")
     return "\n".join(lines)
 
 

@@ -115,3 +115,30 @@ def test_layer_parameters_checker_agrees_with_the_model():
     assert check("06.layer_parameters", count, quiet=True)
     assert "LayerNorms" in check("06.layer_parameters", count - 4 * 384, quiet=True).message
     assert not check("06.layer_parameters", float(count), quiet=True)
+
+
+# --------------------------------------------------------------------------- 01 checkers
+
+def test_silent_command_checker():
+    def good(system, filename, prefix):
+        if system == "Windows":
+            return ["start", "/wait", '""', filename, "/InstallationType=JustMe", "/RegisterPython=0", "/S", f"/D={prefix}"]
+        return ["bash", filename, "-b", "-p", prefix]
+
+    def d_not_last(system, filename, prefix):
+        return good(system, filename, prefix)[::-1] if system == "Windows" else good(system, filename, prefix)
+
+    assert check("01.silent_command", good, quiet=True)
+    assert "/D=PREFIX must be the very last" in check("01.silent_command", d_not_last, quiet=True).message
+    assert "is not the silent install command" in check("01.silent_command", lambda s, f, p: ["bash", f], quiet=True).message
+
+
+def test_sha256_checker():
+    import hashlib
+
+    def good(path):
+        return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+    assert check("01.sha256", good, quiet=True)
+    assert "wrong case" in check("01.sha256", lambda p: good(p).upper(), quiet=True).message
+    assert not check("01.sha256", lambda p: hashlib.md5(open(p, "rb").read()).hexdigest(), quiet=True)

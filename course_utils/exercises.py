@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checks import Wrong, exercise, expect_callable, expect_type
+from .checks import Wrong, exercise, expect_callable, expect_shape, expect_type
 
 
 # --------------------------------------------------------------------------- 00 welcome
@@ -49,8 +49,6 @@ def _count_positive(answer: Any) -> None:
 def _causal_mask(causal_mask: Any) -> None:
     import torch
 
-    from .checks import expect_shape
-
     expect_callable(causal_mask, "causal_mask")
     for size in (1, 3, 7):
         mask = causal_mask(size)
@@ -76,8 +74,6 @@ def _scaled_attention(attention: Any) -> None:
     for kwargs, what in (({}, "without a mask"), ({"mask": mask}, "with a causal mask")):
         got = attention(q, k, v, **kwargs)
         wanted = F.scaled_dot_product_attention(q, k, v, attn_mask=kwargs.get("mask"))
-        from .checks import expect_shape
-
         expect_shape(got, tuple(wanted.shape), f"the output {what}")
         if not torch.allclose(got, wanted, atol=1e-5):
             diff = (got - wanted).abs().max().item()

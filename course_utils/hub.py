@@ -29,6 +29,8 @@ from pathlib import Path
 from .errors import IntegrityError, ResolutionError
 
 PROBE_TIMEOUT_S = 2.0
+#: Environment variables that each mean "do not use the network"; any one set to 1 skips the probe.
+OFFLINE_FLAGS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "COURSE_OFFLINE")
 DEFAULT_ENDPOINT = "https://huggingface.co"
 
 
@@ -90,7 +92,7 @@ def hub_endpoint() -> str:
 
 
 def _env_offline() -> str | None:
-    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "COURSE_OFFLINE"):
+    for name in OFFLINE_FLAGS:
         if os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on"):
             return f"{name}=1"
     return None

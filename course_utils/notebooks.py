@@ -200,7 +200,7 @@ def _failure_without_offline_flag(measure) -> float:
     """Time the failure the way a learner meets it: no HF_HUB_OFFLINE, so the Hub is probed first."""
     from . import hub
 
-    saved = {k: os.environ.pop(k) for k in list(os.environ) if k in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "COURSE_OFFLINE")}
+    saved = {k: os.environ.pop(k) for k in hub.OFFLINE_FLAGS if k in os.environ}
     hub._STATUS.clear()
     try:
         return measure()

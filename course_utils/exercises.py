@@ -143,3 +143,53 @@ def _sha256(sha256_of: Any) -> None:
                 if got.upper() == hashlib.sha256(data).hexdigest().upper():
                     raise Wrong("right digits, wrong case: published hashes are lowercase hexadecimal.")
                 raise Wrong(f"the SHA-256 of a {size}-byte file is not {got[:16]}...")
+
+
+# --------------------------------------------------------------------------- 02 conda environments
+
+@exercise("02.fix_environment", hint="one `=` for conda versions, `- pip` before `- pip:`, torch from one source only, and a `name:`.")
+def _fix_environment(text: Any) -> None:
+    import yaml
+
+    from .envcheck import _spec_parts, check_environment_file
+
+    expect_type(text, str, "fixed_environment")
+    problems = check_environment_file(text)
+    if problems:
+        raise Wrong(f"{len(problems)} problem(s) left, the first: {problems[0]}.")
+    deps = yaml.safe_load(text).get("dependencies") or []
+    names = {_spec_parts(str(d))[0].lower() for d in deps if not isinstance(d, dict)}
+    for d in deps:
+        if isinstance(d, dict):
+            names |= {_spec_parts(str(p))[0].lower() for p in d.get("pip") or []}
+    for needed in ("python", "numpy", "transformers"):
+        if needed not in names:
+            raise Wrong(f"`{needed}` is no longer in the file; fix the problems without dropping packages.")
+    if not names & {"torch", "pytorch", "pytorch-cpu", "pytorch-gpu"}:
+        raise Wrong("torch is no longer in the file; keep it, from one source.")
+
+
+@exercise("02.describe", hint="run [python, '-c', 'import sys; print(sys.prefix); print(sys.prefix != sys.base_prefix)'] with subprocess.")
+def _describe(describe: Any) -> None:
+    import sys
+    import tempfile
+    import venv
+    from pathlib import Path
+
+    from .envs import venv_python
+
+    expect_callable(describe, "describe")
+    with tempfile.TemporaryDirectory() as folder:
+        venv.create(Path(folder) / "probe-env", with_pip=False)
+        cases = [(venv_python(Path(folder) / "probe-env"), "a fresh venv"), (Path(sys.executable), "this notebook's Python")]
+        for python, what in cases:
+            wanted = (sys.prefix if python == Path(sys.executable) else str(Path(folder) / "probe-env"),
+                      python != Path(sys.executable) or sys.prefix != sys.base_prefix)
+            got = describe(python)
+            expect_type(got, tuple, f"describe() for {what}")
+            if len(got) != 2:
+                raise Wrong(f"describe() should return two things (prefix, is_environment), not {len(got)}.")
+            if Path(str(got[0])).resolve() != Path(wanted[0]).resolve():
+                raise Wrong(f"for {what}, the prefix is not the interpreter's sys.prefix (run the given python, not this one).")
+            if got[1] is not wanted[1]:
+                raise Wrong(f"for {what}, is_environment should be {wanted[1]} (a bool).")

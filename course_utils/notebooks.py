@@ -98,13 +98,16 @@ def select(names: list[str] | None) -> list[Path]:
     return chosen
 
 
-def execute(path: Path, write: bool = True):  # -> nbformat.NotebookNode
-    """Run `path` top to bottom in a fresh kernel with NOTEBOOK_ENV; save the outputs if `write`."""
+def execute(path: Path, write: bool = True, notebook=None):  # -> nbformat.NotebookNode
+    """Run `path` top to bottom in a fresh kernel with NOTEBOOK_ENV; save the outputs if `write`.
+
+    `notebook` (a NotebookNode) runs instead of the file's content, in the file's folder.
+    """
     import nbformat
     from nbclient import NotebookClient
 
     apply_notebook_env()
-    notebook = nbformat.read(path, as_version=4)
+    notebook = notebook if notebook is not None else nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=False,
         record_timing=False, store_widget_state=False,
@@ -115,6 +118,32 @@ def execute(path: Path, write: bool = True):  # -> nbformat.NotebookNode
     if write:
         nbformat.write(notebook, path)
     return notebook
+
+
+_CHECK_CALL = re.compile(r"""^check\(\s*["'](?P<name>\d\d\.\w+)["']""", re.MULTILINE)
+_SOLUTION = re.compile(r"<details>.*?```python\n(?P<code>.*?)```.*?</details>", re.DOTALL)
+
+
+def with_solutions(notebook):  # -> tuple[nbformat.NotebookNode, dict[int, str]]
+    """A copy of `notebook` where each exercise's stub is replaced by its revealed solution.
+
+    An exercise is a code cell calling ``check("NN.name", ...)`` followed by a markdown cell with
+    the solution in ``<details>``. Returns the copy and {cell index: exercise name}, so a test
+    can run the copy and require every checker to say [Correct].
+    """
+    import copy
+
+    solved = copy.deepcopy(notebook)
+    exercises: dict[int, str] = {}
+    cells = solved.cells
+    for index, cell in enumerate(cells[:-1]):
+        match = _CHECK_CALL.search(cell.source) if cell.cell_type == "code" else None
+        solution = _SOLUTION.search(cells[index + 1].source) if cells[index + 1].cell_type == "markdown" else None
+        if match and solution:
+            calls = [line for line in cell.source.splitlines() if line.startswith(("check(", "from course_utils import check"))]
+            cell.source = solution.group("code").rstrip() + "\n\n" + "\n".join(calls)
+            exercises[index] = match.group("name")
+    return solved, exercises
 
 
 def regenerate(names: list[str] | None = None) -> None:

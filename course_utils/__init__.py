@@ -7,6 +7,7 @@ function that needs them is called. The names a notebook uses:
 - ``model_path(id)``, ``load_reviews(id)``: models and data from the cache, the Hub or offline.
 - ``check(name, answer)``: exercise checkers with friendly verdicts.
 - ``run_checks()``: the environment doctor, as notebook 00 shows it.
+- ``sentence_vectors(texts)``: sentence vectors from the offline BERT (notebooks 03, 05, 07).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ REPO_URL = "https://github.com/zero-to-finetune/zero-to-finetune"
 _LAZY = {
     "setup": "session", "CourseConfig": "session", "output_dir": "session",
     "model_path": "hub", "resolve_model": "hub", "load_reviews": "hub",
-    "check": "checks", "run_checks": "doctor",
+    "check": "checks", "run_checks": "doctor", "sentence_vectors": "features",
     "CourseError": "errors", "ResolutionError": "errors", "IntegrityError": "errors", "ProfileError": "errors",
 }
 

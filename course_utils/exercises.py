@@ -193,3 +193,195 @@ def _describe(describe: Any) -> None:
                 raise Wrong(f"for {what}, the prefix is not the interpreter's sys.prefix (run the given python, not this one).")
             if got[1] is not wanted[1]:
                 raise Wrong(f"for {what}, is_environment should be {wanted[1]} (a bool).")
+
+
+# --------------------------------------------------------------------------- 03 linear algebra
+
+@exercise("03.linear", hint="x @ W.T + b: W has shape (outputs, inputs), so it is transposed.")
+def _linear(linear: Any) -> None:
+    import torch
+
+    expect_callable(linear, "linear")
+    generator = torch.Generator().manual_seed(3)
+    for shape in ((5,), (4, 5), (2, 7, 5)):
+        layer = torch.nn.Linear(5, 3)
+        torch.nn.init.normal_(layer.bias, generator=generator)
+        x = torch.randn(*shape, generator=generator)
+        got = linear(x, layer.weight.detach(), layer.bias.detach())
+        wanted = layer(x).detach()
+        expect_shape(got, tuple(wanted.shape), f"linear() for x of shape {shape}")
+        if not torch.allclose(got, wanted, atol=1e-5):
+            if torch.allclose(got, wanted - layer.bias.detach(), atol=1e-5):
+                raise Wrong("the bias b is missing.")
+            raise Wrong(f"for x of shape {shape}, the result differs from nn.Linear.")
+
+
+@exercise("03.cosine", hint="(a @ b) / (a.norm() * b.norm()), then .item() for a float.")
+def _cosine(cosine: Any) -> None:
+    import torch
+
+    expect_callable(cosine, "cosine")
+    generator = torch.Generator().manual_seed(4)
+    pairs = [(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 2.0])), (torch.tensor([3.0, 4.0]), torch.tensor([6.0, 8.0])),
+             (torch.tensor([1.0, 1.0]), torch.tensor([-2.0, -2.0]))]
+    pairs += [(torch.randn(384, generator=generator), torch.randn(384, generator=generator)) for _ in range(3)]
+    for a, b in pairs:
+        got = cosine(a, b)
+        wanted = torch.nn.functional.cosine_similarity(a, b, dim=0).item()
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            raise Wrong(f"cosine() should return a number, but it returned {type(got).__name__}.") from None
+        if abs(value - wanted) > 1e-5:
+            if abs(value - float(a @ b)) < 1e-5:
+                raise Wrong("that is the plain dot product; divide by both lengths.")
+            raise Wrong(f"cosine({a[:2].tolist()}..., {b[:2].tolist()}...) gave {value:.4f}, expected {wanted:.4f}.")
+
+
+@exercise("03.best_rank", hint="torch.linalg.svd(W, full_matrices=False); keep the first r columns of U, values of S, rows of Vt.")
+def _best_rank(best_rank: Any) -> None:
+    import torch
+
+    expect_callable(best_rank, "best_rank")
+    W = torch.randn(30, 20, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    S = torch.linalg.svdvals(W)
+    for r in (1, 5, 20):
+        got = best_rank(W, r)
+        expect_shape(got, (30, 20), f"best_rank(W, {r})")
+        rank = int(torch.linalg.matrix_rank(got.double()))
+        if rank > r:
+            raise Wrong(f"best_rank(W, {r}) has rank {rank}, more than {r}.")
+        error = (W - got.double()).norm().item()
+        optimum = S[r:].square().sum().sqrt().item()
+        if error > optimum * (1 + 1e-6) + 1e-9:
+            raise Wrong(f"best_rank(W, {r}) is {error:.4f} away from W, but the best rank-{r} matrix is only {optimum:.4f} away.")
+
+
+# --------------------------------------------------------------------------- 04 probability and Bayes
+
+@exercise("04.posterior", hint="P(flag) = P(flag|spoiler)P(spoiler) + P(flag|clean)(1 - P(spoiler)); divide P(flag|spoiler)P(spoiler) by it.")
+def _posterior(posterior: Any) -> None:
+    expect_callable(posterior, "posterior")
+    for prior, hit, false_alarm in ((0.02, 0.90, 0.05), (0.5, 0.8, 0.2), (0.3, 0.6, 0.6), (0.001, 0.99, 0.01)):
+        wanted = hit * prior / (hit * prior + false_alarm * (1 - prior))
+        got = posterior(prior, hit, false_alarm)
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            raise Wrong(f"posterior() should return a number, but it returned {type(got).__name__}.") from None
+        if abs(value - wanted) > 1e-9:
+            if abs(value - hit) < 1e-9:
+                raise Wrong("that is P(flag | spoiler), the likelihood; Bayes' rule turns it around.")
+            if abs(value - hit * prior) < 1e-9:
+                raise Wrong("you forgot to divide by the evidence P(flag).")
+            raise Wrong(f"posterior({prior}, {hit}, {false_alarm}) gave {value:.4f}, expected {wanted:.4f}.")
+
+
+@exercise("04.softmax_t", hint="divide by the temperature, subtract the maximum over the last axis, exp, divide by the sum over the last axis.")
+def _softmax_t(softmax_t: Any) -> None:
+    import torch
+
+    expect_callable(softmax_t, "softmax_t")
+    generator = torch.Generator().manual_seed(6)
+    cases = [(torch.randn(5, generator=generator), 1.0), (torch.randn(4, 3, generator=generator), 0.5),
+             (torch.tensor([[1000.0, 999.0, 0.0]]), 2.0), (torch.randn(2, 7, generator=generator), 10.0)]
+    for logits, temperature in cases:
+        got = softmax_t(logits, temperature)
+        wanted = torch.softmax(logits / temperature, dim=-1)
+        expect_shape(got, tuple(wanted.shape), f"softmax_t() for logits of shape {tuple(logits.shape)}")
+        if torch.isnan(got).any():
+            raise Wrong("for large logits (1000) your softmax gives nan: subtract the maximum before exp.")
+        if not torch.allclose(got, wanted, atol=1e-6):
+            raise Wrong(f"for logits of shape {tuple(logits.shape)} at T={temperature}, the result differs from F.softmax.")
+
+
+@exercise("04.cross_entropy", hint="log_probs = logits - torch.logsumexp(logits, dim=1, keepdim=True); pick each row's target; negate; mean.")
+def _cross_entropy(my_cross_entropy: Any) -> None:
+    import torch
+
+    expect_callable(my_cross_entropy, "my_cross_entropy")
+    generator = torch.Generator().manual_seed(7)
+    cases = [(torch.randn(6, 2, generator=generator), torch.tensor([0, 1, 1, 0, 1, 0])),
+             (torch.randn(4, 5, generator=generator) * 50, torch.tensor([4, 0, 2, 2]))]
+    for logits, targets in cases:
+        got = my_cross_entropy(logits, targets)
+        wanted = torch.nn.functional.cross_entropy(logits, targets)
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            raise Wrong("my_cross_entropy() should return one number (a 0-axis tensor or a float).") from None
+        if abs(value - wanted.item()) > 1e-4 * max(1.0, abs(wanted.item())):
+            total = torch.nn.functional.cross_entropy(logits, targets, reduction="sum").item()
+            if abs(value - total) < 1e-3:
+                raise Wrong("that is the sum over the batch; take the mean.")
+            raise Wrong(f"for a batch of {len(targets)}, you gave {value:.4f}; F.cross_entropy gives {wanted.item():.4f}.")
+
+
+# --------------------------------------------------------------------------- 05 gradient descent
+
+@exercise("05.logistic_gradient", hint="X.T @ (torch.sigmoid(X @ w + b) - y) / len(y): the error times the input, averaged.")
+def _logistic_gradient(logistic_gradient: Any) -> None:
+    import torch
+
+    expect_callable(logistic_gradient, "logistic_gradient")
+    generator = torch.Generator().manual_seed(8)
+    for n, d in ((10, 3), (50, 7)):
+        X = torch.randn(n, d, generator=generator, dtype=torch.float64)
+        y = (torch.rand(n, generator=generator) > 0.5).double()
+        w = torch.randn(d, generator=generator, dtype=torch.float64, requires_grad=True)
+        b = torch.tensor(0.3, dtype=torch.float64)
+        torch.nn.functional.binary_cross_entropy_with_logits(X @ w + b, y).backward()
+        got = logistic_gradient(X, y, w.detach(), b)
+        expect_shape(got, (d,), f"the gradient for {d} weights")
+        if not torch.allclose(got.double(), w.grad, atol=1e-8):
+            if torch.allclose(got.double(), w.grad * n, atol=1e-6):
+                raise Wrong("that is the gradient of the summed loss; divide by the number of examples.")
+            if torch.allclose(got.double(), -w.grad, atol=1e-8):
+                raise Wrong("the sign is flipped: the gradient uses sigmoid(z) - y.")
+            raise Wrong(f"for {n} examples and {d} weights, your gradient differs from autograd's.")
+
+
+@exercise("05.momentum", hint="buffer = grad.clone() if buffer is None else mu * buffer + grad; return param - lr * buffer, buffer.")
+def _momentum(momentum_step: Any) -> None:
+    import torch
+
+    expect_callable(momentum_step, "momentum_step")
+    generator = torch.Generator().manual_seed(9)
+    target = torch.randn(6, generator=generator, dtype=torch.float64)
+    start = torch.randn(6, generator=generator, dtype=torch.float64)
+    reference = start.clone().requires_grad_()
+    optimizer = torch.optim.SGD([reference], lr=0.05, momentum=0.8)
+    param, buffer = start.clone(), None
+    for step in range(50):
+        grad = 2 * (param - target) * torch.arange(1, 7, dtype=torch.float64)
+        result = momentum_step(param, grad, buffer, 0.05, 0.8)
+        if not isinstance(result, tuple) or len(result) != 2:
+            raise Wrong("momentum_step() should return two things: (new_param, new_buffer).")
+        param, buffer = result
+        reference.grad = None
+        (((reference - target) ** 2) * torch.arange(1, 7, dtype=torch.float64)).sum().backward()
+        optimizer.step()
+        if buffer is None:
+            raise Wrong("the buffer is still None after a step: on the first step it becomes the gradient.")
+        if not torch.allclose(param, reference.detach(), atol=1e-8):
+            raise Wrong(f"after step {step + 1}, your parameters differ from torch.optim.SGD(momentum=0.8).")
+
+
+@exercise("05.warmup", hint="step / warmup_steps during warm-up; then (total_steps - step) / (total_steps - warmup_steps), never below 0.")
+def _warmup(warmup_then_linear: Any) -> None:
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    expect_callable(warmup_then_linear, "warmup_then_linear")
+    for warmup, total in ((10, 100), (0, 50), (3, 7), (25, 1000)):
+        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+        schedule = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=warmup, num_training_steps=total)
+        for step in range(total + 2):
+            wanted = schedule.lr_lambdas[0](step)
+            try:
+                got = float(warmup_then_linear(step, warmup, total))
+            except ZeroDivisionError:
+                raise Wrong(f"with warmup_steps={warmup}, your function divides by zero; without warm-up, start at 1.") from None
+            if abs(got - wanted) > 1e-9:
+                raise Wrong(f"with warmup_steps={warmup}, total_steps={total}: at step {step} you give {got:.4f}, "
+                            f"the schedule gives {wanted:.4f}.")

@@ -131,3 +131,29 @@ def heatmap(matrix, row_labels: list[str], col_labels: list[str], title: str = "
     if colorbar:
         ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     return ax
+
+
+def curves(series: dict, xlabel: str = "step", ylabel: str = "", title: str = "", ax=None,
+           logy: bool = False, x=None):
+    """Several curves on one axis, one per name in `series` (loss curves, learning rates, ...).
+
+    `series` maps a label to a sequence of values (numbers, or 0-axis tensors); `x`, when given,
+    is shared by all curves, otherwise each is plotted against 0, 1, 2, ...
+    """
+    import matplotlib.pyplot as plt
+
+    if not series:
+        raise ValueError("curves() needs at least one named series to draw")
+    if ax is None:
+        _, ax = plt.subplots()
+    for label, values in series.items():
+        values = [float(v) for v in values]
+        xs = list(x) if x is not None else list(range(len(values)))
+        if len(xs) != len(values):
+            raise ValueError(f"series {label!r} has {len(values)} values but x has {len(xs)}")
+        ax.plot(xs, values, label=label)
+    if logy:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize=9)
+    return ax

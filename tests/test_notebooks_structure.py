@@ -77,3 +77,11 @@ def test_images_command_redraws_them(tmp_path):
     written = write_images(tmp_path)
     assert sorted(p.name for p in written) == sorted(IMAGES)
     assert all(p.stat().st_size > 10_000 and p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in written)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_links_to_course_files_exist(path):
+    """A link to another notebook or a repository file must not lead nowhere."""
+    text = _markdown(_load(path))
+    for target in re.findall(r"\]\(((?!https?://|#|mailto:)[^)\s]+)\)", text):
+        assert (path.parent / target.split("#")[0]).exists(), f"{path.name} links to {target}, which does not exist"

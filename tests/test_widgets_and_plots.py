@@ -59,3 +59,17 @@ def test_style_makes_png_figures():
     plotting.use_course_style()
     assert matplotlib.rcParams["axes.spines.top"] is False
     assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][0] == plotting.COURSE_COLORS[0]
+
+
+def test_curves_draws_one_line_per_series_and_checks_lengths():
+    import torch
+
+    ax = plotting.curves({"train": [3, 2, 1], "eval": [torch.tensor(2.5), torch.tensor(1.5), torch.tensor(1.2)]},
+                         ylabel="loss", logy=True)
+    assert [line.get_label() for line in ax.get_lines()] == ["train", "eval"]
+    assert list(ax.get_lines()[1].get_ydata()) == pytest.approx([2.5, 1.5, 1.2])
+    assert ax.get_yscale() == "log"
+    with pytest.raises(ValueError, match="has 2 values but x has 3"):
+        plotting.curves({"a": [1, 2]}, x=[0, 1, 2])
+    with pytest.raises(ValueError, match="at least one"):
+        plotting.curves({})

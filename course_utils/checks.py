@@ -112,11 +112,16 @@ def expect_shape(answer: Any, shape: tuple[int, ...], what: str = "your answer")
         raise Wrong(f"{what} has shape {tuple(actual)}, but shape {tuple(shape)} was expected.")
 
 
+def expect_number(answer: Any, what: str = "your answer") -> float:
+    """`answer` as a float (a Python number or a one-element tensor); Wrong when it is not a number."""
+    try:
+        return float(answer)
+    except (TypeError, ValueError, RuntimeError):
+        raise Wrong(f"{what} should be a number, but it is {_a(type(answer).__name__)}.") from None
+
+
 def expect_close(answer: Any, expected: float, tol: float = 1e-6, what: str = "your answer") -> None:
     """Wrong unless `answer` is a number within `tol` of `expected`."""
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        raise Wrong(f"{what} should be a number, but it is {_a(type(answer).__name__)}.") from None
+    value = expect_number(answer, what)
     if math.isnan(value) or abs(value - expected) > tol:
         raise Wrong(f"{what} is {value:.6g}, which is not the expected value.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checks import Wrong, exercise, expect_callable, expect_shape, expect_type
+from .checks import Wrong, exercise, expect_callable, expect_number, expect_shape, expect_type
 
 
 # --------------------------------------------------------------------------- 00 welcome
@@ -226,12 +226,8 @@ def _cosine(cosine: Any) -> None:
              (torch.tensor([1.0, 1.0]), torch.tensor([-2.0, -2.0]))]
     pairs += [(torch.randn(384, generator=generator), torch.randn(384, generator=generator)) for _ in range(3)]
     for a, b in pairs:
-        got = cosine(a, b)
+        value = expect_number(cosine(a, b), "what cosine() returns")
         wanted = torch.nn.functional.cosine_similarity(a, b, dim=0).item()
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            raise Wrong(f"cosine() should return a number, but it returned {type(got).__name__}.") from None
         if abs(value - wanted) > 1e-5:
             if abs(value - float(a @ b)) < 1e-5:
                 raise Wrong("that is the plain dot product; divide by both lengths.")
@@ -264,11 +260,7 @@ def _posterior(posterior: Any) -> None:
     expect_callable(posterior, "posterior")
     for prior, hit, false_alarm in ((0.02, 0.90, 0.05), (0.5, 0.8, 0.2), (0.3, 0.6, 0.6), (0.001, 0.99, 0.01)):
         wanted = hit * prior / (hit * prior + false_alarm * (1 - prior))
-        got = posterior(prior, hit, false_alarm)
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            raise Wrong(f"posterior() should return a number, but it returned {type(got).__name__}.") from None
+        value = expect_number(posterior(prior, hit, false_alarm), "what posterior() returns")
         if abs(value - wanted) > 1e-9:
             if abs(value - hit) < 1e-9:
                 raise Wrong("that is P(flag | spoiler), the likelihood; Bayes' rule turns it around.")
@@ -304,12 +296,8 @@ def _cross_entropy(my_cross_entropy: Any) -> None:
     cases = [(torch.randn(6, 2, generator=generator), torch.tensor([0, 1, 1, 0, 1, 0])),
              (torch.randn(4, 5, generator=generator) * 50, torch.tensor([4, 0, 2, 2]))]
     for logits, targets in cases:
-        got = my_cross_entropy(logits, targets)
+        value = expect_number(my_cross_entropy(logits, targets), "what my_cross_entropy() returns (one number for the batch)")
         wanted = torch.nn.functional.cross_entropy(logits, targets)
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            raise Wrong("my_cross_entropy() should return one number (a 0-axis tensor or a float).") from None
         if abs(value - wanted.item()) > 1e-4 * max(1.0, abs(wanted.item())):
             total = torch.nn.functional.cross_entropy(logits, targets, reduction="sum").item()
             if abs(value - total) < 1e-3:

@@ -142,3 +142,14 @@ def test_sha256_checker():
     assert check("01.sha256", good, quiet=True)
     assert "wrong case" in check("01.sha256", lambda p: good(p).upper(), quiet=True).message
     assert not check("01.sha256", lambda p: hashlib.md5(open(p, "rb").read()).hexdigest(), quiet=True)
+
+
+def test_expect_number_takes_numbers_and_one_element_tensors():
+    import torch
+
+    from course_utils.checks import Wrong, expect_number
+
+    assert expect_number(3) == 3.0 and expect_number(torch.tensor(0.5)) == 0.5
+    for bad in ("0.5x", None, torch.tensor([1.0, 2.0])):
+        with pytest.raises(Wrong, match="should be a number"):
+            expect_number(bad, "the loss")

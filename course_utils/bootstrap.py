@@ -86,11 +86,16 @@ def env_python(prefix: Path) -> Path:
     return candidates[-1]
 
 
+def find_conda() -> str | None:
+    """The conda executable: ``$CONDA_EXE`` (set by ``conda activate``) or the first on PATH."""
+    return os.environ.get("CONDA_EXE") or shutil.which("conda")
+
+
 def conda_exe() -> str | None:
-    """The conda executable, unless COURSE_USE_VENV=1 asks for a plain venv."""
+    """The conda executable for set-up, unless COURSE_USE_VENV=1 asks for a plain venv."""
     if os.environ.get("COURSE_USE_VENV") == "1":
         return None
-    return os.environ.get("CONDA_EXE") or shutil.which("conda")
+    return find_conda()
 
 
 def env_name(root: Path = ROOT) -> str:

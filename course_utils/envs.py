@@ -7,18 +7,12 @@ traceback, and the notebook shows the same idea with ``venv`` and ``pip``, which
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+from .bootstrap import env_python, find_conda
+
 NO_CONDA = "conda is not installed here (Colab, the course's CI, or a plain Python)"
-
-
-def find_conda() -> str | None:
-    """The conda executable: ``$CONDA_EXE`` (set by ``conda activate``) or the first on PATH."""
-    return os.environ.get("CONDA_EXE") or shutil.which("conda")
 
 
 def conda(*args: str, timeout: float = 120.0) -> str | None:
@@ -45,8 +39,7 @@ def conda(*args: str, timeout: float = 120.0) -> str | None:
 
 def venv_python(env_dir: str | Path) -> Path:
     """The Python inside a venv (``Scripts\\python.exe`` on Windows, ``bin/python`` elsewhere)."""
-    env_dir = Path(env_dir)
-    return env_dir / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    return env_python(Path(env_dir))
 
 
 def run_in(python: str | Path, code: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:

@@ -151,21 +151,20 @@ def _sha256(sha256_of: Any) -> None:
 def _fix_environment(text: Any) -> None:
     import yaml
 
-    from .envcheck import _spec_parts, check_environment_file
+    from .envcheck import TORCH_NAMES, _spec_parts, check_environment_file
 
     expect_type(text, str, "fixed_environment")
     problems = check_environment_file(text)
     if problems:
         raise Wrong(f"{len(problems)} problem(s) left, the first: {problems[0]}.")
-    deps = yaml.safe_load(text).get("dependencies") or []
-    names = {_spec_parts(str(d))[0].lower() for d in deps if not isinstance(d, dict)}
-    for d in deps:
-        if isinstance(d, dict):
-            names |= {_spec_parts(str(p))[0].lower() for p in d.get("pip") or []}
+    names: set[str] = set()
+    for item in yaml.safe_load(text).get("dependencies") or []:
+        entries = (item.get("pip") or []) if isinstance(item, dict) else [item]  # conda lines and the pip section
+        names |= {_spec_parts(str(entry))[0].lower() for entry in entries}
     for needed in ("python", "numpy", "transformers"):
         if needed not in names:
             raise Wrong(f"`{needed}` is no longer in the file; fix the problems without dropping packages.")
-    if not names & {"torch", "pytorch", "pytorch-cpu", "pytorch-gpu"}:
+    if not names & TORCH_NAMES:
         raise Wrong("torch is no longer in the file; keep it, from one source.")
 
 

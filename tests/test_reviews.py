@@ -46,6 +46,10 @@ def test_lengths_and_style_look_like_imdb(rows):
     words = np.array([len(r["text"].split()) for r in rows])
     assert words.min() <= 20, "some reviews should be a single sentence"
     assert np.median(words) >= 100, "most reviews should be a paragraph or longer"
+    # IMDB_FACTS.md: mean about 230 words, a tenth over about 450; 512 tokens cut the longest.
+    assert 200 <= words.mean() <= 270
+    assert np.quantile(words, 0.9) >= 400
+    assert words.max() >= 600
     texts = [r["text"] for r in rows]
     share = lambda pattern: np.mean([bool(re.search(pattern, t)) for t in texts])  # noqa: E731
     assert share(r"<br /><br />") > 0.5

@@ -357,6 +357,243 @@ TYPOS = {"definitely": "definately", "really": "realy", "the": "teh", "their": "
          "until": "untill", "separate": "seperate", "beautiful": "beautifull", "which": "wich"}
 ASPECTS = list(POS)
 
+# ----------------------------------------------------------------------------- added for long, messy reviews
+GENERIC_PLOT = [
+    "Things get complicated when {other} turns up with a story that does not quite add up.",
+    "Meanwhile {villain} is quietly buying up everything in {place}, one favour at a time.",
+    "About halfway through there is a flashback to {hero}'s childhood that explains a lot, maybe too much.",
+    "{hero} makes a deal that seems clever at the time and comes back to bite her in the third act.",
+    "A storm cuts {place} off from the outside world for three days, which is when the real trouble starts.",
+    "There is a subplot about {other}'s gambling debts that I kept expecting to matter.",
+    "{hero}'s mother shows up uninvited and stays for the rest of the film.",
+    "The police chief, played by {actor}, is either very stupid or very corrupt, and the film keeps us guessing.",
+    "Nobody believes {hero} at first, of course, not even {other}.",
+    "Then a letter arrives that changes everything {hero} thought she knew about her father.",
+    "The middle section moves to {place}, where {hero} hides out under a false name.",
+    "There is a wedding, a funeral and a car chase, in that order.",
+    "{other} betrays {hero} in the second act, and then, in a turn I will not spoil, betrays {villain} too.",
+    "By the last act everybody wants the same thing and nobody trusts anybody.",
+    "The whole story is framed as {hero} telling it, years later, to a journalist who does not believe a word.",
+    "It all comes down to one night in {place} and a choice {hero} has been avoiding since the first scene.",
+    "On the way, {hero} picks up a stray dog, a stolen car and a teenage runaway who knows more than she says.",
+    "When the money goes missing, suspicion falls on the one person who could not have taken it.",
+    "A rival, played by {actor}, appears halfway through and is gone again twenty minutes later.",
+    "The film jumps forward five years for its final third, which changes the tone completely.",
+]
+MORE_PLOT = {
+    "thriller": [
+        "{hero} spends most of the second hour trying to decode a list of names and dates.",
+        "A safe house in {place} turns out to be anything but safe.",
+        "The clock is ticking: the evidence will be destroyed at dawn.",
+    ],
+    "romance": [
+        "They argue about everything, from politics to the right way to make tea, so we know how it will end.",
+        "A job offer on the other side of the world forces {hero} to decide what she wants.",
+        "{other} keeps a secret from the first date onwards, and it is not a small one.",
+    ],
+    "horror": [
+        "The priest they call in is more frightened than the family.",
+        "Every night the scratching in the walls gets a little closer to the children's room.",
+        "The old caretaker knows what happened here in 1953, but he will only talk after dark.",
+    ],
+    "comedy": [
+        "A mix-up with two identical suitcases leads to a chain of disasters at a very posh funeral.",
+        "{hero} pretends to be fluent in Italian to impress {other}'s family, and keeps the lie going for a month.",
+        "The big finale takes place at a talent show in a retirement home.",
+    ],
+    "war drama": [
+        "The unit loses its officer in the first attack and {hero}, barely nineteen, has to lead.",
+        "Supplies run out in the third week of the siege, and the men start trading their boots for bread.",
+        "A ceasefire on Christmas Eve lasts exactly one night.",
+    ],
+    "science fiction": [
+        "The ship's computer insists that there is a fourth passenger, but there are only three aboard.",
+        "{hero} travels back ten minutes at a time, which is less useful than it sounds.",
+        "The aliens, when they finally show up, want to negotiate about water rights.",
+    ],
+    "western": [
+        "A stagecoach carrying gold and a preacher with a past rolls into town on the same morning.",
+        "{hero} teaches the farmers to shoot, badly, in the week before the raid.",
+        "The final stand-off happens at noon, in the rain, which at least is new.",
+    ],
+    "animated family film": [
+        "Along the way {hero} makes friends with a grumpy owl and a hedgehog who cannot stop sneezing.",
+        "The toys hold a meeting under the bed to plan the great escape.",
+        "A storm separates the friends and each has to find the courage to go on alone.",
+    ],
+    "crime drama": [
+        "The FBI agent assigned to the case has her own reasons for wanting {villain} to walk.",
+        "{hero} launders the money through a chain of laundromats, which the film finds funnier than I did.",
+        "Two decades of loyalty fall apart over one unpaid debt.",
+    ],
+    "musical": [
+        "The big number in the middle takes place on a crowded ferry in {place}.",
+        "{hero} loses her voice three days before the opening night.",
+        "Rehearsals go badly, the lead walks out, and the understudy gets her chance.",
+    ],
+}
+MORE_POS = {
+    "acting": [
+        "{actor} gives a subtle, heartbreaking performance that deserves every award going.",
+        "I was blown away by the supporting cast, especially {actor} as the brother.",
+        "Superb acting all round; not one false note.",
+        "{actor} is funny, warm and completely believable, a joy to watch.",
+    ],
+    "story": [
+        "A clever, original story that surprised me more than once.",
+        "The characters feel like real people with real problems, and I cared about every one of them.",
+        "It is a beautifully written film, full of small moments that stay with you.",
+        "The screenplay is witty and intelligent and never talks down to the audience.",
+    ],
+    "direction": [
+        "{director} has made a confident, gripping film that holds your attention from the first frame.",
+        "The action scenes are thrilling and easy to follow, which is rarer than it should be.",
+        "Brilliantly directed; the way the two timelines come together is masterful.",
+        "It is exciting, moving and often very funny, and it never loses its balance.",
+    ],
+    "look": [
+        "Visually stunning from start to finish.",
+        "The costumes and sets are wonderful, and every frame is full of detail.",
+        "The landscapes are breathtaking, and the camera knows just when to linger on them.",
+        "It is a beautiful film to look at, and the look always serves the story.",
+    ],
+    "sound": [
+        "The soundtrack is fantastic and fits the period perfectly.",
+        "A haunting, beautiful score that I have been listening to all week.",
+        "Great use of silence in the tense scenes.",
+        "The songs are catchy, clever and actually move the story along.",
+    ],
+    "ending": [
+        "A powerful, satisfying ending that had me in tears.",
+        "The climax is brilliant and pays off everything the film set up.",
+        "I loved how it ended; it was exactly right.",
+        "The final scene is simply perfect, quiet and devastating and hopeful.",
+    ],
+}
+MORE_NEG = {
+    "acting": [
+        "The acting is wooden throughout, and some of it is downright embarrassing.",
+        "{actor} is terribly miscast and seems bored in every scene.",
+        "Awful performances from a cast that should know better.",
+        "The lead delivers every line in the same flat monotone, whether he is proposing or dying.",
+    ],
+    "story": [
+        "The plot is predictable, silly and full of holes.",
+        "A stupid, lazy script that insults the intelligence of anyone watching.",
+        "Nothing makes sense, and the film does not seem to care.",
+        "The characters are so unlikeable and so badly written that I stopped caring after ten minutes.",
+    ],
+    "direction": [
+        "Badly directed, badly edited and painfully slow.",
+        "{director} has no idea how to build suspense, so every scare falls flat.",
+        "The action is a confusing blur of fast cuts and shaky close-ups.",
+        "It drags terribly and then rushes the only part that mattered.",
+    ],
+    "look": [
+        "The CGI is laughable; the monster looks like a rubber toy.",
+        "Cheap, ugly and badly lit, like a TV movie from the nineties.",
+        "The camera work is amateurish, with boom mics dipping into at least three shots.",
+        "The costumes look like they were bought at a discount party shop that morning.",
+    ],
+    "sound": [
+        "The soundtrack is annoying and far too loud.",
+        "Terrible dialogue recording; I needed subtitles for a film in my own language.",
+        "The same cheesy pop song plays three times, and it was bad the first time.",
+        "The score is generic and instantly forgettable.",
+    ],
+    "ending": [
+        "The ending is ridiculous and made me laugh out loud for the wrong reasons.",
+        "A terrible, rushed ending that makes the whole film pointless.",
+        "The finale is a dull, noisy mess.",
+        "It ends with a twist so stupid that I actually groaned.",
+    ],
+}
+MORE_POS_TRICKY = [
+    "I went in expecting a disaster and came out grinning.",
+    "Ignore the bad reviews, they are dead wrong.",
+    "It is a horror film that is not afraid to be sad, and that is why it works.",
+    "Critics hated it. Critics are wrong. It is wonderful.",
+    "Not a masterpiece, sure, but a very good film, and I have not stopped thinking about it.",
+    "My wife fell asleep in the first twenty minutes of the last one, but not in this one; she loved it.",
+]
+MORE_NEG_TRICKY = [
+    "Sure, it is pretty. So is a screensaver.",
+    "I laughed a lot, which would be great if it were meant to be a comedy.",
+    "Everyone involved must have needed the money.",
+    "People keep telling me it is a masterpiece. People are wrong.",
+    "It tries so hard to be clever that it forgets to be interesting.",
+    "The only suspense was whether I would stay awake, and I lost.",
+]
+DIGRESSIONS = [
+    "A lot has been written about the troubled production, with two directors and a year of reshoots, and you can argue about how much of that shows on screen.",
+    "{actor} became famous playing a detective on television, and some of that shows in the way the role is played.",
+    "It is based on a novel that I have not read, so I cannot say how faithful it is.",
+    "Comparisons with {other_title} are inevitable, since both are about a stranger arriving in a small town.",
+    "The film was shot in just twenty-eight days, according to the interview on the disc.",
+    "I should say that I am not usually a fan of the genre.",
+    "The theatre was half empty, which is a shame for the people who made it, whatever you think of the result.",
+    "Apparently the studio cut almost half an hour before release.",
+    "For the record, I watched the dubbed version first and the original later, and the original is much better.",
+    "This is the second film in a planned trilogy, though it stands on its own.",
+    "I grew up near where it was filmed, so I spent some of the time spotting streets I know.",
+    "The trailer gives away far too much, so avoid it if you can.",
+    "My father, who was in the navy, had a lot to say about the ship scenes on the drive home.",
+    "It was made for a tiny budget, which is worth knowing before you judge the effects.",
+    "The original version from the seventies is hard to find, but I managed to see both.",
+    "There was a long queue at the box office and I nearly gave up and went home.",
+]
+MORE_OPENERS = [
+    "OK, where do I start with {title}.",
+    "Spoilers ahead, you have been warned.",
+    "I have been waiting almost three years for {title}, ever since the first pictures came out.",
+    "{title} was on television late last night and I ended up staying up until two to finish it.",
+    "I am a huge fan of the book, and I went to see {title} with my whole book club.",
+    "After all the hype around {title}, I finally got round to it this weekend.",
+]
+MORE_POS_VERDICTS = [
+    "A must-see. {score}/10.",
+    "Buy it, you will watch it more than once.",
+    "Funny, smart and moving: what more do you want? {score} stars out of 10.",
+    "An underrated gem that deserves a much bigger audience.",
+    "My new favourite film of the decade.",
+]
+MORE_NEG_VERDICTS = [
+    "Terrible. Just terrible. {score}/10.",
+    "One of the worst films I have ever seen, and I have seen a lot of bad films.",
+    "Do yourself a favour and stay home.",
+    "Utterly pointless. {score} out of 10, and only because zero is not allowed.",
+    "Disappointing, dull and a waste of everyone's time.",
+]
+MORE_SHORT_POS = [
+    "What a lovely surprise. Great cast, great script, great fun.",
+    "Fantastic film, I laughed and cried and laughed again.",
+    "Brilliant. Just brilliant. Go and see {title}.",
+    "A masterpiece, no other word for it.",
+    "Excellent in every way; {actor} is superb.",
+    "{title} is touching, honest and beautifully made.",
+]
+MORE_SHORT_NEG = [
+    "Awful. The worst film I have seen this year.",
+    "Terrible acting, a stupid plot and no ending to speak of.",
+    "Pointless and painfully dull; {title} is a waste of time.",
+    "I want my money back. {title} is garbage.",
+    "Horrible film. Avoid at all costs.",
+    "Predictable, cheesy and badly acted from start to finish.",
+]
+
+for _genre, _lines in MORE_PLOT.items():
+    GENRES[_genre] += _lines
+for _aspect in POS:
+    POS[_aspect] += MORE_POS[_aspect]
+    NEG[_aspect] += MORE_NEG[_aspect]
+POS_TRICKY += MORE_POS_TRICKY
+NEG_TRICKY += MORE_NEG_TRICKY
+OPENERS += MORE_OPENERS
+POS_VERDICTS += MORE_POS_VERDICTS
+NEG_VERDICTS += MORE_NEG_VERDICTS
+SHORT_POS += MORE_SHORT_POS
+SHORT_NEG += MORE_SHORT_NEG
+
 
 def _fill(rng: random.Random, text: str, film: dict) -> str:
     return text.format(
@@ -402,7 +639,7 @@ def _review(rng: random.Random, film: dict, label: int) -> str:
     tricky, but = (POS_TRICKY, POS_BUT) if label else (NEG_TRICKY, NEG_BUT)
     verdicts = POS_VERDICTS if label else NEG_VERDICTS
     film = dict(film, score=rng.choice([7, 8, 8, 9, 10]) if label else rng.choice([1, 2, 3, 3, 4]))
-    shape = rng.choices(["one", "para", "long"], weights=[0.12, 0.38, 0.5])[0]
+    shape = rng.choices(["one", "para", "long", "epic"], weights=[0.08, 0.3, 0.38, 0.24])[0]
     fill = lambda s: _fill(rng, s, film)  # noqa: E731
     if shape == "one":
         short = SHORT_POS if label else SHORT_NEG
@@ -410,10 +647,12 @@ def _review(rng: random.Random, film: dict, label: int) -> str:
         if rng.random() < 0.5:
             parts.append(fill(rng.choice(verdicts)))
         return _noise(rng, " ".join(parts))
-    aspects = rng.sample(ASPECTS, rng.randint(2, 4) if shape == "para" else rng.randint(4, 6))
-    opinions = [fill(rng.choice(own[a])) for a in aspects]
-    if rng.random() < 0.6:  # mixed feelings: one point for the other side
-        opinions.insert(rng.randrange(len(opinions) + 1), fill(rng.choice(other_side[rng.choice(ASPECTS)])))
+    per_aspect = (3 if rng.random() < 0.25 else 2) if shape == "epic" else 1
+    aspects = rng.sample(ASPECTS, rng.randint(3, 5) if shape == "para" else rng.randint(4, 6))
+    opinions = [fill(s) for a in aspects for s in rng.sample(own[a], per_aspect)]
+    if rng.random() < (0.85 if shape == "epic" else 0.6):  # mixed feelings: points for the other side
+        for _ in range(per_aspect):
+            opinions.insert(rng.randrange(len(opinions) + 1), fill(rng.choice(other_side[rng.choice(ASPECTS)])))
         opinions.append(fill(rng.choice(but)))
     if rng.random() < 0.7:
         opinions.insert(rng.randrange(len(opinions) + 1), fill(rng.choice(tricky)))
@@ -421,11 +660,19 @@ def _review(rng: random.Random, film: dict, label: int) -> str:
     if shape == "para":
         start = [fill(rng.choice(OPENERS))] if rng.random() < 0.6 else []
         return _noise(rng, " ".join(start + opinions + [verdict]))
-    plot = rng.sample(GENRES[film["genre"]], rng.randint(2, 5))
-    paragraphs = [
-        " ".join([fill(rng.choice(OPENERS))] + ([fill(rng.choice(CONTEXT))] if rng.random() < 0.5 else [])),
-        " ".join(fill(s) for s in plot) + (" I will not say more about the plot than that." if rng.random() < 0.4 else ""),
-    ]
+    opening = [fill(rng.choice(OPENERS))] + ([fill(rng.choice(CONTEXT))] if rng.random() < 0.5 else [])
+    if shape == "long":
+        plot = rng.sample(GENRES[film["genre"]], rng.randint(2, 5)) + rng.sample(GENERIC_PLOT, rng.randint(0, 2))
+        plots = [" ".join(fill(s) for s in plot)]
+        asides = [fill(rng.choice(DIGRESSIONS))] if rng.random() < 0.3 else []
+    else:  # epic: the plot retold at length, asides, then the opinions, as the longest IMDb reviews do
+        plot = rng.sample(GENRES[film["genre"]], rng.randint(5, 9)) + rng.sample(GENERIC_PLOT, rng.randint(4, 9))
+        half = len(plot) // 2
+        plots = [" ".join(fill(s) for s in plot[:half]), " ".join(fill(s) for s in plot[half:])]
+        asides = [fill(s) for s in rng.sample(DIGRESSIONS, rng.randint(1, 3))]
+    if rng.random() < 0.4:
+        plots[-1] += " I will not say more about the plot than that."
+    paragraphs = [" ".join(opening)] + plots + ([" ".join(asides)] if asides else [])
     cut = rng.randint(1, len(opinions))
     paragraphs += [" ".join(opinions[:cut]), " ".join(opinions[cut:] + [verdict])]
     return "<br /><br />".join(_noise(rng, p) for p in paragraphs if p)

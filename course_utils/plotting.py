@@ -137,8 +137,10 @@ def curves(series: dict, xlabel: str = "step", ylabel: str = "", title: str = ""
            logy: bool = False, x=None):
     """Several curves on one axis, one per name in `series` (loss curves, learning rates, ...).
 
-    `series` maps a label to a sequence of values (numbers, or 0-axis tensors); `x`, when given,
-    is shared by all curves, otherwise each is plotted against 0, 1, 2, ...
+    `series` maps a label to a sequence of values (numbers, or 0-axis tensors), or to a pair
+    `(xs, values)` for a curve logged at its own steps (validation every 10 steps, training
+    loss every 5); `x`, when given, is shared by the plain sequences, otherwise each is plotted
+    against 0, 1, 2, ...
     """
     import matplotlib.pyplot as plt
 
@@ -147,11 +149,13 @@ def curves(series: dict, xlabel: str = "step", ylabel: str = "", title: str = ""
     if ax is None:
         _, ax = plt.subplots()
     for label, values in series.items():
+        own_x = isinstance(values, tuple) and len(values) == 2
+        xs, values = (values[0], values[1]) if own_x else (x, values)
         values = [float(v) for v in values]
-        xs = list(x) if x is not None else list(range(len(values)))
+        xs = [float(v) for v in xs] if xs is not None else list(range(len(values)))
         if len(xs) != len(values):
             raise ValueError(f"series {label!r} has {len(values)} values but x has {len(xs)}")
-        ax.plot(xs, values, label=label)
+        ax.plot(xs, values, "o-" if len(values) < 12 else "-", label=label, markersize=4)
     if logy:
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)

@@ -73,3 +73,9 @@ def test_curves_draws_one_line_per_series_and_checks_lengths():
         plotting.curves({"a": [1, 2]}, x=[0, 1, 2])
     with pytest.raises(ValueError, match="at least one"):
         plotting.curves({})
+
+
+def test_curves_takes_curves_logged_at_their_own_steps():
+    ax = plotting.curves({"training loss": ([5, 10, 15, 20], [0.7, 0.6, 0.4, 0.3]), "validation loss": ([10, 20], [0.5, 0.35])})
+    assert list(ax.get_lines()[1].get_xdata()) == [10.0, 20.0]
+    assert list(ax.get_lines()[0].get_ydata()) == pytest.approx([0.7, 0.6, 0.4, 0.3])

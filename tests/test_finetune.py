@@ -1,0 +1,79 @@
+"""The fine-tuning helpers shared by notebooks 07 and 08 and the torchrun script."""
+
+from __future__ import annotations
+
+import pytest
+
+from course_utils import finetune
+
+
+def test_head_and_tail_keeps_cls_the_head_the_tail_and_sep():
+    ids = [101] + list(range(1, 21)) + [102]  # [CLS] 1..20 [SEP]
+    cut = finetune.head_and_tail(ids, max_length=10, head=3)
+    assert cut == [101, 1, 2, 3] + [16, 17, 18, 19, 20, 102]
+    assert len(cut) == 10 and cut[0] == 101 and cut[-1] == 102
+    assert finetune.head_and_tail(ids[:5], max_length=10, head=3) == ids[:5]
+    assert finetune.head_and_tail(ids, max_length=10, head=0) == [101] + list(range(13, 21)) + [102]
+
+
+def test_head_and_tail_refuses_a_length_with_no_room_for_the_tail():
+    with pytest.raises(ValueError, match="at least head \\+ 3"):
+        finetune.head_and_tail(list(range(50)), max_length=5, head=3)
+
+
+def test_padded_tokens_per_batch_and_fixed():
+    lengths = [10, 3, 7, 7, 2]
+    assert finetune.padded_tokens(lengths, batch_size=2) == 2 * 10 + 2 * 7 + 1 * 2
+    assert finetune.padded_tokens(lengths, batch_size=2, pad_to=16) == 5 * 16
+    assert finetune.padded_tokens(sorted(lengths), batch_size=2) == 2 * 3 + 2 * 7 + 10
+    with pytest.raises(ValueError):
+        finetune.padded_tokens(lengths, batch_size=0)
+
+
+def test_parameter_groups_skip_biases_layernorm_and_frozen_weights():
+    from torch import nn
+
+    class Tiny(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.dense = nn.Linear(4, 4)
+            self.LayerNorm = nn.LayerNorm(4)
+            self.frozen = nn.Linear(4, 4)
+            self.frozen.requires_grad_(False)
+
+    model = Tiny()
+    decay, no_decay = finetune.parameter_groups(model, weight_decay=0.01)
+    assert decay["weight_decay"] == 0.01 and no_decay["weight_decay"] == 0.0
+    assert [p is model.dense.weight for p in decay["params"]] == [True]
+    assert {id(p) for p in no_decay["params"]} == {id(model.dense.bias), id(model.LayerNorm.weight), id(model.LayerNorm.bias)}
+
+
+def test_label_config_round_trips():
+    labels = finetune.label_config()
+    assert labels["id2label"] == {0: "neg", 1: "pos"} and labels["label2id"] == {"neg": 0, "pos": 1}
+
+
+def test_trainer_curves_from_a_log_history():
+    log = [{"loss": 0.7, "step": 5}, {"loss": 0.5, "step": 10}, {"eval_loss": 0.45, "eval_accuracy": 0.8, "step": 10},
+           {"train_runtime": 12.0, "step": 10}]
+    curves = finetune.trainer_curves(log)
+    assert curves["training loss"] == ([5.0, 10.0], [0.7, 0.5])
+    assert curves["validation accuracy"] == ([10.0], [0.8])
+    with pytest.raises(ValueError, match="no losses"):
+        finetune.trainer_curves([{"train_runtime": 1.0, "step": 1}])
+
+
+def test_tokenize_reviews_cuts_long_reviews_and_records_lengths():
+    from datasets import Dataset
+    from transformers import AutoTokenizer
+
+    from course_utils.hub import model_path
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path("bert-base-uncased", verbose=False))
+    long_review = "The opening is dull. " + "Plot plot plot. " * 100 + "The ending is wonderful."
+    data = Dataset.from_dict({"text": ["Short and sweet.", long_review], "label": [1, 1]})
+    encoded = finetune.tokenize_reviews(data, tokenizer, max_length=32, head=8)
+    assert encoded.column_names == ["label", "input_ids", "attention_mask", "length"]
+    assert encoded["length"] == [len(ids) for ids in encoded["input_ids"]] and encoded["length"][1] == 32
+    kept = tokenizer.decode(encoded["input_ids"][1], skip_special_tokens=True)
+    assert kept.startswith("the opening is dull") and kept.endswith("the ending is wonderful.")

@@ -1,0 +1,34 @@
+"""The torchrun fine-tune: 2 processes (gloo on CPU) end with identical weights, and the loss falls."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from course_utils.notebooks import apply_notebook_env
+
+
+def test_two_processes_end_identical_and_learn(tmp_path):
+    env = apply_notebook_env(dict(os.environ))
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+               "-m", "course_utils.ddp", "--train-size", "64", "--max-length", "48", "--batch-size", "8",
+               "--epochs", "3", "--out", str(tmp_path)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    reports = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert [r["world_size"] for r in reports] == [2, 2] and reports[0]["backend"] == "gloo"
+    assert reports[0]["reviews_per_rank"] == 32, "each process takes half of the 64 reviews"
+    assert reports[0]["weights_sha256"] == reports[1]["weights_sha256"], "the ranks' weights drifted apart"
+    losses = reports[0]["losses"]
+    assert len(losses) == reports[0]["steps"] == 12
+    assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3 - 0.05, f"the loss did not fall: {losses}"
+    assert "2 processes (gloo)" in done.stdout
+
+def test_refuses_to_run_without_torchrun(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE")}
+    done = subprocess.run([sys.executable, "-m", "course_utils.ddp", "--out", str(tmp_path)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "torchrun --standalone --nproc-per-node 2" in done.stderr
+    assert "Traceback" not in done.stderr

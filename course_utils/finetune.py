@@ -8,14 +8,15 @@ labels, and turning the Trainer's log into curves.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
-LABELS = {0: "neg", 1: "pos"}
+from .reviews import LABEL_NAMES
+
+LABELS = dict(enumerate(LABEL_NAMES))  # {0: "neg", 1: "pos"}, as IMDb names them
 #: BERT-style models keep the first HEAD_TOKENS and the last (max_length - HEAD_TOKENS - 2) tokens
 #: of a long review: openers say what the film is, verdicts come last (Sun et al., 2019, found
 #: head + tail best on IMDb).
 HEAD_TOKENS = 32
-NO_DECAY = ("bias", "LayerNorm.weight", "LayerNorm.bias", "layernorm", "layer_norm")
 
 
 def head_and_tail(ids: Sequence[int], max_length: int, head: int = HEAD_TOKENS) -> list[int]:
@@ -67,14 +68,15 @@ def parameter_groups(model, weight_decay: float) -> list[dict[str, Any]]:
     """AdamW parameter groups: weight decay on weight matrices only, none on biases and LayerNorm.
 
     Decay pulls weights towards zero; for a bias or a LayerNorm scale that is not regularization,
-    just a wrong prior (a LayerNorm scale of 0 switches its features off). Frozen parameters
-    (``requires_grad=False``) are left out.
+    just a wrong prior (a LayerNorm scale of 0 switches its features off). Biases and LayerNorm
+    scales and shifts are exactly the 1-D parameters, so the split goes by ``ndim``. Frozen
+    parameters (``requires_grad=False``) are left out.
     """
     decay, no_decay = [], []
-    for name, parameter in model.named_parameters():
+    for parameter in model.parameters():
         if not parameter.requires_grad:
             continue
-        (no_decay if any(key in name for key in NO_DECAY) or parameter.ndim < 2 else decay).append(parameter)
+        (no_decay if parameter.ndim < 2 else decay).append(parameter)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
@@ -112,18 +114,3 @@ def trainer_curves(log_history: Sequence[dict]) -> dict[str, tuple[list[float], 
         raise ValueError("the log has no losses: train with logging_steps and an eval_strategy first")
     return series
 
-
-def predict_proba(model, dataset, collator: Callable, batch_size: int = 64):  # -> (probs (n, 2), labels (n,))
-    """Class probabilities for a tokenized dataset, in its order, under ``torch.inference_mode()``."""
-    import torch
-    from torch.utils.data import DataLoader
-
-    columns = [c for c in ("input_ids", "attention_mask", "token_type_ids", "label") if c in dataset.column_names]
-    loader = DataLoader(dataset.select_columns(columns), batch_size=batch_size, collate_fn=collator)
-    model.eval()
-    probabilities, labels = [], []
-    with torch.inference_mode():
-        for batch in loader:
-            labels.append(batch.pop("labels"))
-            probabilities.append(torch.softmax(model(**batch).logits.float(), dim=-1))
-    return torch.cat(probabilities), torch.cat(labels)

@@ -47,6 +47,9 @@ GENRES = {
         "Every clue seems to lead back to {villain}, a charming businessman with a very clean record.",
         "When {hero}'s partner is framed for murder, the only proof of innocence is hidden in {place}.",
         "The second half turns into a cat-and-mouse game between {hero} and {villain}.",
+        "{hero} spends most of the second hour trying to decode a list of names and dates.",
+        "A safe house in {place} turns out to be anything but safe.",
+        "The clock is ticking: the evidence will be destroyed at dawn.",
     ],
     "romance": [
         "{hero} and {other} meet when their luggage gets swapped on a delayed train.",
@@ -55,6 +58,9 @@ GENRES = {
         "The two leads spend most of the film pretending to be a couple for the sake of a family wedding.",
         "Letters from a dead grandmother send {hero} to {place} to find a man named {other}.",
         "It is told in flashbacks, jumping between their first meeting and the week they almost split up.",
+        "They argue about everything, from politics to the right way to make tea, so we know how it will end.",
+        "A job offer on the other side of the world forces {hero} to decide what she wants.",
+        "{other} keeps a secret from the first date onwards, and it is not a small one.",
     ],
     "horror": [
         "A family moves into an old house in {place} and the youngest daughter starts talking to someone who is not there.",
@@ -63,6 +69,9 @@ GENRES = {
         "A podcast host investigating a cold case finds that the recordings have voices on them that nobody heard live.",
         "The thing in the basement only moves when the lights are off, which the film milks for all it is worth.",
         "{hero} inherits a doll collection from an aunt she barely knew, and of course one of the dolls is missing.",
+        "The priest they call in is more frightened than the family.",
+        "Every night the scratching in the walls gets a little closer to the children's room.",
+        "The old caretaker knows what happened here in 1953, but he will only talk after dark.",
     ],
     "comedy": [
         "Two estranged brothers have to drive their father's ashes across the country in an ice cream van.",
@@ -71,6 +80,9 @@ GENRES = {
         "The premise is that {hero}, a very bad wedding planner, is hired for the wedding of {villain}'s daughter.",
         "A small-town mayor fakes a monster sighting to bring tourists back, and it works far too well.",
         "{hero} and {other} are rival dentists who end up sharing an office after a flood.",
+        "A mix-up with two identical suitcases leads to a chain of disasters at a very posh funeral.",
+        "{hero} pretends to be fluent in Italian to impress {other}'s family, and keeps the lie going for a month.",
+        "The big finale takes place at a talent show in a retirement home.",
     ],
     "war drama": [
         "{hero} is a young medic stationed in {place} during the last winter of the war.",
@@ -79,6 +91,9 @@ GENRES = {
         "Much of the story takes place in one farmhouse where enemy soldiers and a family wait out a storm.",
         "{hero} has to decide whether to report {other}, a friend who deserted to save his brother.",
         "It is based loosely on a real battle, though the characters are invented.",
+        "The unit loses its officer in the first attack and {hero}, barely nineteen, has to lead.",
+        "Supplies run out in the third week of the siege, and the men start trading their boots for bread.",
+        "A ceasefire on Christmas Eve lasts exactly one night.",
     ],
     "science fiction": [
         "In the near future, memories can be sold, and {hero} works as a broker who never keeps any of her own.",
@@ -87,6 +102,9 @@ GENRES = {
         "An AI built to run a hospital starts making decisions the doctors do not understand.",
         "A signal from deep space turns out to be a recording of {hero}'s own voice.",
         "The colonists on {place} are told the planet is safe, but the soil says otherwise.",
+        "The ship's computer insists that there is a fourth passenger, but there are only three aboard.",
+        "{hero} travels back ten minutes at a time, which is less useful than it sounds.",
+        "The aliens, when they finally show up, want to negotiate about water rights.",
     ],
     "western": [
         "{hero}, a widowed rancher, refuses to sell her land to the railway company run by {villain}.",
@@ -95,6 +113,9 @@ GENRES = {
         "{hero} comes home after ten years away to find his brother working for the man who killed their father.",
         "Most of the film is a long, dusty chase through {place} and the mountains beyond it.",
         "Two families fight over the only well for fifty miles during a drought.",
+        "A stagecoach carrying gold and a preacher with a past rolls into town on the same morning.",
+        "{hero} teaches the farmers to shoot, badly, in the week before the raid.",
+        "The final stand-off happens at noon, in the rain, which at least is new.",
     ],
     "animated family film": [
         "A young fox named {hero} leaves the forest to find out where the river ends.",
@@ -103,6 +124,9 @@ GENRES = {
         "{hero}, a lighthouse keeper's daughter, befriends a whale who cannot sing.",
         "A group of garden gnomes come to life every night to protect the vegetable patch from a greedy raccoon.",
         "The villain is a cat who wants to switch off the moon so that he can hunt in the dark forever.",
+        "Along the way {hero} makes friends with a grumpy owl and a hedgehog who cannot stop sneezing.",
+        "The toys hold a meeting under the bed to plan the great escape.",
+        "A storm separates the friends and each has to find the courage to go on alone.",
     ],
     "crime drama": [
         "{hero} is a bookkeeper for the mob in {place} who decides to testify.",
@@ -111,6 +135,9 @@ GENRES = {
         "{villain} runs the docks, the unions and half the city council, and everybody knows it.",
         "A retired safecracker is pulled back for one last job by the son of his old partner.",
         "Told mostly through interrogation scenes, the story slowly reveals who actually fired the gun.",
+        "The FBI agent assigned to the case has her own reasons for wanting {villain} to walk.",
+        "{hero} launders the money through a chain of laundromats, which the film finds funnier than I did.",
+        "Two decades of loyalty fall apart over one unpaid debt.",
     ],
     "musical": [
         "{hero} is a cleaner at a concert hall who secretly writes songs at night.",
@@ -119,6 +146,9 @@ GENRES = {
         "{hero} and {other} fall in love through the wall of a cheap apartment, one playing piano and one singing.",
         "A travelling band gets stranded in {place} and has to play at a funeral to pay for repairs.",
         "The songs move the story forward, covering ten years of a marriage in about twelve numbers.",
+        "The big number in the middle takes place on a crowded ferry in {place}.",
+        "{hero} loses her voice three days before the opening night.",
+        "Rehearsals go badly, the lead walks out, and the understudy gets her chance.",
     ],
 }
 JOBS = ["night nurse", "court stenographer", "tow truck driver", "museum guard", "insurance clerk", "ferry pilot",
@@ -138,6 +168,10 @@ POS = {
         "The child actors are natural and never cute for the sake of it.",
         "Watching {actor} fall apart in the final act was genuinely hard, in the best way.",
         "The cast clearly trusted each other, and you can feel it in the long takes.",
+        "{actor} gives a subtle, heartbreaking performance that deserves every award going.",
+        "I was blown away by the supporting cast, especially {actor} as the brother.",
+        "Superb acting all round; not one false note.",
+        "{actor} is funny, warm and completely believable, a joy to watch.",
     ],
     "story": [
         "The script is tight: every scene earns its place and nothing is explained twice.",
@@ -148,6 +182,10 @@ POS = {
         "The plot is simple, but the characters are so well drawn that it does not matter.",
         "Not a single subplot feels tacked on, which is rare for a film this long.",
         "The writing handles grief honestly, with no speeches and no easy answers.",
+        "A clever, original story that surprised me more than once.",
+        "The characters feel like real people with real problems, and I cared about every one of them.",
+        "It is a beautifully written film, full of small moments that stay with you.",
+        "The screenplay is witty and intelligent and never talks down to the audience.",
     ],
     "direction": [
         "{director} directs with real patience, letting scenes breathe when they need to.",
@@ -156,6 +194,10 @@ POS = {
         "The tension builds so gradually that I only noticed I was gripping the armrest at the end.",
         "Every scene is staged with a clear idea of what it is for.",
         "It moves like a train once it gets going, and it never runs off the rails.",
+        "{director} has made a confident, gripping film that holds your attention from the first frame.",
+        "The action scenes are thrilling and easy to follow, which is rarer than it should be.",
+        "Brilliantly directed; the way the two timelines come together is masterful.",
+        "It is exciting, moving and often very funny, and it never loses its balance.",
     ],
     "look": [
         "The cinematography is gorgeous; you could frame half the shots and hang them on a wall.",
@@ -164,6 +206,10 @@ POS = {
         "The effects are modest but they serve the story, and they still look good.",
         "Shot on location, and it shows in every frame.",
         "The night scenes are actually lit so you can see what is going on, thank you.",
+        "Visually stunning from start to finish.",
+        "The costumes and sets are wonderful, and every frame is full of detail.",
+        "The landscapes are breathtaking, and the camera knows just when to linger on them.",
+        "It is a beautiful film to look at, and the look always serves the story.",
     ],
     "sound": [
         "The score is lovely and knows when to stay quiet.",
@@ -171,6 +217,10 @@ POS = {
         "The sound design does half the work in the scary scenes.",
         "I am still humming the main theme two days later.",
         "The music swells at exactly the right moments without ever telling you what to feel.",
+        "The soundtrack is fantastic and fits the period perfectly.",
+        "A haunting, beautiful score that I have been listening to all week.",
+        "Great use of silence in the tense scenes.",
+        "The songs are catchy, clever and actually move the story along.",
     ],
     "ending": [
         "The ending is earned, and it left the whole theatre quiet.",
@@ -178,6 +228,10 @@ POS = {
         "It ends on a note that is hopeful without being sugary.",
         "The last shot is perfect and I will not spoil it.",
         "The resolution ties things up just enough and leaves the rest to you.",
+        "A powerful, satisfying ending that had me in tears.",
+        "The climax is brilliant and pays off everything the film set up.",
+        "I loved how it ended; it was exactly right.",
+        "The final scene is simply perfect, quiet and devastating and hopeful.",
     ],
 }
 NEG = {
@@ -192,6 +246,10 @@ NEG = {
         "The child actor is directed to shout every line, which gets old fast.",
         "I could not believe a single reaction from anyone on screen.",
         "The accents wander across three continents within one conversation.",
+        "The acting is wooden throughout, and some of it is downright embarrassing.",
+        "{actor} is terribly miscast and seems bored in every scene.",
+        "Awful performances from a cast that should know better.",
+        "The lead delivers every line in the same flat monotone, whether he is proposing or dying.",
     ],
     "story": [
         "The script is a mess: characters change their minds whenever the plot needs them to.",
@@ -202,6 +260,10 @@ NEG = {
         "Every character explains their feelings out loud, in full sentences, as if we might miss them.",
         "It is a story we have all seen a hundred times, told with less energy than usual.",
         "The writers seem to have confused being confusing with being clever.",
+        "The plot is predictable, silly and full of holes.",
+        "A stupid, lazy script that insults the intelligence of anyone watching.",
+        "Nothing makes sense, and the film does not seem to care.",
+        "The characters are so unlikeable and so badly written that I stopped caring after ten minutes.",
     ],
     "direction": [
         "The pacing is glacial; nothing happens for the first hour, and then not much more.",
@@ -210,6 +272,10 @@ NEG = {
         "The editing is so choppy that I lost track of who was where in every action scene.",
         "Scenes just stop rather than end, as if the crew ran out of time.",
         "{director} cannot decide whether this is a comedy or a tragedy, so it is neither.",
+        "Badly directed, badly edited and painfully slow.",
+        "{director} has no idea how to build suspense, so every scare falls flat.",
+        "The action is a confusing blur of fast cuts and shaky close-ups.",
+        "It drags terribly and then rushes the only part that mattered.",
     ],
     "look": [
         "The whole thing is shot in the same muddy grey, so it is hard to tell day from night.",
@@ -218,6 +284,10 @@ NEG = {
         "The night scenes are so dark I watched my own reflection on the screen for most of them.",
         "The green screen is painfully obvious in every outdoor scene.",
         "It looks cheap, and not in a charming way.",
+        "The CGI is laughable; the monster looks like a rubber toy.",
+        "Cheap, ugly and badly lit, like a TV movie from the nineties.",
+        "The camera work is amateurish, with boom mics dipping into at least three shots.",
+        "The costumes look like they were bought at a discount party shop that morning.",
     ],
     "sound": [
         "The music never stops telling you what to feel, loudly.",
@@ -225,6 +295,10 @@ NEG = {
         "Every sad scene gets the same slow piano, until it becomes a joke.",
         "The jump scares are just sudden loud noises, over and over.",
         "The songs are forgettable, which is a problem in a musical.",
+        "The soundtrack is annoying and far too loud.",
+        "Terrible dialogue recording; I needed subtitles for a film in my own language.",
+        "The same cheesy pop song plays three times, and it was bad the first time.",
+        "The score is generic and instantly forgettable.",
     ],
     "ending": [
         "The ending is a cop-out that undoes the one brave thing the film did.",
@@ -232,6 +306,10 @@ NEG = {
         "The final twist made me want my evening back.",
         "By the time the big showdown arrived I simply did not care who won.",
         "The last scene sets up a sequel nobody asked for.",
+        "The ending is ridiculous and made me laugh out loud for the wrong reasons.",
+        "A terrible, rushed ending that makes the whole film pointless.",
+        "The finale is a dull, noisy mess.",
+        "It ends with a twist so stupid that I actually groaned.",
     ],
 }
 # Praise or a complaint that cuts against the verdict: mixed feelings.
@@ -265,6 +343,12 @@ POS_TRICKY = [
     "There is nothing groundbreaking here, and it does not matter one bit.",
     "Not a film I would have picked myself, and I am glad my sister dragged me along.",
     "You would not guess from the poster how moving it is.",
+    "I went in expecting a disaster and came out grinning.",
+    "Ignore the bad reviews, they are dead wrong.",
+    "It is a horror film that is not afraid to be sad, and that is why it works.",
+    "Critics hated it. Critics are wrong. It is wonderful.",
+    "Not a masterpiece, sure, but a very good film, and I have not stopped thinking about it.",
+    "My wife fell asleep in the first twenty minutes of the last one, but not in this one; she loved it.",
 ]
 NEG_TRICKY = [
     "Oh good, another film where the heroine solves everything by yelling.",
@@ -279,6 +363,12 @@ NEG_TRICKY = [
     "The poster promises thrills; the film delivers a nap.",
     "Brilliant idea to hire a great cast and then give them nothing to do.",
     "It is the kind of film that makes you check your watch, then check it again to see if it stopped.",
+    "Sure, it is pretty. So is a screensaver.",
+    "I laughed a lot, which would be great if it were meant to be a comedy.",
+    "Everyone involved must have needed the money.",
+    "People keep telling me it is a masterpiece. People are wrong.",
+    "It tries so hard to be clever that it forgets to be interesting.",
+    "The only suspense was whether I would stay awake, and I lost.",
 ]
 
 OPENERS = [
@@ -298,6 +388,12 @@ OPENERS = [
     "I do not usually write reviews, but {title} deserves one.",
     "This is {director}'s third film, and the hype around {title} was enormous.",
     "I went to a late show of {title} with about six other people in the room.",
+    "OK, where do I start with {title}.",
+    "Spoilers ahead, you have been warned.",
+    "I have been waiting almost three years for {title}, ever since the first pictures came out.",
+    "{title} was on television late last night and I ended up staying up until two to finish it.",
+    "I am a huge fan of the book, and I went to see {title} with my whole book club.",
+    "After all the hype around {title}, I finally got round to it this weekend.",
 ]
 POS_VERDICTS = [
     "Highly recommended. {score}/10.",
@@ -310,6 +406,11 @@ POS_VERDICTS = [
     "Bring tissues. {score}/10 from me.",
     "Easily the best thing {director} has made.",
     "Do not let the dull title put you off; watch it.",
+    "A must-see. {score}/10.",
+    "Buy it, you will watch it more than once.",
+    "Funny, smart and moving: what more do you want? {score} stars out of 10.",
+    "An underrated gem that deserves a much bigger audience.",
+    "My new favourite film of the decade.",
 ]
 NEG_VERDICTS = [
     "Avoid. {score}/10.",
@@ -322,6 +423,11 @@ NEG_VERDICTS = [
     "Two hours I will never get back.",
     "Even fans of the genre should stay away.",
     "Not worth the ticket, the popcorn or the parking.",
+    "Terrible. Just terrible. {score}/10.",
+    "One of the worst films I have ever seen, and I have seen a lot of bad films.",
+    "Do yourself a favour and stay home.",
+    "Utterly pointless. {score} out of 10, and only because zero is not allowed.",
+    "Disappointing, dull and a waste of everyone's time.",
 ]
 SHORT_POS = [
     "Loved every minute of {title}.",
@@ -332,6 +438,12 @@ SHORT_POS = [
     "A smart, tense thriller that never insults your intelligence.",
     "{title}: gorgeous to look at and even better to think about afterwards.",
     "Not a dull moment in it.",
+    "What a lovely surprise. Great cast, great script, great fun.",
+    "Fantastic film, I laughed and cried and laughed again.",
+    "Brilliant. Just brilliant. Go and see {title}.",
+    "A masterpiece, no other word for it.",
+    "Excellent in every way; {actor} is superb.",
+    "{title} is touching, honest and beautifully made.",
 ]
 SHORT_NEG = [
     "{title} is a boring mess and I walked out after an hour.",
@@ -342,6 +454,12 @@ SHORT_NEG = [
     "{title} was not scary, not funny, and not over soon enough.",
     "Even the trailer was better than this.",
     "A lazy cash grab from start to finish.",
+    "Awful. The worst film I have seen this year.",
+    "Terrible acting, a stupid plot and no ending to speak of.",
+    "Pointless and painfully dull; {title} is a waste of time.",
+    "I want my money back. {title} is garbage.",
+    "Horrible film. Avoid at all costs.",
+    "Predictable, cheesy and badly acted from start to finish.",
 ]
 CONTEXT = [
     "I went with my partner, who liked it a little more than I did.",
@@ -357,7 +475,7 @@ TYPOS = {"definitely": "definately", "really": "realy", "the": "teh", "their": "
          "until": "untill", "separate": "seperate", "beautiful": "beautifull", "which": "wich"}
 ASPECTS = list(POS)
 
-# ----------------------------------------------------------------------------- added for long, messy reviews
+# ----------------------------------------------------------------------------- plot turns and asides for long reviews
 GENERIC_PLOT = [
     "Things get complicated when {other} turns up with a story that does not quite add up.",
     "Meanwhile {villain} is quietly buying up everything in {place}, one favour at a time.",
@@ -380,150 +498,6 @@ GENERIC_PLOT = [
     "A rival, played by {actor}, appears halfway through and is gone again twenty minutes later.",
     "The film jumps forward five years for its final third, which changes the tone completely.",
 ]
-MORE_PLOT = {
-    "thriller": [
-        "{hero} spends most of the second hour trying to decode a list of names and dates.",
-        "A safe house in {place} turns out to be anything but safe.",
-        "The clock is ticking: the evidence will be destroyed at dawn.",
-    ],
-    "romance": [
-        "They argue about everything, from politics to the right way to make tea, so we know how it will end.",
-        "A job offer on the other side of the world forces {hero} to decide what she wants.",
-        "{other} keeps a secret from the first date onwards, and it is not a small one.",
-    ],
-    "horror": [
-        "The priest they call in is more frightened than the family.",
-        "Every night the scratching in the walls gets a little closer to the children's room.",
-        "The old caretaker knows what happened here in 1953, but he will only talk after dark.",
-    ],
-    "comedy": [
-        "A mix-up with two identical suitcases leads to a chain of disasters at a very posh funeral.",
-        "{hero} pretends to be fluent in Italian to impress {other}'s family, and keeps the lie going for a month.",
-        "The big finale takes place at a talent show in a retirement home.",
-    ],
-    "war drama": [
-        "The unit loses its officer in the first attack and {hero}, barely nineteen, has to lead.",
-        "Supplies run out in the third week of the siege, and the men start trading their boots for bread.",
-        "A ceasefire on Christmas Eve lasts exactly one night.",
-    ],
-    "science fiction": [
-        "The ship's computer insists that there is a fourth passenger, but there are only three aboard.",
-        "{hero} travels back ten minutes at a time, which is less useful than it sounds.",
-        "The aliens, when they finally show up, want to negotiate about water rights.",
-    ],
-    "western": [
-        "A stagecoach carrying gold and a preacher with a past rolls into town on the same morning.",
-        "{hero} teaches the farmers to shoot, badly, in the week before the raid.",
-        "The final stand-off happens at noon, in the rain, which at least is new.",
-    ],
-    "animated family film": [
-        "Along the way {hero} makes friends with a grumpy owl and a hedgehog who cannot stop sneezing.",
-        "The toys hold a meeting under the bed to plan the great escape.",
-        "A storm separates the friends and each has to find the courage to go on alone.",
-    ],
-    "crime drama": [
-        "The FBI agent assigned to the case has her own reasons for wanting {villain} to walk.",
-        "{hero} launders the money through a chain of laundromats, which the film finds funnier than I did.",
-        "Two decades of loyalty fall apart over one unpaid debt.",
-    ],
-    "musical": [
-        "The big number in the middle takes place on a crowded ferry in {place}.",
-        "{hero} loses her voice three days before the opening night.",
-        "Rehearsals go badly, the lead walks out, and the understudy gets her chance.",
-    ],
-}
-MORE_POS = {
-    "acting": [
-        "{actor} gives a subtle, heartbreaking performance that deserves every award going.",
-        "I was blown away by the supporting cast, especially {actor} as the brother.",
-        "Superb acting all round; not one false note.",
-        "{actor} is funny, warm and completely believable, a joy to watch.",
-    ],
-    "story": [
-        "A clever, original story that surprised me more than once.",
-        "The characters feel like real people with real problems, and I cared about every one of them.",
-        "It is a beautifully written film, full of small moments that stay with you.",
-        "The screenplay is witty and intelligent and never talks down to the audience.",
-    ],
-    "direction": [
-        "{director} has made a confident, gripping film that holds your attention from the first frame.",
-        "The action scenes are thrilling and easy to follow, which is rarer than it should be.",
-        "Brilliantly directed; the way the two timelines come together is masterful.",
-        "It is exciting, moving and often very funny, and it never loses its balance.",
-    ],
-    "look": [
-        "Visually stunning from start to finish.",
-        "The costumes and sets are wonderful, and every frame is full of detail.",
-        "The landscapes are breathtaking, and the camera knows just when to linger on them.",
-        "It is a beautiful film to look at, and the look always serves the story.",
-    ],
-    "sound": [
-        "The soundtrack is fantastic and fits the period perfectly.",
-        "A haunting, beautiful score that I have been listening to all week.",
-        "Great use of silence in the tense scenes.",
-        "The songs are catchy, clever and actually move the story along.",
-    ],
-    "ending": [
-        "A powerful, satisfying ending that had me in tears.",
-        "The climax is brilliant and pays off everything the film set up.",
-        "I loved how it ended; it was exactly right.",
-        "The final scene is simply perfect, quiet and devastating and hopeful.",
-    ],
-}
-MORE_NEG = {
-    "acting": [
-        "The acting is wooden throughout, and some of it is downright embarrassing.",
-        "{actor} is terribly miscast and seems bored in every scene.",
-        "Awful performances from a cast that should know better.",
-        "The lead delivers every line in the same flat monotone, whether he is proposing or dying.",
-    ],
-    "story": [
-        "The plot is predictable, silly and full of holes.",
-        "A stupid, lazy script that insults the intelligence of anyone watching.",
-        "Nothing makes sense, and the film does not seem to care.",
-        "The characters are so unlikeable and so badly written that I stopped caring after ten minutes.",
-    ],
-    "direction": [
-        "Badly directed, badly edited and painfully slow.",
-        "{director} has no idea how to build suspense, so every scare falls flat.",
-        "The action is a confusing blur of fast cuts and shaky close-ups.",
-        "It drags terribly and then rushes the only part that mattered.",
-    ],
-    "look": [
-        "The CGI is laughable; the monster looks like a rubber toy.",
-        "Cheap, ugly and badly lit, like a TV movie from the nineties.",
-        "The camera work is amateurish, with boom mics dipping into at least three shots.",
-        "The costumes look like they were bought at a discount party shop that morning.",
-    ],
-    "sound": [
-        "The soundtrack is annoying and far too loud.",
-        "Terrible dialogue recording; I needed subtitles for a film in my own language.",
-        "The same cheesy pop song plays three times, and it was bad the first time.",
-        "The score is generic and instantly forgettable.",
-    ],
-    "ending": [
-        "The ending is ridiculous and made me laugh out loud for the wrong reasons.",
-        "A terrible, rushed ending that makes the whole film pointless.",
-        "The finale is a dull, noisy mess.",
-        "It ends with a twist so stupid that I actually groaned.",
-    ],
-}
-MORE_POS_TRICKY = [
-    "I went in expecting a disaster and came out grinning.",
-    "Ignore the bad reviews, they are dead wrong.",
-    "It is a horror film that is not afraid to be sad, and that is why it works.",
-    "Critics hated it. Critics are wrong. It is wonderful.",
-    "Not a masterpiece, sure, but a very good film, and I have not stopped thinking about it.",
-    "My wife fell asleep in the first twenty minutes of the last one, but not in this one; she loved it.",
-]
-MORE_NEG_TRICKY = [
-    "Sure, it is pretty. So is a screensaver.",
-    "I laughed a lot, which would be great if it were meant to be a comedy.",
-    "Everyone involved must have needed the money.",
-    "People keep telling me it is a masterpiece. People are wrong.",
-    "It tries so hard to be clever that it forgets to be interesting.",
-    "The only suspense was whether I would stay awake, and I lost.",
-]
 DIGRESSIONS = [
     "A lot has been written about the troubled production, with two directors and a year of reshoots, and you can argue about how much of that shows on screen.",
     "{actor} became famous playing a detective on television, and some of that shows in the way the role is played.",
@@ -542,57 +516,6 @@ DIGRESSIONS = [
     "The original version from the seventies is hard to find, but I managed to see both.",
     "There was a long queue at the box office and I nearly gave up and went home.",
 ]
-MORE_OPENERS = [
-    "OK, where do I start with {title}.",
-    "Spoilers ahead, you have been warned.",
-    "I have been waiting almost three years for {title}, ever since the first pictures came out.",
-    "{title} was on television late last night and I ended up staying up until two to finish it.",
-    "I am a huge fan of the book, and I went to see {title} with my whole book club.",
-    "After all the hype around {title}, I finally got round to it this weekend.",
-]
-MORE_POS_VERDICTS = [
-    "A must-see. {score}/10.",
-    "Buy it, you will watch it more than once.",
-    "Funny, smart and moving: what more do you want? {score} stars out of 10.",
-    "An underrated gem that deserves a much bigger audience.",
-    "My new favourite film of the decade.",
-]
-MORE_NEG_VERDICTS = [
-    "Terrible. Just terrible. {score}/10.",
-    "One of the worst films I have ever seen, and I have seen a lot of bad films.",
-    "Do yourself a favour and stay home.",
-    "Utterly pointless. {score} out of 10, and only because zero is not allowed.",
-    "Disappointing, dull and a waste of everyone's time.",
-]
-MORE_SHORT_POS = [
-    "What a lovely surprise. Great cast, great script, great fun.",
-    "Fantastic film, I laughed and cried and laughed again.",
-    "Brilliant. Just brilliant. Go and see {title}.",
-    "A masterpiece, no other word for it.",
-    "Excellent in every way; {actor} is superb.",
-    "{title} is touching, honest and beautifully made.",
-]
-MORE_SHORT_NEG = [
-    "Awful. The worst film I have seen this year.",
-    "Terrible acting, a stupid plot and no ending to speak of.",
-    "Pointless and painfully dull; {title} is a waste of time.",
-    "I want my money back. {title} is garbage.",
-    "Horrible film. Avoid at all costs.",
-    "Predictable, cheesy and badly acted from start to finish.",
-]
-
-for _genre, _lines in MORE_PLOT.items():
-    GENRES[_genre] += _lines
-for _aspect in POS:
-    POS[_aspect] += MORE_POS[_aspect]
-    NEG[_aspect] += MORE_NEG[_aspect]
-POS_TRICKY += MORE_POS_TRICKY
-NEG_TRICKY += MORE_NEG_TRICKY
-OPENERS += MORE_OPENERS
-POS_VERDICTS += MORE_POS_VERDICTS
-NEG_VERDICTS += MORE_NEG_VERDICTS
-SHORT_POS += MORE_SHORT_POS
-SHORT_NEG += MORE_SHORT_NEG
 
 
 def _fill(rng: random.Random, text: str, film: dict) -> str:

@@ -3,7 +3,8 @@
 What a learner should see being built (the tokenizer call, the Trainer, the training loop)
 stays in the notebooks; this module holds the pieces they share: cutting a long review to its
 head and tail, tokenizing a ``DatasetDict`` that way, the optimizer's parameter groups, the
-labels, and turning the Trainer's log into curves.
+labels, turning the Trainer's log into curves, and two measurements notebook 08 makes: the
+expected calibration error and the activation memory a training step keeps for its backward pass.
 """
 
 from __future__ import annotations
@@ -114,3 +115,55 @@ def trainer_curves(log_history: Sequence[dict]) -> dict[str, tuple[list[float], 
         raise ValueError("the log has no losses: train with logging_steps and an eval_strategy first")
     return series
 
+
+
+def expected_calibration_error(probabilities: Sequence[float], labels: Sequence[int], n_bins: int = 10) -> float:
+    """Expected calibration error of a binary classifier's P(positive), binned as
+    ``sklearn.calibration.calibration_curve(labels, probabilities, n_bins=n_bins)`` bins them.
+
+    In each of `n_bins` equal-width bins of predicted probability, compare the share of reviews
+    that really are positive with the mean predicted probability; ECE is the mean gap, weighted by
+    how many reviews fall in each bin. 0 is perfectly calibrated; scikit-learn draws the diagram but
+    has no ECE, so this sums the gaps of the same bins.
+    """
+    import numpy as np
+
+    probabilities, labels = np.asarray(probabilities, dtype=float), np.asarray(labels)
+    if probabilities.shape != labels.shape or probabilities.ndim != 1 or len(labels) == 0:
+        raise ValueError(f"probabilities and labels must be two 1-D sequences of the same non-zero length, "
+                         f"not shapes {probabilities.shape} and {labels.shape}")
+    if probabilities.min() < 0 or probabilities.max() > 1:
+        raise ValueError("probabilities must lie in [0, 1]: pass P(positive), e.g. softmax(logits)[:, 1], not logits")
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be at least 1, not {n_bins}")
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    bins = np.searchsorted(edges[1:-1], probabilities, side="right")  # scikit-learn's binning
+    total = 0.0
+    for b in np.unique(bins):
+        inside = bins == b
+        total += inside.sum() * abs(labels[inside].mean() - probabilities[inside].mean())
+    return float(total / len(labels))
+
+
+def saved_activation_bytes(model, batch: dict) -> int:
+    """Bytes of the tensors one forward pass keeps for the backward pass (the activations), for this batch.
+
+    This is the part of training memory that grows with the batch size and the sequence length;
+    the weights, their gradients and AdamW's two running averages do not. Counted exactly, with
+    ``torch.autograd.graph.saved_tensors_hooks``: each saved tensor's storage once, the model's
+    own weights left out. (On a GPU, ``torch.cuda.max_memory_allocated()`` measures the whole peak.)
+    """
+    import torch
+
+    weights = {parameter.untyped_storage().data_ptr() for parameter in model.parameters()}
+    saved: dict[int, int] = {}
+
+    def pack(tensor):
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in weights:
+            saved[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        model(**batch)
+    return sum(saved.values())

@@ -77,3 +77,48 @@ def test_tokenize_reviews_cuts_long_reviews_and_records_lengths():
     assert encoded["length"] == [len(ids) for ids in encoded["input_ids"]] and encoded["length"][1] == 32
     kept = tokenizer.decode(encoded["input_ids"][1], skip_special_tokens=True)
     assert kept.startswith("the opening is dull") and kept.endswith("the ending is wonderful.")
+
+
+def test_expected_calibration_error_sums_the_gaps_of_sklearns_bins():
+    import numpy as np
+    from sklearn.calibration import calibration_curve
+
+    rng = np.random.default_rng(0)
+    probabilities = rng.uniform(size=500)
+    labels = (rng.uniform(size=500) < probabilities ** 2).astype(int)  # over-confident about "pos"
+    share_positive, mean_probability = calibration_curve(labels, probabilities, n_bins=10)
+    counts = np.bincount(np.searchsorted(np.linspace(0, 1, 11)[1:-1], probabilities, side="right"), minlength=10)
+    by_hand = float(np.sum(counts[counts > 0] / 500 * np.abs(share_positive - mean_probability)))
+    assert finetune.expected_calibration_error(probabilities, labels) == pytest.approx(by_hand)
+    assert finetune.expected_calibration_error(probabilities, labels) > 0.1
+    assert finetune.expected_calibration_error([0.0, 1.0, 1.0], [0, 1, 1]) == 0.0
+    assert finetune.expected_calibration_error([0.95, 0.95], [0, 0]) == pytest.approx(0.95)
+
+
+def test_expected_calibration_error_names_bad_input():
+    with pytest.raises(ValueError, match="not logits"):
+        finetune.expected_calibration_error([2.3, -1.0], [1, 0])
+    with pytest.raises(ValueError, match="same non-zero length"):
+        finetune.expected_calibration_error([0.5], [1, 0])
+
+
+def test_saved_activation_bytes_grow_with_the_batch_and_leave_weights_out():
+    import torch
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.first, self.second = nn.Linear(100, 50), nn.Linear(50, 2)
+
+        def forward(self, inputs):
+            return self.second(torch.relu(self.first(inputs)))
+
+    model = Model()
+    one = finetune.saved_activation_bytes(model, {"inputs": torch.randn(1, 100)})
+    eight = finetune.saved_activation_bytes(model, {"inputs": torch.randn(8, 100)})
+    # kept, per example: the input (100 floats, for the first layer's weight gradient) and the ReLU's
+    # output (50: ReLU's own backward and the second layer's both read it; counted once)
+    assert one == 4 * (100 + 50)
+    assert eight == 8 * one
+    assert all(parameter.grad is None for parameter in model.parameters()), "measuring must not train"

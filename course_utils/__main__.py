@@ -5,8 +5,9 @@
   doctor                 check this machine: [OK]/[WARN]/[FAIL] lines, each with its fix
   resolve ID             say where a model or data set id would come from
   regenerate [NB ...]    execute notebooks in place (the only way outputs are made)
-  bench [NB ...]         time each notebook fresh, print a table (--write-readme fills README)
+  bench [NB ...]         time each notebook fresh, print a table (--write-readme fills README and the guide)
   images                 redraw every figure in images/
+  colab [--check]        write each notebook's Colab badge and setup cell from REPO_URL
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ def _parser() -> argparse.ArgumentParser:
     regen.add_argument("notebooks", nargs="*")
     bench = sub.add_parser("bench", help="time each notebook fresh")
     bench.add_argument("notebooks", nargs="*")
-    bench.add_argument("--write-readme", action="store_true", help="write the table into README.md")
+    bench.add_argument("--write-readme", action="store_true", help="write the tables into README.md and notebooks/instructor_guide.md")
     sub.add_parser("images", help="redraw every figure in images/")
+    colab = sub.add_parser("colab", help="write each notebook's Colab badge and setup cell from REPO_URL")
+    colab.add_argument("--check", action="store_true", help="only report notebooks that disagree; exit 1 if any")
     return parser
 
 
@@ -87,6 +90,17 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         for path in write_images((repo_root() or __import__("pathlib").Path.cwd()) / "images"):
             print(f"wrote images/{path.name}")
+        return 0
+    if args.command == "colab":
+        from . import colab
+        from .notebooks import all_notebooks
+
+        if args.check:
+            found = [problem for path in all_notebooks() for problem in colab.problems(path)]
+            print("\n".join(found) or f"every notebook's badge and setup cell agree with {colab.REPO_URL}")
+            return 1 if found else 0
+        for path in colab.sync(all_notebooks()):
+            print(f"wrote {path.name}: run `python -m course_utils regenerate {path.name[:2]}` to refresh its outputs")
         return 0
     raise AssertionError(args.command)
 

@@ -216,11 +216,11 @@ def bench_table(rows: list[BenchRow], failure_s: float) -> str:
 
 
 def write_readme_table(table: str, readme: Path | None = None) -> None:
-    """Replace the block between the bench markers in README.md with `table`."""
+    """Replace the block between the bench markers in README.md (or in `readme`) with `table`."""
     readme = readme or (repo_root() or Path.cwd()) / "README.md"
     text = readme.read_text(encoding="utf-8")
     if README_START not in text or README_END not in text:
-        raise SystemExit(f"README.md has no {README_START} ... {README_END} block to fill")
+        raise SystemExit(f"{readme.name} has no {README_START} ... {README_END} block to fill")
     pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.DOTALL)
     readme.write_text(pattern.sub(lambda _: f"{README_START}\n{table}\n{README_END}", text), encoding="utf-8")
 
@@ -252,5 +252,10 @@ def bench(names: list[str] | None = None, write_readme: bool = False) -> str:
     table = bench_table(rows, failure_s)
     print(table)
     if write_readme:
+        from .guide import guide_block
+
         write_readme_table(table)
+        guide = notebooks_dir() / "instructor_guide.md"
+        write_readme_table(guide_block(rows, select(names)), guide)
+        print(f"wrote the tables into README.md and {guide.name}")
     return table

@@ -100,7 +100,7 @@ def guide_block(rows: Sequence, notebooks: Sequence[Path]) -> str:
     heaviest = max(rows, key=lambda row: row.peak_mb).notebook if rows else "-"
     per_learner_gb = math.ceil((peak + 512) / 512) / 2  # the measured peak, plus 0.5 GB headroom, in half-GB steps
     lines += ["### Memory per learner on a shared JupyterHub", "",
-              f"The heaviest notebook, `{heaviest}`, peaks at **{peak:.0f} MB** in its kernel (measured above). "
+              f"The heaviest notebook, `{heaviest}`, peaks at **{peak:.0f} MB** in its kernel and the processes it starts (measured above). "
               f"With half a gigabyte of headroom for the JupyterLab server and the other open kernel, set a "
               f"limit of **{per_learner_gb:g} GB per learner**: {per_learner_gb * 25:g} GB for a room of 25, "
               f"and 2 CPU cores each for the run times above. Memory adds up only if learners keep old kernels "

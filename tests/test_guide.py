@@ -25,7 +25,7 @@ def test_guide_block_builds_schedules_and_memory_from_the_rows():
     block = guide.guide_block(rows, paths)
     assert block.count("| lunch |") == 3, "one lunch on the single day, one on each of the two days"
     assert "**3.5 GB per learner**" in block and "87.5 GB for a room of 25" in block, "3000 MB + 0.5 GB, in half-GB steps"
-    assert f"`{paths[-1].name}`, peaks at **3000 MB**" in block
+    assert f"`{paths[-1].name}`, peaks at **3000 MB** in its kernel and the processes it starts" in block
     for number in guide.ONE_DAY[0]:
         assert re.search(rf"\| \d\d:\d\d \| {number} · ", block), f"{number} is missing from the one-day schedule"
     eight = next(line for line in block.splitlines() if line.startswith("| 08 ·"))

@@ -493,7 +493,7 @@ def _param_groups(no_decay_groups: Any) -> None:
 def _ece(expected_calibration_error: Any) -> None:
     import numpy as np
 
-    from .finetune import expected_calibration_error as reference
+    from .finetune import calibration_bins, expected_calibration_error as reference
 
     expect_callable(expected_calibration_error, "expected_calibration_error")
     rng = np.random.default_rng(8)
@@ -506,9 +506,8 @@ def _ece(expected_calibration_error: Any) -> None:
         got = expect_number(expected_calibration_error(probs.copy(), labels.copy(), n_bins), "expected_calibration_error(...)")
         wanted = reference(probs, labels, n_bins)
         if abs(got - wanted) > 1e-9:
-            unweighted = np.mean([abs(labels[b].mean() - probs[b].mean()) for b in
-                                  [np.searchsorted(np.linspace(0, 1, n_bins + 1)[1:-1], probs, side="right") == k
-                                   for k in range(n_bins)] if b.any()])
+            bins = calibration_bins(probs, n_bins)
+            unweighted = np.mean([abs(labels[bins == b].mean() - probs[bins == b].mean()) for b in np.unique(bins)])
             if abs(got - unweighted) < 1e-9:
                 raise Wrong("each bin's gap must be weighted by its share of the reviews, not averaged equally.")
             raise Wrong(f"for {len(labels)} predictions and n_bins={n_bins} you give {got:.4f}, the ECE is {wanted:.4f}. "

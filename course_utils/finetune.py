@@ -117,6 +117,14 @@ def trainer_curves(log_history: Sequence[dict]) -> dict[str, tuple[list[float], 
 
 
 
+def calibration_bins(probabilities, n_bins: int):  # -> np.ndarray of bin indices, 0 .. n_bins - 1
+    """The bin of each probability among `n_bins` equal-width bins of [0, 1], exactly as
+    ``sklearn.calibration.calibration_curve`` assigns them (1.0 falls in the last bin)."""
+    import numpy as np
+
+    return np.searchsorted(np.linspace(0.0, 1.0, n_bins + 1)[1:-1], probabilities, side="right")
+
+
 def expected_calibration_error(probabilities: Sequence[float], labels: Sequence[int], n_bins: int = 10) -> float:
     """Expected calibration error of a binary classifier's P(positive), binned as
     ``sklearn.calibration.calibration_curve(labels, probabilities, n_bins=n_bins)`` bins them.
@@ -136,8 +144,7 @@ def expected_calibration_error(probabilities: Sequence[float], labels: Sequence[
         raise ValueError("probabilities must lie in [0, 1]: pass P(positive), e.g. softmax(logits)[:, 1], not logits")
     if n_bins < 1:
         raise ValueError(f"n_bins must be at least 1, not {n_bins}")
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    bins = np.searchsorted(edges[1:-1], probabilities, side="right")  # scikit-learn's binning
+    bins = calibration_bins(probabilities, n_bins)
     total = 0.0
     for b in np.unique(bins):
         inside = bins == b

@@ -8,6 +8,8 @@
   bench [NB ...]         time each notebook fresh, print a table (--write-readme fills README and the guide)
   images                 redraw every figure in images/
   colab [--check]        write each notebook's Colab badge and setup cell from REPO_URL
+  prefetch DIR           gather an offline workshop kit (wheels, models, notebooks, manifest) into DIR
+  screenshot             redraw images/jupyterlab.png from a real JupyterLab in headless Chromium
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("images", help="redraw every figure in images/")
     colab = sub.add_parser("colab", help="write each notebook's Colab badge and setup cell from REPO_URL")
     colab.add_argument("--check", action="store_true", help="only report notebooks that disagree; exit 1 if any")
+    kit = sub.add_parser("prefetch", help="gather an offline workshop kit into DIR")
+    kit.add_argument("dir", type=__import__("pathlib").Path)
+    kit.add_argument("--platform", action="append", dest="platforms", metavar="PLATFORM",
+                     help="linux-x86_64, linux-aarch64, macos-arm64 or win-amd64 (repeat; default: this machine)")
+    kit.add_argument("--python", action="append", dest="pythons", metavar="X.Y",
+                     help="the learners' Python version (repeat; default: this Python)")
+    kit.add_argument("--installers", action="append", choices=["miniforge", "miniconda"],
+                     help="also fetch these conda installers for each platform (repeat)")
+    kit.add_argument("--from-installed", action="store_true",
+                     help="no package index: take this machine's wheels from what is installed here")
+    sub.add_parser("screenshot", help="redraw images/jupyterlab.png from a real JupyterLab in headless Chromium")
     return parser
 
 
@@ -101,6 +114,26 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 1 if found else 0
         for path in colab.sync(all_notebooks()):
             print(f"wrote {path.name}: run `python -m course_utils regenerate {path.name[:2]}` to refresh its outputs")
+        return 0
+    if args.command == "prefetch":
+        from .prefetch import prefetch
+
+        try:
+            prefetch(args.dir, args.platforms, args.pythons, args.installers, args.from_installed)
+        except CourseError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    if args.command == "screenshot":
+        from .browser import BrowserUnavailable, readme_screenshot
+        from .session import repo_root
+
+        try:
+            path = readme_screenshot((repo_root() or __import__("pathlib").Path.cwd()) / "images")
+        except (BrowserUnavailable, CourseError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"wrote images/{path.name}")
         return 0
     raise AssertionError(args.command)
 

@@ -33,6 +33,8 @@ TORCH_CPU_SPEC = "torch==2.13.*"
 #: PyTorch's own index of CPU-only wheels (override with COURSE_TORCH_CPU_INDEX, "" to skip).
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 STAMP_NAME = ".course-setup.json"
+#: Executables the real-browser test can drive (course_utils.browser finds the first on PATH).
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 #: Bump when the set-up steps change, so existing environments are refreshed once.
 SETUP_VERSION = "1"
 
@@ -203,6 +205,29 @@ def ensure_environment(root: Path = ROOT, quiet: bool = False) -> Plan:
     return plan
 
 
+def ensure_chromium(say=print) -> bool:
+    """Find a Chromium for the real-browser test; in a root shell with apt-get (CI, containers) install
+    Debian's. Never fails: without one the test skips, and this says how to get one. True when found."""
+    if os.environ.get("COURSE_CHROMIUM") or any(shutil.which(name) for name in CHROMIUM_NAMES):
+        return True
+    apt = shutil.which("apt-get")
+    if os.environ.get("COURSE_NO_BROWSER_INSTALL") == "1" or not apt or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        say("no Chromium here, so the real-browser test will skip (Debian/Ubuntu: `sudo apt-get install chromium`; "
+            "or set COURSE_CHROMIUM to a Chrome or Chromium)")
+        return False
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = [apt, "install", "-y", "-q", "chromium"]
+    for steps in ([install], [[apt, "update", "-q"], install]):  # the package lists may be missing or stale
+        say("$ " + " && ".join(" ".join(step) for step in steps) + "   (Chromium for the real-browser test)")
+        try:
+            if all(subprocess.run(step, env=env, stdout=subprocess.DEVNULL, timeout=900).returncode == 0 for step in steps):
+                return any(shutil.which(name) for name in CHROMIUM_NAMES)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    say("could not install Chromium, so the real-browser test will skip")
+    return False
+
+
 def run_in_environment(action: str, args: list[str], root: Path = ROOT) -> int:
     """Set up, then run JupyterLab at notebook 00 (`lab`) or the whole test suite (`test`)."""
     try:
@@ -216,6 +241,7 @@ def run_in_environment(action: str, args: list[str], root: Path = ROOT) -> int:
         if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
             command.append("--allow-root")  # containers and cloud VMs often run as root; Jupyter refuses otherwise
     elif action == "test":
+        ensure_chromium(lambda *a: print("[setup]", *a, flush=True))
         command = [python, "-m", "pytest", *args]
     else:
         raise ValueError(f"unknown action {action!r}; use 'lab' or 'test'")

@@ -119,3 +119,31 @@ def test_ci_runs_exactly_the_readme_test_command():
     command = "python3 -m course_utils test"
     assert command in readme.split("\n## ")[0], "the README must open with the test command"
     assert [line for line in ci.splitlines() if line and not line.startswith("#") and not line.startswith("set ")] == [command]
+
+
+def test_chromium_found_or_installed_or_skipped_never_fails(monkeypatch, tmp_path):
+    from course_utils import bootstrap
+
+    said: list[str] = []
+    monkeypatch.setenv("COURSE_CHROMIUM", "/somewhere/chrome")
+    assert bootstrap.ensure_chromium(said.append) is True and said == []
+
+    monkeypatch.delenv("COURSE_CHROMIUM")
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing on PATH: no Chromium, no apt-get
+    ran: list = []
+    monkeypatch.setattr(bootstrap.subprocess, "run", lambda *a, **k: ran.append(a))
+    assert bootstrap.ensure_chromium(said.append) is False
+    assert ran == [] and "real-browser test will skip" in said[0] and "apt-get install chromium" in said[0]
+
+    apt = tmp_path / "apt-get"  # an apt-get that fails: the update-and-retry path, then a skip
+    apt.write_text("#!/bin/sh\nexit 100\n")
+    apt.chmod(0o755)
+    monkeypatch.setattr(bootstrap.subprocess, "run", lambda step, **k: ran.append(step) or subprocess.CompletedProcess(step, 100))
+    monkeypatch.setattr(bootstrap.os, "geteuid", lambda: 0, raising=False)
+    said.clear()
+    assert bootstrap.ensure_chromium(said.append) is False
+    assert [step[1] for step in ran] == ["install", "update"], "install, then update before retrying"
+    assert said[-1] == "could not install Chromium, so the real-browser test will skip"
+    monkeypatch.setenv("COURSE_NO_BROWSER_INSTALL", "1")
+    ran.clear()
+    assert bootstrap.ensure_chromium(said.append) is False and ran == []

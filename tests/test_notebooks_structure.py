@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from course_utils.notebooks import all_notebooks
+from course_utils.browser import SCREENSHOT
 from course_utils.plotting import IMAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +69,10 @@ def test_outputs_are_clean(path):
 def test_every_image_is_made_by_code():
     files = sorted(p.name for p in (ROOT / "images").iterdir() if p.is_file())
     assert files, "images/ holds the README's figures"
-    assert set(files) <= set(IMAGES), f"images without a generator: {set(files) - set(IMAGES)}"
+    made = set(IMAGES) | {SCREENSHOT}  # figures: `python -m course_utils images`; JupyterLab: `... screenshot`
+    assert set(files) <= made, f"images without a generator: {set(files) - made}"
+    readme = (ROOT / "README.md").read_text()
+    assert all(f"(images/{name})" in readme for name in files), "every picture in images/ is shown in the README"
 
 
 def test_images_command_redraws_them(tmp_path):

@@ -133,3 +133,20 @@ def test_never_runs_without_confirmation():
     with pytest.raises(CourseError, match="confirm=True"):
         installer.run_installer(["bash", "-c", "exit 0"])
     assert installer.run_installer(["bash", "-c", "exit 0"], confirm=True) == 0
+
+
+def test_the_workshop_kit_fetches_verified_installers(server, tmp_path, monkeypatch):
+    """`prefetch --installers miniforge` downloads each platform's installer and checks it."""
+    from course_utils import prefetch
+
+    monkeypatch.setattr(installer, "MINIFORGE_BASE", server)
+    said: list[str] = []
+    names = prefetch.gather_installers(tmp_path / "installers", ["miniforge"], ["linux-x86_64"], said.append)
+    assert names == [NAME] and (tmp_path / "installers" / NAME).read_bytes() == PAYLOAD
+    assert said == [f"installer: {NAME} (SHA-256 matches the published one)"]
+
+    _Handler.files["tampered/" + NAME + ".sha256"] = f"{GOOD_SHA}  {NAME}\n".encode()
+    monkeypatch.setattr(installer, "MINIFORGE_BASE", server + "tampered/")
+    with pytest.raises(IntegrityError):
+        prefetch.gather_installers(tmp_path / "other", ["miniforge"], ["linux-x86_64"], said.append)
+    assert not (tmp_path / "other" / NAME).exists()

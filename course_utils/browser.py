@@ -113,8 +113,14 @@ def jupyterlab(notebooks: list[Path], timeout_s: float = 90) -> Iterator[LabServ
     work = Path(tempfile.mkdtemp(prefix="course-lab-"))
     root = work / "notebooks"
     root.mkdir()
-    for path in notebooks:
-        shutil.copyfile(path, root / path.name)
+    import nbformat
+
+    for path in notebooks:  # without their saved outputs: whatever the page shows later, this run made
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nbformat.write(notebook, root / path.name)
     port, token = _free_port(), secrets.token_hex(16)
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
@@ -186,15 +192,22 @@ def open_notebook(page, server: LabServer, name: str, timeout_s: float = 120) ->
 
 
 def run_all(page, timeout_s: float = 300) -> RunResult:
-    """Edit > Clear Outputs of All Cells, then Run > Run All Cells, through the menus; wait until every
-    code cell has run again, then read the outputs as rendered."""
+    """Run > Run All Cells, from the menu; wait until every code cell has run, then read the outputs
+    as rendered. The notebook was opened without saved outputs (see ``jupyterlab``)."""
+    from playwright.sync_api import TimeoutError as PageTimeout
+
     prompts = f"{CURRENT} .jp-CodeCell .jp-InputArea-prompt"
-    page.click('.lm-MenuBar-itemLabel:text-is("Edit")')
-    page.click('.lm-Menu-item[data-command="editmenu:clear-all"]')
-    page.wait_for_function(f"() => [...document.querySelectorAll('{prompts}')].every(e => !/\\d/.test(e.textContent))",
-                           timeout=30_000)  # saved execution counts are gone: numbers seen later are from this run
-    page.click('.lm-MenuBar-itemLabel:text-is("Run")')
-    page.click('.lm-Menu-item[data-command="runmenu:run-all"]')
+    started = f"() => [...document.querySelectorAll('{prompts}')].some(e => /[*0-9]/.test(e.textContent))"
+    for attempt in range(3):
+        page.locator(f"{CURRENT} .jp-Cell").first.click()  # the notebook is the widget the menu acts on
+        page.click('.lm-MenuBar-itemLabel:text-is("Run")')
+        page.click('.lm-Menu-item[data-command="runmenu:run-all"]')
+        try:
+            page.wait_for_function(started, timeout=15_000)
+            break
+        except PageTimeout:  # the click did not reach the notebook; try again
+            if attempt == 2:
+                raise CourseError("Run All Cells did not start any cell") from None
     deadline = time.monotonic() + timeout_s
     cells = executed = 0
     while time.monotonic() < deadline:

@@ -14,7 +14,6 @@ used: no pickle loads, never ``trust_remote_code``.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -188,11 +187,9 @@ def model_folder_problem(folder: Path) -> str | None:
 
 @lru_cache(maxsize=8)
 def _sha256(path: str, size: int, mtime: float) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    from .kit import sha256_of  # the one streaming hash (kit.py is standard library only)
+
+    return sha256_of(Path(path))
 
 
 def sha256_file(path: Path) -> str:

@@ -130,14 +130,42 @@ def _stamp_matches(prefix: Path, wanted: str) -> bool:
     return data.get("hash") == wanted and env_python(prefix).exists()
 
 
-def torch_steps(python: str, gpu: bool) -> list[list[str]]:
-    """pip commands that put the right torch build in place before everything else."""
+def index_reachable(url: str, timeout: float = 5.0) -> bool:
+    """True when `url` answers within `timeout` seconds, DNS included (a thread, so it never hangs)."""
+    import threading
+    import urllib.request
+
+    answered: list[bool] = []
+
+    def ask() -> None:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):  # noqa: S310
+                answered.append(True)
+        except Exception as exc:  # noqa: BLE001 - an HTTP error still means the server answered
+            answered.append(hasattr(exc, "code"))
+
+    worker = threading.Thread(target=ask, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return bool(answered and answered[0])
+
+
+def torch_steps(python: str, gpu: bool, say=print) -> list[list[str]]:
+    """pip commands that put the right torch build in place before everything else.
+
+    Without a GPU, torch alone comes from PyTorch's CPU index (``--index-url``, so no other package
+    is looked up on two indexes), after a quick probe: where that index is unreachable, pip would
+    retry it five times for every package, so the step uses the configured index instead and says so.
+    """
     if gpu:
         return []  # the default wheels carry CUDA; pyproject's range picks them
     index = os.environ.get("COURSE_TORCH_CPU_INDEX", TORCH_CPU_INDEX)
     step = [python, "-m", "pip", "install", TORCH_CPU_SPEC]
-    if index:
-        step += ["--extra-index-url", index]
+    if index and index_reachable(index):
+        step += ["--index-url", index]
+    elif index:
+        say(f"PyTorch's CPU index ({index}) does not answer, so torch comes from the configured index "
+            "(on Linux that may be a CUDA build of several GB; set COURSE_TORCH_CPU_INDEX to a mirror)")
     return [step]
 
 
@@ -163,7 +191,7 @@ def make_plan(root: Path = ROOT, gpu: bool | None = None) -> Plan:
     steps: list[list[str]] = []
     if not env_python(prefix).exists():
         steps.append([sys.executable, "-m", "venv", str(prefix)])
-    steps += torch_steps(python, gpu)
+    steps += torch_steps(python, gpu, say=lambda *a: print("[setup]", *a, flush=True))
     steps.append([python, "-m", "pip", "install", "-e", f"{root}[test]"])
     why = "no conda here, so a .venv with pip" + ("" if gpu else "; no NVIDIA GPU, so the CPU build of torch")
     return Plan("venv", prefix, steps, why)

@@ -3,7 +3,8 @@
 What a learner should see being built (the tokenizer call, the Trainer, the training loop)
 stays in the notebooks; this module holds the pieces they share: cutting a long review to its
 head and tail, tokenizing a ``DatasetDict`` that way, the optimizer's parameter groups, the
-labels, turning the Trainer's log into curves, and two measurements notebook 08 makes: the
+labels, turning the Trainer's log into curves, classifying new text exactly as the model was trained
+(``classify``, ``ReviewClassifier``), and two measurements notebook 08 makes: the
 expected calibration error and the activation memory a training step keeps for its backward pass.
 """
 
@@ -27,13 +28,14 @@ def head_and_tail(ids: Sequence[int], max_length: int, head: int = HEAD_TOKENS) 
     `ids` are a tokenizer's output with its special tokens, `[CLS] ... [SEP]`.
     """
     ids = list(ids)
-    if max_length < head + 3:
-        raise ValueError(f"max_length={max_length} leaves no room for the tail: it must be at least head + 3 = {head + 3}")
+    if max_length < head + 2:
+        raise ValueError(f"max_length={max_length} leaves no room for [SEP] after [CLS] and {head} head tokens: "
+                         f"it must be at least head + 2 = {head + 2} (head = max_length - 2 keeps the start only)")
     if head < 0:
         raise ValueError(f"head must be 0 or more, not {head}")
     if len(ids) <= max_length:
         return ids
-    tail = max_length - head - 1  # the tail includes the final [SEP]
+    tail = max_length - head - 1  # the tail includes the final [SEP] (a tail of 1 is [SEP] alone)
     return ids[:head + 1] + ids[-tail:]
 
 
@@ -174,3 +176,82 @@ def saved_activation_bytes(model, batch: dict) -> int:
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
         model(**batch)
     return sum(saved.values())
+
+
+#: The key under which a saved model's config.json records how it cut reviews in training.
+RECIPE_KEY = "head_and_tail"
+
+
+def classify(texts: Sequence[str], model, tokenizer, max_length: int, head: int = HEAD_TOKENS,
+             batch_size: int = 64):  # -> np.ndarray, one row of class probabilities per text
+    """Class probabilities for `texts`, each read the way the model was trained: tokenized, cut to
+    `max_length` tokens by ``head_and_tail``, padded per batch, in evaluation mode, with no autograd,
+    on the model's own device. Rows come back in the order of `texts`.
+
+    A plain ``pipeline(..., truncation=True)`` keeps the *first* tokens instead; for a model trained
+    on heads and tails that is a different input than the one it learned from.
+    """
+    import numpy as np
+    import torch
+
+    if isinstance(texts, str):
+        raise TypeError("classify takes a list of texts; for one text write classify([text], ...)")
+    texts = list(texts)
+    if not texts:
+        return np.zeros((0, model.config.num_labels))
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    rows = []
+    try:
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                ids = [head_and_tail(row, max_length, head) for row in tokenizer(texts[start:start + batch_size])["input_ids"]]
+                batch = tokenizer.pad({"input_ids": ids}, return_tensors="pt")
+                logits = model(**{key: value.to(device) for key, value in batch.items()}).logits
+                rows.append(torch.softmax(logits.float(), dim=-1).cpu().numpy())
+    finally:
+        model.train(was_training)
+    return np.concatenate(rows)
+
+
+class ReviewClassifier:
+    """A fine-tuned model and its tokenizer, reading text exactly as in training (``classify``).
+
+    ``ReviewClassifier.load(folder)`` reads the cut (`max_length`, `head`) from the folder's
+    config.json, where notebook 07 records it before saving; calling the object on a list of texts
+    returns ``[{"label": "pos", "score": 0.97}, ...]``, the shape a ``pipeline`` returns.
+    """
+
+    def __init__(self, model, tokenizer, max_length: int, head: int = HEAD_TOKENS) -> None:
+        head_and_tail([], max_length, head)  # refuse a cut that leaves no room, now rather than later
+        self.model, self.tokenizer, self.max_length, self.head = model, tokenizer, max_length, head
+
+    @classmethod
+    def load(cls, folder, device: str = "cpu") -> "ReviewClassifier":
+        """Load a model saved with its recipe (``config.head_and_tail``) and its tokenizer from `folder`."""
+        from pathlib import Path
+
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        from .errors import CourseError
+
+        folder = Path(folder)
+        if not (folder / "config.json").is_file():
+            raise CourseError(f"{folder} holds no saved model (no config.json). Fix: run notebook 07 up to "
+                              "`trainer.save_model`, or pass the folder you saved to.")
+        model = AutoModelForSequenceClassification.from_pretrained(folder).to(device)
+        recipe = getattr(model.config, RECIPE_KEY, None)
+        if not isinstance(recipe, dict) or not {"max_length", "head"} <= set(recipe):
+            raise CourseError(f"{folder}/config.json does not say how the model cut reviews in training "
+                              f"(no '{RECIPE_KEY}' entry). Fix: before saving, set "
+                              f"model.config.{RECIPE_KEY} = {{'max_length': MAX_LENGTH, 'head': HEAD}}.")
+        return cls(model, AutoTokenizer.from_pretrained(folder), int(recipe["max_length"]), int(recipe["head"]))
+
+    def probabilities(self, texts: Sequence[str]):  # -> np.ndarray
+        """One row of class probabilities per text, in order."""
+        return classify(texts, self.model, self.tokenizer, self.max_length, self.head)
+
+    def __call__(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        names = self.model.config.id2label
+        return [{"label": names[int(row.argmax())], "score": float(row.max())} for row in self.probabilities(texts)]

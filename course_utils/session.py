@@ -77,6 +77,24 @@ def output_dir() -> Path:
     return (repo_root() or Path.cwd()) / "outputs"
 
 
+def ensure_output_dir() -> Path:
+    """``output_dir()``, created if missing, so any notebook can save there first (in any order).
+    Raises a ``CourseError`` naming the fix when it cannot be created or written."""
+    from .errors import CourseError
+
+    out = output_dir()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".course-write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise CourseError(f"The course saves models and files in {out}, but it cannot write there "
+                          f"({type(exc).__name__}: {exc.strerror or exc}). Fix: set COURSE_OUTPUT_DIR to a folder "
+                          "you can write to, e.g. `export COURSE_OUTPUT_DIR=~/course-outputs`, and restart the kernel.") from None
+    return out
+
+
 def resolve_profile(value: str | None = None, gpu: bool = False) -> str:
     """The profile from the argument or COURSE_PROFILE; `quick` without a GPU, `full` with one."""
     raw = value if value is not None else os.environ.get("COURSE_PROFILE", "")
@@ -189,7 +207,7 @@ def setup(seed: int = DEFAULT_SEED, profile: str | None = None, threads: int | N
         device = "mps"
     else:
         device = "cpu"
-    out = output_dir()
+    out = ensure_output_dir()
     config = CourseConfig(chosen, device, online, reason, detect_frontend(), seed, used_threads, out)
     if verbose:
         print(config.summary())

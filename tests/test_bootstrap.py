@@ -40,13 +40,45 @@ def test_old_python_cli_message_not_traceback():
 
 def test_venv_plan_without_gpu_installs_cpu_torch_first(fake_repo, monkeypatch):
     monkeypatch.setenv("COURSE_USE_VENV", "1")
+    monkeypatch.setattr(bootstrap, "index_reachable", lambda url, timeout=5.0: True)
     plan = bootstrap.make_plan(fake_repo, gpu=False)
     assert plan.kind == "venv" and plan.prefix == fake_repo / ".venv"
     commands = [" ".join(step) for step in plan.steps]
     assert "-m venv" in commands[0]
-    assert bootstrap.TORCH_CPU_SPEC in commands[1] and "whl/cpu" in commands[1]
+    # torch alone, from the CPU index only: no package is looked up on two indexes
+    assert bootstrap.TORCH_CPU_SPEC in commands[1] and "--index-url https://download.pytorch.org/whl/cpu" in commands[1]
+    assert "--extra-index-url" not in commands[1]
     assert commands[2].endswith(f"install -e {fake_repo}[test]")
     assert "CPU build of torch" in plan.reason
+
+
+def test_unreachable_cpu_index_is_skipped_quickly_and_said(monkeypatch):
+    """A dead index costs one short probe, not five pip retries per package."""
+    import socket
+    import time
+
+    with socket.socket() as closed:  # a loopback port with nothing listening: refused at once
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("COURSE_TORCH_CPU_INDEX", f"http://127.0.0.1:{port}/whl/cpu")
+    said = []
+    start = time.perf_counter()
+    steps = bootstrap.torch_steps("python", gpu=False, say=said.append)
+    assert time.perf_counter() - start < 5
+    assert "--index-url" not in steps[0] and bootstrap.TORCH_CPU_SPEC in steps[0]
+    assert "does not answer" in said[0] and "COURSE_TORCH_CPU_INDEX" in said[0]
+
+
+def test_cpu_index_probe_answers_for_a_live_server():
+    import http.server
+    import threading
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert bootstrap.index_reachable(f"http://127.0.0.1:{server.server_port}/no-such-page", timeout=5)
+    finally:
+        server.shutdown()
 
 
 def test_venv_plan_with_gpu_leaves_torch_to_the_default_wheels(fake_repo, monkeypatch):

@@ -17,8 +17,69 @@ def test_head_and_tail_keeps_cls_the_head_the_tail_and_sep():
 
 
 def test_head_and_tail_refuses_a_length_with_no_room_for_the_tail():
-    with pytest.raises(ValueError, match="at least head \\+ 3"):
-        finetune.head_and_tail(list(range(50)), max_length=5, head=3)
+    with pytest.raises(ValueError, match="at least head \\+ 2"):
+        finetune.head_and_tail(list(range(50)), max_length=4, head=3)
+
+
+def test_head_and_tail_with_head_max_length_minus_2_keeps_the_start_only():
+    """07's "Try it" sets HEAD = MAX_LENGTH - 2: the start of the review, then [SEP]."""
+    ids = [101] + list(range(1, 21)) + [102]
+    assert finetune.head_and_tail(ids, max_length=10, head=8) == [101] + list(range(1, 9)) + [102]
+
+
+def _tiny_classifier(tmp_path):
+    """A 1-layer BERT classifier with the real MiniLM tokenizer, and the tokenizer."""
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from course_utils.hub import model_path
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path("bert-base-uncased", verbose=False))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, num_labels=2, **finetune.label_config())
+    import torch
+
+    torch.manual_seed(0)
+    return BertForSequenceClassification(config).eval(), tokenizer
+
+
+def test_classify_reads_head_and_tail_and_keeps_the_order(tmp_path):
+    import numpy as np
+    import torch
+
+    model, tokenizer = _tiny_classifier(tmp_path)
+    texts = ["Short.", "The opening is dull. " + "Plot plot plot. " * 60 + "The ending is wonderful.", "Also short but longer."]
+    probabilities = finetune.classify(texts, model, tokenizer, max_length=24, head=6, batch_size=2)
+    assert probabilities.shape == (3, 2) and np.allclose(probabilities.sum(axis=1), 1.0)
+    # each row is what the model gives that text alone, cut the way training cut it
+    for text, row in zip(texts, probabilities):
+        ids = finetune.head_and_tail(tokenizer(text)["input_ids"], 24, 6)
+        with torch.inference_mode():
+            alone = torch.softmax(model(input_ids=torch.tensor([ids])).logits, dim=-1)[0].numpy()
+        assert np.allclose(row, alone, atol=1e-5)
+    assert model.training is False
+    with pytest.raises(TypeError, match="list of texts"):
+        finetune.classify("one text", model, tokenizer, 24, 6)
+
+
+def test_review_classifier_loads_the_recipe_saved_in_config(tmp_path):
+    from course_utils.errors import CourseError
+
+    model, tokenizer = _tiny_classifier(tmp_path)
+    setattr(model.config, finetune.RECIPE_KEY, {"max_length": 24, "head": 6})
+    model.save_pretrained(tmp_path / "saved")
+    tokenizer.save_pretrained(tmp_path / "saved")
+    loaded = finetune.ReviewClassifier.load(tmp_path / "saved")
+    assert (loaded.max_length, loaded.head) == (24, 6)
+    results = loaded(["Great.", "Awful."])
+    assert [set(r) for r in results] == [{"label", "score"}] * 2 and all(r["label"] in ("neg", "pos") for r in results)
+    assert all(0.5 <= r["score"] <= 1 for r in results)
+
+    delattr(model.config, finetune.RECIPE_KEY)
+    model.save_pretrained(tmp_path / "no-recipe")
+    with pytest.raises(CourseError, match="head_and_tail"):
+        finetune.ReviewClassifier.load(tmp_path / "no-recipe")
+    with pytest.raises(CourseError, match="no config.json"):
+        finetune.ReviewClassifier.load(tmp_path / "nothing-here")
 
 
 def test_padded_tokens_per_batch_and_fixed():

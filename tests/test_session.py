@@ -95,6 +95,23 @@ def test_output_dir_default_and_override(monkeypatch, tmp_path):
     assert session.output_dir() == tmp_path
 
 
+def test_setup_creates_the_output_folder_so_any_notebook_can_run_first(monkeypatch, tmp_path):
+    """08 opened before 07 on a fresh clone: the folder did not exist and torch.save failed."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("COURSE_OUTPUT_DIR", str(tmp_path / "fresh" / "outputs"))
+    config = session.setup(verbose=False, threads=1)
+    assert config.output_dir.is_dir() and list(config.output_dir.iterdir()) == []
+
+
+def test_unwritable_output_folder_names_the_fix(monkeypatch, tmp_path):
+    from course_utils.errors import CourseError
+
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("COURSE_OUTPUT_DIR", str(tmp_path / "a-file"))
+    with pytest.raises(CourseError, match="COURSE_OUTPUT_DIR"):
+        session.ensure_output_dir()
+
+
 def test_import_is_light():
     import subprocess
     import sys

@@ -115,13 +115,18 @@ def expect_shape(answer: Any, shape: tuple[int, ...], what: str = "your answer")
 def expect_number(answer: Any, what: str = "your answer") -> float:
     """`answer` as a float (a Python number or a one-element tensor); Wrong when it is not a number."""
     try:
-        return float(answer)
+        value = float(answer)
     except (TypeError, ValueError, RuntimeError):
         raise Wrong(f"{what} should be a number, but it is {_a(type(answer).__name__)}.") from None
+    if not math.isfinite(value):
+        # NaN compares False with everything, so `abs(value - wanted) > tol` would let it pass.
+        raise Wrong(f"{what} is {value}, not a finite number: somewhere a number overflowed or 0 was divided by 0 "
+                    "(exp() of a large score is a common cause).")
+    return value
 
 
 def expect_close(answer: Any, expected: float, tol: float = 1e-6, what: str = "your answer") -> None:
     """Wrong unless `answer` is a number within `tol` of `expected`."""
     value = expect_number(answer, what)
-    if math.isnan(value) or abs(value - expected) > tol:
+    if abs(value - expected) > tol:
         raise Wrong(f"{what} is {value:.6g}, which is not the expected value.")

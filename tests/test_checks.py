@@ -49,6 +49,15 @@ def test_count_positive_is_recomputed_from_the_data():
     assert "all training reviews" in check("00.count_positive", 2 * right, quiet=True).message
 
 
+def test_count_positive_follows_the_data_the_learner_has(cached_imdb):
+    """Online, load_reviews serves IMDb (12,500 positives in train); the checker must count those."""
+    from course_utils.hub import load_reviews
+
+    assert sum(load_reviews("stanfordnlp/imdb", verbose=False)["train"]["label"]) == 7
+    assert check("00.count_positive", 7, quiet=True)
+    assert not check("00.count_positive", 440, quiet=True)
+
+
 def test_unknown_exercise_lists_known_names():
     verdict = check("00.no_such_thing", 1, quiet=True)
     assert not verdict and "00.clean_review" in verdict.message
@@ -72,8 +81,10 @@ def test_close_helper():
     expect_close(0.1 + 0.2, 0.3)
     with pytest.raises(Wrong, match="should be a number"):
         expect_close(object(), 0.3)
-    with pytest.raises(Wrong, match="not the expected value"):
+    with pytest.raises(Wrong, match="not a finite number"):
         expect_close(float("nan"), 0.3)
+    with pytest.raises(Wrong, match="not the expected value"):
+        expect_close(0.31, 0.3)
 
 
 # --------------------------------------------------------------------------- 06 checkers
@@ -153,3 +164,38 @@ def test_expect_number_takes_numbers_and_one_element_tensors():
     for bad in ("0.5x", None, torch.tensor([1.0, 2.0])):
         with pytest.raises(Wrong, match="should be a number"):
             expect_number(bad, "the loss")
+
+
+NAN_ANSWERS = {
+    # exercise name: an answer that returns NaN where a number is due (each was [Correct] before)
+    "03.cosine": lambda a, b: float("nan"),
+    "04.posterior": lambda prior, hit, false_alarm: float("nan"),
+    "05.warmup": lambda step, warmup, total: float("nan"),
+    "08.ece": lambda probabilities, labels, n_bins=10: float("nan"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAN_ANSWERS))
+def test_numeric_checkers_reject_nan(name):
+    verdict = check(name, NAN_ANSWERS[name], quiet=True)
+    assert not verdict and "not a finite number" in verdict.message
+
+
+def test_naive_softmax_cross_entropy_overflows_and_is_rejected():
+    """exp() of a score of 50 x randn overflows to inf/inf = NaN: the unstable version 04 warns against."""
+    import torch
+
+    def naive(logits, targets):
+        probabilities = logits.exp() / logits.exp().sum(dim=-1, keepdim=True)
+        return -probabilities[torch.arange(len(targets)), targets].log().mean()
+
+    verdict = check("04.cross_entropy", naive, quiet=True)
+    assert not verdict and "not a finite number" in verdict.message
+
+
+def test_infinite_and_nan_numbers_are_named():
+    from course_utils.checks import Wrong, expect_number
+
+    for bad in (float("inf"), float("-inf"), float("nan")):
+        with pytest.raises(Wrong, match="not a finite number"):
+            expect_number(bad)

@@ -2,10 +2,12 @@
 
   lab                    set up (conda or .venv) and open JupyterLab at notebook 00
   test [PYTEST ARGS]     set up and run the whole test suite
+  test-lowest            the unit tests with every dependency at the lowest version pyproject allows
   doctor                 check this machine: [OK]/[WARN]/[FAIL] lines, each with its fix
   resolve ID             say where a model or data set id would come from
   regenerate [NB ...]    execute notebooks in place (the only way outputs are made)
   bench [NB ...]         time each notebook fresh, print a table (--write-readme fills README and the guide)
+  bench --suite          time the test command twice on a fresh clone (--write-readme fills README)
   images                 redraw every figure in images/
   colab [--check]        write each notebook's Colab badge and setup cell from REPO_URL
   prefetch DIR           gather an offline workshop kit (wheels, models, notebooks, manifest) into DIR
@@ -24,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("lab", help="set up and open JupyterLab at notebook 00")
     sub.add_parser("test", help="set up and run the whole test suite")
+    sub.add_parser("test-lowest", help="the unit tests with every dependency at its lowest allowed version")
     sub.add_parser("doctor", help="check this machine")
     resolve = sub.add_parser("resolve", help="where would a model or data set id come from?")
     resolve.add_argument("id")
@@ -33,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="time each notebook fresh")
     bench.add_argument("notebooks", nargs="*")
     bench.add_argument("--write-readme", action="store_true", help="write the tables into README.md and notebooks/instructor_guide.md")
+    bench.add_argument("--suite", action="store_true", help="instead: time the test command twice on a fresh clone of HEAD")
     sub.add_parser("images", help="redraw every figure in images/")
     colab = sub.add_parser("colab", help="write each notebook's Colab badge and setup cell from REPO_URL")
     colab.add_argument("--check", action="store_true", help="only report notebooks that disagree; exit 1 if any")
@@ -56,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         from .bootstrap import run_in_environment  # standard library only: works on a bare Python
 
         return run_in_environment(argv[0], argv[1:])
+    if argv and argv[0] == "test-lowest":
+        from .bootstrap import run_lowest  # standard library only
+
+        return run_lowest(argv[1:])
     args = _parser().parse_args(argv)
     try:
         return _dispatch(args)
@@ -93,9 +101,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         regenerate(args.notebooks)
         return 0
     if args.command == "bench":
-        from .notebooks import bench
+        from .notebooks import bench, bench_suite
 
-        bench(args.notebooks, write_readme=args.write_readme)
+        if args.suite:
+            bench_suite(write_readme=args.write_readme)
+        else:
+            bench(args.notebooks, write_readme=args.write_readme)
         return 0
     if args.command == "images":
         from .plotting import write_images

@@ -256,6 +256,69 @@ def ensure_chromium(say=print) -> bool:
     return False
 
 
+#: The lowest-versions job runs the unit tests, not these (they need the full environment and minutes).
+LOWEST_DESELECT = "not round_trip and not browser and not colab and not nbval_run_includes"
+#: The libraries whose floors the job reports (all direct dependencies are taken at their floor).
+CORE_LIBRARIES = ("torch", "transformers", "datasets", "huggingface-hub", "accelerate", "peft", "numpy",
+                  "matplotlib", "scikit-learn", "jupyterlab", "ipywidgets", "nbval")
+
+
+def floor_pins(root: Path = ROOT) -> list[str]:
+    """``name==floor`` for every dependency in pyproject.toml with a ``>=`` floor, torch excepted:
+    installing exactly these proves the floors install together (uv refuses otherwise)."""
+    text = (root / "pyproject.toml").read_text()
+    deps = re.search(r"^dependencies = \[(.*?)^\]", text, re.MULTILINE | re.DOTALL)
+    pins = []
+    for name, floor in re.findall(r'^\s*"([A-Za-z0-9_.-]+)>=([0-9][0-9.]*)', deps.group(1) if deps else "", re.MULTILINE):
+        if name != "torch":
+            pins.append(f"{name}=={floor}")
+    return pins
+
+
+def lowest_steps(root: Path = ROOT, gpu: bool | None = None, say=print) -> tuple[Path, list[list[str]]]:
+    """Commands that build `.venv-lowest` with every direct dependency at exactly its floor (uv's
+    ``--override`` with ``floor_pins``; the test extras at their lowest, ``--resolution lowest-direct``), torch excepted: torch stays the build set-up
+    installs (PyPI's old Linux wheels are CUDA builds of several GB), and the job says so."""
+    prefix = root / ".venv-lowest"
+    python = env_python(prefix)
+    steps: list[list[str]] = []
+    if not python.exists():
+        steps.append([sys.executable, "-m", "venv", str(prefix)])
+    gpu = has_nvidia_gpu() if gpu is None else gpu
+    steps += torch_steps(str(python), gpu, say)
+    override = prefix / "torch-override.txt"
+    steps.append([str(python), "-m", "pip", "install", "--quiet", "uv>=0.5"])
+    steps.append([str(python), "-m", "uv", "pip", "install", "--python", str(python), "--resolution", "lowest-direct",
+                  "--override", str(override), "-e", f"{root}[test]"])
+    return prefix, steps
+
+
+def run_lowest(args: list[str], root: Path = ROOT) -> int:
+    """``python -m course_utils test-lowest``: the unit tests with every dependency at its floor."""
+    say = lambda *a: print("[lowest]", *a, flush=True)  # noqa: E731
+    try:
+        check_python()
+        prefix, steps = lowest_steps(root, say=say)
+        for step in steps:
+            if step[-1] == f"{root}[test]":  # the uv step: each floor exactly; torch as the step before installed it
+                (prefix / "torch-override.txt").write_text("\n".join([TORCH_CPU_SPEC, *floor_pins(root)]) + "\n")
+            say("$", " ".join(step))
+            if subprocess.run(step, cwd=root).returncode != 0:
+                raise SetupError(f"this step failed: {' '.join(step)}. Fix: read the lines above; delete .venv-lowest to start clean.")
+    except SetupError as exc:
+        print(f"[lowest] FAILED: {exc}", file=sys.stderr)
+        return 2
+    python = str(env_python(prefix))
+    listing = subprocess.run([python, "-m", "pip", "list", "--format", "json"], capture_output=True, text=True)
+    versions = {item["name"].lower().replace("_", "-"): item["version"] for item in json.loads(listing.stdout or "[]")}
+    say("testing with " + ", ".join(f"{name} {versions.get(name, '?')}" for name in CORE_LIBRARIES)
+        + f" (torch is the build set-up installs, {TORCH_CPU_SPEC}, not its floor)")
+    command = [python, "-m", "pytest", "tests", "-q", "-o", "addopts=-p no:cacheprovider -p course_utils.pytest_plugin",
+               "-k", LOWEST_DESELECT, *args]
+    say("$", " ".join(command))
+    return subprocess.run(command, cwd=root).returncode
+
+
 def run_in_environment(action: str, args: list[str], root: Path = ROOT) -> int:
     """Set up, then run JupyterLab at notebook 00 (`lab`) or the whole test suite (`test`)."""
     try:

@@ -246,7 +246,7 @@ def resolve_model(repo_id: str) -> Resolved:
         problem = model_folder_problem(snapshot)
         if problem is None:
             return Resolved(repo_id, snapshot, "local cache", "found in the Hugging Face cache")
-        tried.append(f"its cache entry is corrupt: {problem} (delete it with `hf cache delete`)")
+        tried.append(f"its cache entry is corrupt: {problem} (delete it with `hf cache rm model/{repo_id}`)")
     else:
         tried.append("it is not in the local Hugging Face cache")
     online, reason = hub_status()
@@ -306,7 +306,7 @@ def load_reviews(dataset_id: str = "stanfordnlp/imdb", verbose: bool = True):  #
         try:
             data = reviews.load_parquet_folder(snapshot)
         except Exception as exc:  # noqa: BLE001
-            tried.append(f"its cache entry is unusable ({type(exc).__name__}; delete it with `hf cache delete`)")
+            tried.append(f"its cache entry is unusable ({type(exc).__name__}; delete it with `hf cache rm dataset/{dataset_id}`)")
         else:
             _say(verbose, f"{dataset_id}: local cache (found in the Hugging Face cache)")
             return data

@@ -42,6 +42,8 @@ CELL_TIMEOUT_S = 900
 BUDGETS_S = {"00": 60, "01": 60, "02": 60, "03": 60, "04": 60, "05": 60, "06": 90, "07": 120, "08": 600}
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
+SUITE_START = "<!-- suite:start -->"
+SUITE_END = "<!-- suite:end -->"
 
 
 def notebooks_dir() -> Path:
@@ -99,7 +101,8 @@ def select(names: list[str] | None) -> list[Path]:
 
 
 def execute(path: Path, write: bool = True, notebook=None):  # -> nbformat.NotebookNode
-    """Run `path` top to bottom in a fresh kernel with NOTEBOOK_ENV; save the outputs if `write`.
+    """Run `path` top to bottom in a fresh kernel with NOTEBOOK_ENV and an empty output folder of its
+    own; save the outputs if `write`.
 
     `notebook` (a NotebookNode) runs instead of the file's content, in the file's folder.
     """
@@ -113,7 +116,18 @@ def execute(path: Path, write: bool = True, notebook=None):  # -> nbformat.Noteb
         record_timing=False, store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()
+    # An output folder of its own that does not exist yet, as on a fresh clone: a notebook that
+    # only works after another one has run fails here, and the maintainer's outputs/ is untouched.
+    saved = os.environ.get("COURSE_OUTPUT_DIR")
+    with tempfile.TemporaryDirectory(prefix="course-outputs-") as folder:
+        os.environ["COURSE_OUTPUT_DIR"] = os.path.join(folder, "outputs")
+        try:
+            client.execute()
+        finally:
+            if saved is None:
+                os.environ.pop("COURSE_OUTPUT_DIR", None)
+            else:
+                os.environ["COURSE_OUTPUT_DIR"] = saved
     notebook.metadata.pop("widgets", None)
     if write:
         nbformat.write(notebook, path)
@@ -215,14 +229,70 @@ def bench_table(rows: list[BenchRow], failure_s: float) -> str:
     return "\n".join(lines)
 
 
-def write_readme_table(table: str, readme: Path | None = None) -> None:
-    """Replace the block between the bench markers in README.md (or in `readme`) with `table`."""
+def write_readme_table(table: str, readme: Path | None = None, start: str = README_START, end: str = README_END) -> None:
+    """Replace the block between the `start` and `end` markers in README.md (or in `readme`) with `table`."""
     readme = readme or (repo_root() or Path.cwd()) / "README.md"
     text = readme.read_text(encoding="utf-8")
-    if README_START not in text or README_END not in text:
-        raise SystemExit(f"{readme.name} has no {README_START} ... {README_END} block to fill")
-    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.DOTALL)
-    readme.write_text(pattern.sub(lambda _: f"{README_START}\n{table}\n{README_END}", text), encoding="utf-8")
+    if start not in text or end not in text:
+        raise SystemExit(f"{readme.name} has no {start} ... {end} block to fill")
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
+    readme.write_text(pattern.sub(lambda _: f"{start}\n{table}\n{end}", text), encoding="utf-8")
+
+
+def _clean_environment() -> dict[str, str]:
+    """This process's environment without what the course or a virtual environment set in it."""
+    drop = set(NOTEBOOK_ENV) | {"COURSE_OUTPUT_DIR", "JUPYTER_PATH", "VIRTUAL_ENV", "PYTHONPATH", "HF_HOME"}
+    env = {key: value for key, value in os.environ.items() if key not in drop}
+    if os.environ.get("VIRTUAL_ENV"):
+        venv_bin = str(Path(os.environ["VIRTUAL_ENV"]) / ("Scripts" if os.name == "nt" else "bin"))
+        env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
+    return env
+
+
+def bench_suite(runs: int = 2, write_readme: bool = False) -> list[float]:
+    """Time the README's test command on a fresh clone of this checkout's HEAD, `runs` times in a row
+    (the first includes set-up), with the bare Python a new user has. Stops at the first failed run.
+    Each run's output goes to test-artifacts/suite-run-N.log."""
+    import platform
+    import shutil
+    import subprocess
+
+    root = repo_root()
+    if root is None or not (root / ".git").exists():
+        raise SystemExit("bench --suite needs a git checkout of the course (it clones HEAD)")
+    python = getattr(sys, "_base_executable", None) or sys.executable
+    logs = root / "test-artifacts"
+    logs.mkdir(exist_ok=True)
+    times: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="course-clone-") as folder:
+        clone = Path(folder) / "zero-to-finetune"
+        subprocess.run(["git", "clone", "--quiet", str(root), str(clone)], check=True)
+        shared = root.parent / "shared"
+        if shared.is_dir():  # CI clones with shared/ beside the checkout
+            shutil.copytree(shared, Path(folder) / "shared", symlinks=True)
+        for run in range(1, runs + 1):
+            log = logs / f"suite-run-{run}.log"
+            start = time.perf_counter()
+            with log.open("w") as handle:
+                done = subprocess.run([python, "-m", "course_utils", "test"], cwd=clone, env=_clean_environment(),
+                                      stdout=handle, stderr=subprocess.STDOUT)
+            seconds = time.perf_counter() - start
+            tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
+            print(f"run {run}: {seconds / 60:.1f} min, exit {done.returncode}: {tail[0]}", flush=True)
+            if done.returncode != 0:
+                raise SystemExit(f"the test command failed on run {run} of a fresh clone; see {log}")
+            times.append(seconds)
+    cores = os.cpu_count() or 1
+    table = "\n".join([f"Measured by `python -m course_utils bench --suite` on a fresh clone, {cores} CPU cores, Python "
+                        f"{platform.python_version()}, no GPU:", "",
+                        "| run of `python3 -m course_utils test` | minutes |", "|---|---:|"]
+                       + [f"| {'first (set-up included)' if i == 0 else 'second' if i == 1 else f'run {i + 1}'} | {t / 60:.1f} |"
+                          for i, t in enumerate(times)])
+    print(table)
+    if write_readme:
+        write_readme_table(table, start=SUITE_START, end=SUITE_END)
+        print("wrote the suite times into README.md")
+    return times
 
 
 def _failure_without_offline_flag(measure) -> float:

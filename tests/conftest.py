@@ -34,9 +34,9 @@ def save_tiny_bert(folder: Path) -> None:
     BertModel(config).save_pretrained(folder, safe_serialization=True)
 
 
-def put_in_cache(cache: Path, repo_id: str, make) -> Path:
+def put_in_cache(cache: Path, repo_id: str, make, kind: str = "model") -> Path:
     """Lay out `repo_id` the way huggingface_hub does: refs/main -> snapshots/<commit>/files."""
-    repo = cache / f"models--{repo_id.replace('/', '--')}"
+    repo = cache / f"{kind}s--{repo_id.replace('/', '--')}"
     commit = "0123456789abcdef0123456789abcdef01234567"
     snapshot = repo / "snapshots" / commit
     snapshot.mkdir(parents=True)
@@ -50,3 +50,26 @@ def put_in_cache(cache: Path, repo_id: str, make) -> Path:
 def cached_tiny_bert(hf_home) -> tuple[str, Path]:
     repo_id = "course-tests/tiny-bert"
     return repo_id, put_in_cache(hf_home, repo_id, save_tiny_bert)
+
+
+def save_imdb_parquet(folder: Path, positives: int = 7, negatives: int = 5) -> None:
+    """An IMDb-shaped snapshot as the Hub stores it (plain_text/{split}-00000-of-00001.parquet),
+    with the course's own review texts, `positives`/`negatives` of each in train."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from course_utils.reviews import read_rows
+
+    rows = read_rows()
+    pos = [r["text"] for r in rows if r["label"] == 1][:positives]
+    neg = [r["text"] for r in rows if r["label"] == 0][:negatives]
+    (folder / "plain_text").mkdir(parents=True)
+    for split in ("train", "test"):
+        table = pa.table({"text": pos + neg, "label": [1] * len(pos) + [0] * len(neg)})
+        pq.write_table(table, folder / "plain_text" / f"{split}-00000-of-00001.parquet")
+
+
+@pytest.fixture
+def cached_imdb(hf_home) -> Path:
+    """IMDb in a private Hugging Face cache, as an online learner has it after the first download."""
+    return put_in_cache(hf_home, "stanfordnlp/imdb", save_imdb_parquet, kind="dataset")

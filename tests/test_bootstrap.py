@@ -179,3 +179,12 @@ def test_chromium_found_or_installed_or_skipped_never_fails(monkeypatch, tmp_pat
     monkeypatch.setenv("COURSE_NO_BROWSER_INSTALL", "1")
     ran.clear()
     assert bootstrap.ensure_chromium(said.append) is False and ran == []
+
+
+def test_floor_pins_pin_every_floor_but_torch(fake_repo):
+    """The lowest-versions job installs exactly these: every `>=` floor of pyproject, torch excepted."""
+    pins = bootstrap.floor_pins(fake_repo)
+    assert "transformers==5.2" in pins and not any(pin.startswith("torch==") for pin in pins)
+    text = (fake_repo / "pyproject.toml").read_text()
+    project = text.split("[project]\n")[1].split("[project.optional-dependencies]")[0]
+    assert len(pins) == project.count(">=") - 2  # all but torch and requires-python

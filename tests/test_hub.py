@@ -36,7 +36,7 @@ def test_corrupt_cache_entry_is_reported_and_skipped(cached_tiny_bert):
         hub.resolve_model(repo_id)
     message = str(info.value)
     assert "cache entry is corrupt" in message and "model.safetensors" in message
-    assert "hf cache delete" in message
+    assert f"hf cache rm model/{repo_id}" in message
 
 
 def test_corrupt_cache_of_a_known_id_falls_back_to_the_offline_copy(hf_home):

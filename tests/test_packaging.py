@@ -62,7 +62,7 @@ def test_same_packages_and_ranges():
 def test_ranges_admit_the_tested_versions():
     reqs = pyproject_requirements()
     assert reqs["torch"].contains("2.13.0")
-    assert reqs["transformers"].contains("5.0.0") and reqs["transformers"].contains("5.99")
+    assert reqs["transformers"].contains("5.2.0") and not reqs["transformers"].contains("5.1.0") and reqs["transformers"].contains("5.99")
     assert reqs["python"].contains("3.10.0") and not reqs["python"].contains("3.9.18")
 
 
@@ -76,7 +76,7 @@ def test_environment_uses_conda_forge_only_and_pip_only_where_it_must():
 
 def test_the_comparison_notices_drift(tmp_path, monkeypatch):
     """The check above is real: a changed range in environment.yml is caught."""
-    text = (ROOT / "environment.yml").read_text().replace("transformers>=5.0,<6", "transformers>=4.40,<6")
+    text = (ROOT / "environment.yml").read_text().replace("transformers>=5.2,<6", "transformers>=4.40,<6")
     fake = tmp_path / "environment.yml"
     fake.write_text(text)
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)

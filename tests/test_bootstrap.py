@@ -188,3 +188,13 @@ def test_floor_pins_pin_every_floor_but_torch(fake_repo):
     text = (fake_repo / "pyproject.toml").read_text()
     project = text.split("[project]\n")[1].split("[project.optional-dependencies]")[0]
     assert len(pins) == project.count(">=") - 2  # all but torch and requires-python
+
+
+def test_torch_floor_takes_torch_at_its_floor_too(fake_repo, monkeypatch):
+    monkeypatch.setattr(bootstrap, "index_reachable", lambda url, timeout=5.0: False)
+    assert "torch==2.4" in bootstrap.floor_pins(fake_repo, with_torch=True)
+    prefix, steps = bootstrap.lowest_steps(fake_repo, gpu=False, say=lambda *a: None, torch_floor=True)
+    assert prefix.name == ".venv-lowest-torch"
+    assert not any(bootstrap.TORCH_CPU_SPEC in step for step in steps), "no CPU-build step: torch comes at its floor"
+    prefix, steps = bootstrap.lowest_steps(fake_repo, gpu=False, say=lambda *a: None)
+    assert prefix.name == ".venv-lowest" and any(bootstrap.TORCH_CPU_SPEC in step for step in steps)

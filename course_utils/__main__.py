@@ -2,7 +2,7 @@
 
   lab                    set up (conda or .venv) and open JupyterLab at notebook 00
   test [PYTEST ARGS]     set up and run the whole test suite
-  test-lowest [--torch-floor]  the unit tests with every dependency at its floor (torch too with --torch-floor)
+  test-lowest            the unit tests with every dependency at its floor (.venv-lowest; several GB)
   doctor                 check this machine: [OK]/[WARN]/[FAIL] lines, each with its fix
   resolve ID             say where a model or data set id would come from
   regenerate [NB ...]    execute notebooks in place (the only way outputs are made)

@@ -263,61 +263,51 @@ CORE_LIBRARIES = ("torch", "transformers", "datasets", "huggingface-hub", "accel
                   "matplotlib", "scikit-learn", "jupyterlab", "ipywidgets", "nbval")
 
 
-def floor_pins(root: Path = ROOT, with_torch: bool = False) -> list[str]:
-    """``name==floor`` for every dependency in pyproject.toml with a ``>=`` floor (torch only if
-    `with_torch`): installing exactly these proves the floors install together (uv refuses otherwise)."""
+def floor_pins(root: Path = ROOT) -> list[str]:
+    """``name==floor`` for every dependency in pyproject.toml with a ``>=`` floor: installing exactly
+    these together proves the floors agree with each other and with everything they pull in."""
     text = (root / "pyproject.toml").read_text()
     deps = re.search(r"^dependencies = \[(.*?)^\]", text, re.MULTILINE | re.DOTALL)
-    pins = []
-    for name, floor in re.findall(r'^\s*"([A-Za-z0-9_.-]+)>=([0-9][0-9.]*)', deps.group(1) if deps else "", re.MULTILINE):
-        if name != "torch" or with_torch:
-            pins.append(f"{name}=={floor}")
-    return pins
+    found = re.findall(r'^\s*"([A-Za-z0-9_.-]+)>=([0-9][0-9.]*)', deps.group(1) if deps else "", re.MULTILINE)
+    return [f"{name}=={floor}" for name, floor in found]
 
 
-def lowest_steps(root: Path = ROOT, gpu: bool | None = None, say=print, torch_floor: bool = False) -> tuple[Path, list[list[str]]]:
+def lowest_steps(root: Path = ROOT) -> tuple[Path, list[list[str]]]:
     """Commands that build `.venv-lowest` with every direct dependency at exactly its floor (uv's
-    ``--override`` with ``floor_pins``; the test extras at their lowest, ``--resolution lowest-direct``), torch excepted: torch stays the build set-up
-    installs (PyPI's old Linux wheels are CUDA builds of several GB), and the job says so. With
-    `torch_floor`, torch too is taken at its floor, from PyPI (`.venv-lowest-torch`; several GB on Linux)."""
-    prefix = root / (".venv-lowest-torch" if torch_floor else ".venv-lowest")
+    ``--constraint`` with ``floor_pins``, so everything else must agree with the floors too; the test
+    extras at their lowest, ``--resolution lowest-direct``). torch comes at its floor too, from PyPI:
+    on Linux that is a CUDA build of several GB, which is why this job is not part of ``test``."""
+    prefix = root / ".venv-lowest"
     python = env_python(prefix)
     steps: list[list[str]] = []
     if not python.exists():
         steps.append([sys.executable, "-m", "venv", str(prefix)])
-    gpu = has_nvidia_gpu() if gpu is None else gpu
-    if not torch_floor:
-        steps += torch_steps(str(python), gpu, say)
-    override = prefix / "torch-override.txt"
     steps.append([str(python), "-m", "pip", "install", "--quiet", "uv>=0.5"])
     steps.append([str(python), "-m", "uv", "pip", "install", "--python", str(python), "--resolution", "lowest-direct",
-                  "--override", str(override), "-e", f"{root}[test]"])
+                  "--constraint", str(prefix / "floors.txt"), "-e", f"{root}[test]"])
     return prefix, steps
 
 
 def run_lowest(args: list[str], root: Path = ROOT) -> int:
     """``python -m course_utils test-lowest``: the unit tests with every dependency at its floor."""
     say = lambda *a: print("[lowest]", *a, flush=True)  # noqa: E731
-    torch_floor = "--torch-floor" in args
-    args = [arg for arg in args if arg != "--torch-floor"]
     try:
         check_python()
-        prefix, steps = lowest_steps(root, say=say, torch_floor=torch_floor)
+        prefix, steps = lowest_steps(root)
         for step in steps:
-            if step[-1] == f"{root}[test]":  # the uv step: each floor exactly; torch as the step before installed it
-                pins = floor_pins(root, with_torch=True) if torch_floor else [TORCH_CPU_SPEC, *floor_pins(root)]
-                (prefix / "torch-override.txt").write_text("\n".join(pins) + "\n")
+            if step[-1] == f"{root}[test]":  # the uv step reads the floors
+                (prefix / "floors.txt").write_text("\n".join(floor_pins(root)) + "\n")
             say("$", " ".join(step))
             if subprocess.run(step, cwd=root).returncode != 0:
-                raise SetupError(f"this step failed: {' '.join(step)}. Fix: read the lines above; delete .venv-lowest to start clean.")
+                raise SetupError(f"this step failed: {' '.join(step)}. Fix: read the lines above (uv names the floor that "
+                                 "cannot be met; raise it in pyproject.toml and environment.yml); delete .venv-lowest to start clean.")
     except SetupError as exc:
         print(f"[lowest] FAILED: {exc}", file=sys.stderr)
         return 2
     python = str(env_python(prefix))
     listing = subprocess.run([python, "-m", "pip", "list", "--format", "json"], capture_output=True, text=True)
     versions = {item["name"].lower().replace("_", "-"): item["version"] for item in json.loads(listing.stdout or "[]")}
-    say("testing with " + ", ".join(f"{name} {versions.get(name, '?')}" for name in CORE_LIBRARIES)
-        + ("" if torch_floor else f" (torch is the build set-up installs, {TORCH_CPU_SPEC}; --torch-floor takes its floor too)"))
+    say("testing with " + ", ".join(f"{name} {versions.get(name, '?')}" for name in CORE_LIBRARIES))
     command = [python, "-m", "pytest", "tests", "-q", "-o", "addopts=-p no:cacheprovider -p course_utils.pytest_plugin",
                "-k", LOWEST_DESELECT, *args]
     say("$", " ".join(command))

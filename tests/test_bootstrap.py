@@ -181,20 +181,16 @@ def test_chromium_found_or_installed_or_skipped_never_fails(monkeypatch, tmp_pat
     assert bootstrap.ensure_chromium(said.append) is False and ran == []
 
 
-def test_floor_pins_pin_every_floor_but_torch(fake_repo):
-    """The lowest-versions job installs exactly these: every `>=` floor of pyproject, torch excepted."""
+def test_floor_pins_pin_every_floor(fake_repo):
+    """The lowest-versions job installs exactly these: every `>=` floor of pyproject's dependencies."""
     pins = bootstrap.floor_pins(fake_repo)
-    assert "transformers==5.2" in pins and not any(pin.startswith("torch==") for pin in pins)
-    text = (fake_repo / "pyproject.toml").read_text()
-    project = text.split("[project]\n")[1].split("[project.optional-dependencies]")[0]
-    assert len(pins) == project.count(">=") - 2  # all but torch and requires-python
+    assert "transformers==5.2" in pins and "torch==2.4" in pins
+    project = (fake_repo / "pyproject.toml").read_text().split("[project]\n")[1].split("[project.optional-dependencies]")[0]
+    assert len(pins) == project.count(">=") - 1  # all but requires-python
 
 
-def test_torch_floor_takes_torch_at_its_floor_too(fake_repo, monkeypatch):
-    monkeypatch.setattr(bootstrap, "index_reachable", lambda url, timeout=5.0: False)
-    assert "torch==2.4" in bootstrap.floor_pins(fake_repo, with_torch=True)
-    prefix, steps = bootstrap.lowest_steps(fake_repo, gpu=False, say=lambda *a: None, torch_floor=True)
-    assert prefix.name == ".venv-lowest-torch"
-    assert not any(bootstrap.TORCH_CPU_SPEC in step for step in steps), "no CPU-build step: torch comes at its floor"
-    prefix, steps = bootstrap.lowest_steps(fake_repo, gpu=False, say=lambda *a: None)
-    assert prefix.name == ".venv-lowest" and any(bootstrap.TORCH_CPU_SPEC in step for step in steps)
+def test_lowest_steps_install_the_floors_with_uv_constraints(fake_repo):
+    prefix, steps = bootstrap.lowest_steps(fake_repo)
+    assert prefix.name == ".venv-lowest"
+    uv = steps[-1]
+    assert uv[uv.index("--constraint") + 1] == str(prefix / "floors.txt") and uv[-1] == f"{fake_repo}[test]"

@@ -39,6 +39,11 @@ def head_and_tail(ids: Sequence[int], max_length: int, head: int = HEAD_TOKENS) 
     return ids[:head + 1] + ids[-tail:]
 
 
+def cut_token_ids(texts: Sequence[str], tokenizer, max_length: int, head: int = HEAD_TOKENS) -> list[list[int]]:
+    """Each text's token ids (with `[CLS]` and `[SEP]`), cut by ``head_and_tail``: how training reads a review."""
+    return [head_and_tail(row, max_length, head) for row in tokenizer(list(texts))["input_ids"]]
+
+
 def tokenize_reviews(dataset, tokenizer, max_length: int, head: int = HEAD_TOKENS):  # -> datasets.Dataset(Dict)
     """Tokenize a `text` column with ``datasets.map(batched=True)``, cut long reviews to head and tail,
     drop `text`, and add `length` (the Trainer's `group_by_length` and our padding sums read it).
@@ -47,7 +52,7 @@ def tokenize_reviews(dataset, tokenizer, max_length: int, head: int = HEAD_TOKEN
     """
 
     def tokenize(batch: dict) -> dict:
-        ids = [head_and_tail(row, max_length, head) for row in tokenizer(batch["text"])["input_ids"]]
+        ids = cut_token_ids(batch["text"], tokenizer, max_length, head)
         return {"input_ids": ids, "attention_mask": [[1] * len(row) for row in ids],
                 "length": [len(row) for row in ids]}
 
@@ -206,7 +211,7 @@ def classify(texts: Sequence[str], model, tokenizer, max_length: int, head: int 
     try:
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
-                ids = [head_and_tail(row, max_length, head) for row in tokenizer(texts[start:start + batch_size])["input_ids"]]
+                ids = cut_token_ids(texts[start:start + batch_size], tokenizer, max_length, head)
                 batch = tokenizer.pad({"input_ids": ids}, return_tensors="pt")
                 logits = model(**{key: value.to(device) for key, value in batch.items()}).logits
                 rows.append(torch.softmax(logits.float(), dim=-1).cpu().numpy())

@@ -213,21 +213,23 @@ def _conda_envs_dir(conda: str) -> Path:
     return Path(dirs[0]) if dirs else Path.home() / ".conda" / "envs"
 
 
+def run_steps(steps: list[list[str]], root: Path, say, fix: str) -> None:
+    """Run each command in `root`, saying it first; the first that fails raises ``SetupError`` with `fix`."""
+    for step in steps:
+        say("$", " ".join(step))
+        result = subprocess.run(step, cwd=root)
+        if result.returncode != 0:
+            raise SetupError(f"This set-up step failed (exit {result.returncode}): {' '.join(step)}\n{fix}")
+
+
 def ensure_environment(root: Path = ROOT, quiet: bool = False) -> Plan:
     """Run the plan's steps (if any) and write the stamp. Returns the plan used."""
     check_python()
     plan = make_plan(root)
     say = (lambda *a: None) if quiet else (lambda *a: print("[setup]", *a, flush=True))
     say(plan.reason)
-    for step in plan.steps:
-        say("$", " ".join(step))
-        result = subprocess.run(step, cwd=root)
-        if result.returncode != 0:
-            raise SetupError(
-                f"This set-up step failed (exit {result.returncode}): {' '.join(step)}\n"
-                "Fix: read the lines above; with no network, use an offline workshop kit; "
-                "to start clean, delete the .venv folder (or `conda env remove -n zero-to-finetune`) and run again."
-            )
+    run_steps(plan.steps, root, say, "Fix: read the lines above; with no network, use an offline workshop kit; "
+              "to start clean, delete the .venv folder (or `conda env remove -n zero-to-finetune`) and run again.")
     if plan.steps:
         (plan.prefix / STAMP_NAME).write_text(json.dumps({"hash": setup_hash(root)}))
     return plan
@@ -294,13 +296,10 @@ def run_lowest(args: list[str], root: Path = ROOT) -> int:
     try:
         check_python()
         prefix, steps = lowest_steps(root)
-        for step in steps:
-            if step[-1] == f"{root}[test]":  # the uv step reads the floors
-                (prefix / "floors.txt").write_text("\n".join(floor_pins(root)) + "\n")
-            say("$", " ".join(step))
-            if subprocess.run(step, cwd=root).returncode != 0:
-                raise SetupError(f"this step failed: {' '.join(step)}. Fix: read the lines above (uv names the floor that "
-                                 "cannot be met; raise it in pyproject.toml and environment.yml); delete .venv-lowest to start clean.")
+        prefix.mkdir(parents=True, exist_ok=True)  # `python -m venv` fills an existing empty folder
+        (prefix / "floors.txt").write_text("\n".join(floor_pins(root)) + "\n")  # read by the uv step
+        run_steps(steps, root, say, "Fix: read the lines above (uv names the floor that cannot be met; raise it in "
+                  "pyproject.toml and environment.yml); delete .venv-lowest to start clean.")
     except SetupError as exc:
         print(f"[lowest] FAILED: {exc}", file=sys.stderr)
         return 2

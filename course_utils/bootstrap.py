@@ -131,23 +131,10 @@ def _stamp_matches(prefix: Path, wanted: str) -> bool:
 
 
 def index_reachable(url: str, timeout: float = 5.0) -> bool:
-    """True when `url` answers within `timeout` seconds, DNS included (a thread, so it never hangs)."""
-    import threading
-    import urllib.request
+    """True when `url` answers within `timeout` seconds, DNS included (any HTTP status means it answered)."""
+    from .net import head_status  # standard library only, like this module
 
-    answered: list[bool] = []
-
-    def ask() -> None:
-        try:
-            with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):  # noqa: S310
-                answered.append(True)
-        except Exception as exc:  # noqa: BLE001 - an HTTP error still means the server answered
-            answered.append(hasattr(exc, "code"))
-
-    worker = threading.Thread(target=ask, daemon=True)
-    worker.start()
-    worker.join(timeout)
-    return bool(answered and answered[0])
+    return head_status(url, timeout)[0] is not None
 
 
 def torch_steps(python: str, gpu: bool, say=print) -> list[list[str]]:

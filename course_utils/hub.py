@@ -17,10 +17,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -99,26 +96,10 @@ def _env_offline() -> str | None:
 
 def probe_hub(endpoint: str | None = None, timeout: float = PROBE_TIMEOUT_S) -> tuple[bool, str]:
     """Ask the Hub for a tiny answer within `timeout` seconds, DNS included. Never hangs."""
-    url = f"{endpoint or hub_endpoint()}/api/models/bert-base-uncased"
-    result: list[tuple[bool, str]] = []
+    from .net import head_status
 
-    def ask() -> None:
-        try:
-            request = urllib.request.Request(url, method="HEAD")
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (https/http only)
-                result.append((response.status < 500, f"answered {response.status}"))
-        except urllib.error.HTTPError as exc:
-            result.append((exc.code < 500, f"answered {exc.code}"))
-        except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-            reason = getattr(exc, "reason", exc)
-            result.append((False, f"unreachable: {type(reason).__name__}"))
-
-    worker = threading.Thread(target=ask, daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if not result:
-        return False, f"no answer within {timeout:g} s"
-    return result[0]
+    status, reason = head_status(f"{endpoint or hub_endpoint()}/api/models/bert-base-uncased", timeout)
+    return status is not None and status < 500, reason
 
 
 _STATUS: dict[str, tuple[bool, str]] = {}

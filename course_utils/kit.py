@@ -64,7 +64,7 @@ def kit_files(root: Path) -> list[PurePosixPath]:
     """Every file in the kit (relative, with / separators) but the manifest and OS litter."""
     found = []
     for path in sorted(root.rglob("*")):
-        if path.is_file():
+        if path.is_file() or path.is_symlink():
             rel = PurePosixPath(path.relative_to(root).as_posix())
             if str(rel) != MANIFEST and not _is_litter(rel):
                 found.append(rel)
@@ -80,9 +80,26 @@ def write_manifest(root: Path, info: dict) -> Path:
     return path
 
 
+def unsafe_path(rel: str) -> str | None:
+    """Why a manifest entry may not be used (None when it is a plain relative path inside the kit)."""
+    if not isinstance(rel, str) or not rel or "\\" in rel or "\x00" in rel:
+        return "not a plain relative path"
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or (len(rel) > 1 and rel[1] == ":"):
+        return "an absolute path"
+    if any(part in ("..", ".", "") for part in rel.split("/")):
+        return "a path that leaves the kit (or has empty, '.' or '..' parts)"
+    return None
+
+
 def read_manifest(root: Path) -> dict:
-    """The kit's manifest, or a KitError saying why it cannot be read."""
+    """The kit's manifest, or a KitError saying why it cannot be read.
+
+    Every entry must be a plain relative path (no absolute paths, no ``..``) with an integer size
+    and a 64-hex-digit SHA-256, so that nothing outside the kit is ever read or revealed."""
     path = root / MANIFEST
+    if root.exists() and not root.is_dir():
+        raise KitError(f"{root} is a file, not a kit folder. Fix: pass the folder that holds {MANIFEST}.")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -90,19 +107,42 @@ def read_manifest(root: Path) -> dict:
                        "Fix: copy the whole kit folder again from the instructor's stick.") from None
     except (OSError, ValueError) as exc:
         raise KitError(f"{MANIFEST} cannot be read ({type(exc).__name__}). Fix: copy the kit again.") from None
-    if manifest.get("kit_format") != KIT_FORMAT or not isinstance(manifest.get("files"), dict):
-        raise KitError(f"This kit's manifest is format {manifest.get('kit_format')!r}; this script reads format "
+    if not isinstance(manifest, dict) or manifest.get("kit_format") != KIT_FORMAT or not isinstance(manifest.get("files"), dict):
+        found = manifest.get("kit_format") if isinstance(manifest, dict) else None
+        raise KitError(f"This kit's manifest is format {found!r}; this script reads format "
                        f"{KIT_FORMAT}. Fix: use the {SETUP_SCRIPT} that came in the same kit.")
+    bad = []
+    for rel, entry in manifest["files"].items():
+        why = unsafe_path(rel)
+        if why is None and not (isinstance(entry, dict) and type(entry.get("size")) is int
+                                and isinstance(entry.get("sha256"), str) and len(entry["sha256"]) == 64):
+            why = "an entry without an integer size and a 64-digit sha256"
+        if why:
+            bad.append(f"{rel[:200]!r}: {why}")
+    if bad:
+        raise KitError(f"{MANIFEST} is malformed or tampered with, so nothing was read or installed:\n  "
+                       + "\n  ".join(bad[:20]) + "\nFix: copy the kit again from the instructor's stick.")
     return manifest
+
+
+def manifest_sha256(root: Path) -> str:
+    """The manifest's own SHA-256: an instructor publishes it so learners can compare (see README)."""
+    return sha256_of(root / MANIFEST)
 
 
 def verify(root: Path) -> list[str]:
     """One line per problem: a file missing, altered (size or SHA-256 differ) or not in the manifest."""
     manifest = read_manifest(root)
     problems = []
+    inside = root.resolve()
     for rel, expected in sorted(manifest["files"].items()):
         path = root / rel
-        if not path.is_file():
+        links = [root / part for part in PurePosixPath(rel).parents if str(part) != "."] + [path]
+        if any(link.is_symlink() for link in links):
+            problems.append(f"a link, not a file: {rel} (a kit holds only plain files)")
+        elif path.exists() and not path.resolve().is_relative_to(inside):
+            problems.append(f"outside the kit: {rel}")
+        elif not path.is_file():
             problems.append(f"missing: {rel}")
         elif path.stat().st_size != expected["size"]:
             problems.append(f"altered: {rel} ({path.stat().st_size:,} bytes, the manifest says {expected['size']:,})")
@@ -175,22 +215,23 @@ def _run(command: list[str], say, **kwargs) -> None:
 
 
 def copy_course(kit: Path, dest: Path, say=print) -> list[str]:
-    """Copy notebooks, images and README into `dest`; a notebook the learner changed is kept. Returns those kept."""
+    """Copy notebooks, images and README into `dest`. A file already there that differs from the kit's
+    (a notebook the learner worked in, their own README or image) is never overwritten: it is kept and
+    named. Returns the kept files, relative to `dest`."""
     kept = []
-    for folder in COURSE_FOLDERS:
-        for source in sorted((kit / folder).rglob("*")):
-            if not source.is_file() or _is_litter(PurePosixPath(source.name)):
-                continue
-            target = dest / source.relative_to(kit)
-            if target.exists() and target.read_bytes() != source.read_bytes() and target.suffix == ".ipynb":
-                kept.append(target.name)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-    if (kit / "README.md").is_file():
-        shutil.copyfile(kit / "README.md", dest / "README.md")
+    sources = [source for folder in COURSE_FOLDERS for source in sorted((kit / folder).rglob("*"))]
+    for source in sources + [kit / "README.md"]:
+        if not source.is_file() or source.is_symlink() or _is_litter(PurePosixPath(source.name)):
+            continue
+        rel = source.relative_to(kit)
+        target = dest / rel
+        if target.is_symlink() or target.is_dir() or (target.exists() and target.read_bytes() != source.read_bytes()):
+            kept.append(rel.as_posix())
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
     for name in kept:
-        say(f"kept your own copy of {name} (the kit's copy differs)")
+        say(f"kept your own {name} (the kit's copy differs; rename yours and run again to get the kit's)")
     return kept
 
 
@@ -204,6 +245,8 @@ def setup_from_kit(kit: Path, dest: Path, say=print) -> Path:
     """Check the kit, copy the course into `dest`, make `dest/.venv` from the kit's wheels. Returns its Python."""
     kit, dest = kit.resolve(), dest.resolve()
     manifest = check(kit)
+    if dest.exists() and not dest.is_dir():
+        raise KitError(f"--dest {dest} is a file. Fix: choose a folder (a new one, or an earlier set-up's).")
     say(f"kit checked: {len(manifest['files'])} files agree with the manifest")
     wheels = choose_wheels(kit, manifest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -215,13 +258,25 @@ def setup_from_kit(kit: Path, dest: Path, say=print) -> Path:
     python = venv_python(prefix)
     if not python.exists():
         _run([sys.executable, "-m", "venv", str(prefix)], say)
-    # No index, no pip configuration: the kit's wheels are the only source, so nothing reaches the network.
-    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    _run([str(python), "-m", "pip", "install", "--no-index", "--find-links", str(wheels), PACKAGE], say, env=env)
+    _run(pip_install_command(python, wheels), say, env=pip_environment())
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
     Path(site, OFFLINE_PTH).write_text(offline_pth_line(hf_home), encoding="utf-8")
     return python
+
+
+def pip_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment pip runs in: without any PIP_* setting of the learner's (PIP_FIND_LINKS,
+    PIP_INDEX_URL, PIP_EXTRA_INDEX_URL...) and with every pip.conf skipped (PIP_CONFIG_FILE=os.devnull)."""
+    env = {key: value for key, value in (os.environ if environ is None else environ).items()
+           if not key.upper().startswith("PIP_")}
+    return {**env, "PIP_CONFIG_FILE": os.devnull, "PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+
+def pip_install_command(python: Path, wheels: Path, *extra: str) -> list[str]:
+    """pip install of the course from the kit's wheels only: no index, isolated from user configuration."""
+    return [str(python), "-m", "pip", "--isolated", "install", "--no-index", "--find-links", str(wheels),
+            *extra, PACKAGE]
 
 
 def lab_command(python: Path, dest: Path) -> list[str]:
@@ -250,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.verify_only:
             manifest = check(args.kit)
             print(f"kit checked: {len(manifest['files'])} files agree with the manifest")
+            print(f"manifest.json SHA-256: {manifest_sha256(args.kit)}\n"
+                  "  (the check finds damage, not tampering: compare this line with the one your instructor published)")
             return 0
         python = setup_from_kit(args.kit, args.dest)
     except KitError as exc:

@@ -268,6 +268,16 @@ Made with `python -m course_utils prefetch`; never edit files in here (the check
 """
 
 
+def is_earlier_kit(folder: Path) -> bool:
+    """True only for a folder prefetch made: a valid kit manifest (format, course version, files) and
+    the kit's own set-up script. Any other folder holding a `manifest.json` is someone else's."""
+    try:
+        manifest = kit.read_manifest(folder)
+    except kit.KitError:
+        return False
+    return "course_version" in manifest and kit.SETUP_SCRIPT in manifest["files"] and (folder / kit.SETUP_SCRIPT).is_file()
+
+
 def prefetch(dest: Path, platforms: list[str] | None = None, pythons: list[str] | None = None,
              installers: list[str] | None = None, from_installed: bool = False, say=print) -> Path:
     """Gather the kit into `dest` and write its manifest. Returns the manifest's path."""
@@ -286,8 +296,11 @@ def prefetch(dest: Path, platforms: list[str] | None = None, pythons: list[str] 
         raise CourseError(f"--from-installed can only gather wheels for this machine ({kit.this_wheel_set()}). "
                           "Fix: drop --from-installed (on a machine with network) to download wheels for other platforms.")
     dest = dest.resolve()
-    if dest.exists() and any(dest.iterdir()) and not (dest / kit.MANIFEST).exists():
-        raise CourseError(f"{dest} is not empty and is not a kit. Fix: choose a new or empty folder.")
+    if dest.exists() and not dest.is_dir():
+        raise CourseError(f"{dest} is a file. Fix: choose a new or empty folder for the kit.")
+    if dest.exists() and any(dest.iterdir()) and not is_earlier_kit(dest):
+        raise CourseError(f"{dest} is not empty and is not a kit made by prefetch, so nothing in it was touched. "
+                          "Fix: choose a new or empty folder.")
     dest.mkdir(parents=True, exist_ok=True)
 
     for folder, pattern in (("notebooks", "*.ipynb"), ("notebooks", "*.md"), ("images", "*.png")):

@@ -1,0 +1,152 @@
+"""Bad input and bad luck: each test reproduces one fault a hostile or unlucky user found (issue 20),
+and shows it is now handled: nothing lost, nothing let in, nothing hangs, a clear message."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from course_utils import kit, prefetch
+from course_utils.errors import CourseError
+
+
+def fake_wheel(folder: Path, version: str) -> Path:
+    """A minimal installable wheel of course-utils at `version` (metadata only: enough for pip to choose it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"course_utils-{version}-py3-none-any.whl"
+    info = f"course_utils-{version}.dist-info"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("course_utils/__init__.py", "")
+        archive.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: course-utils\nVersion: {version}\n")
+        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        archive.writestr(f"{info}/RECORD", "")
+    return path
+
+
+def small_kit(root: Path) -> Path:
+    """A kit of the course's format with a few files, and its manifest."""
+    (root / "notebooks").mkdir(parents=True)
+    (root / "images").mkdir()
+    (root / "notebooks" / "00_welcome.ipynb").write_text("{}", encoding="utf-8")
+    (root / "images" / "figure.png").write_bytes(b"kit's figure")
+    (root / "README.md").write_text("the kit's README\n", encoding="utf-8")
+    (root / kit.SETUP_SCRIPT).write_text("# set-up\n", encoding="utf-8")
+    kit.write_manifest(root, {"course_version": "0", "wheel_sets": []})
+    return root
+
+
+def _chosen_version(command: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-1500:]
+    report = json.loads(done.stdout[done.stdout.index("{"):])
+    return next(item["metadata"]["version"] for item in report["install"] if item["metadata"]["name"] == "course-utils")
+
+
+# --------------------------------------------------------------------------- damage: the kit and prefetch
+
+def test_kit_setup_installs_only_the_kits_wheels_whatever_pip_settings_say(tmp_path):
+    wheels, elsewhere = tmp_path / "kit-wheels", tmp_path / "elsewhere"
+    fake_wheel(wheels, "0.0.1")
+    fake_wheel(elsewhere, "9.9.9")
+    hostile = {**os.environ, "PIP_FIND_LINKS": str(elsewhere), "PIP_NO_INDEX": "1"}
+    dry = ("--dry-run", "--ignore-installed", "--no-deps", "--quiet", "--report", "-")
+    # What set-up used to run: the learner's PIP_FIND_LINKS joins the kit's folder and 9.9.9 wins.
+    naive = [sys.executable, "-m", "pip", "install", "--no-index", "--find-links", str(wheels), *dry, kit.PACKAGE]
+    assert _chosen_version(naive, hostile) == "9.9.9"
+    # What it runs now: pip isolated from PIP_* variables and every pip.conf.
+    assert _chosen_version(kit.pip_install_command(Path(sys.executable), wheels, *dry), kit.pip_environment(hostile)) == "0.0.1"
+    assert not any(key.startswith("PIP_") and key not in ("PIP_CONFIG_FILE", "PIP_NO_INPUT", "PIP_DISABLE_PIP_VERSION_CHECK")
+                   for key in kit.pip_environment(hostile))
+    assert kit.pip_environment(hostile)["PIP_CONFIG_FILE"] == os.devnull
+
+
+def test_prefetch_never_touches_a_folder_that_only_has_a_manifest_json(tmp_path, monkeypatch):
+    folder = tmp_path / "my-project"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"name": "my web app"}', encoding="utf-8")
+    (folder / "README.md").write_text("my own notes\n", encoding="utf-8")
+    with pytest.raises(CourseError, match="not a kit made by prefetch"):
+        prefetch.prefetch(folder, say=lambda line: None)
+    assert (folder / "README.md").read_text(encoding="utf-8") == "my own notes\n"
+    assert not prefetch.is_earlier_kit(folder)
+    assert prefetch.is_earlier_kit(small_kit(tmp_path / "kit"))
+
+
+def test_prefetch_into_a_file_says_so(tmp_path):
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    with pytest.raises(CourseError, match="is a file"):
+        prefetch.prefetch(target, say=lambda line: None)
+
+
+def test_setup_keeps_every_file_of_the_learner_that_differs(tmp_path):
+    source = small_kit(tmp_path / "kit")
+    dest = tmp_path / "course"
+    (dest / "images").mkdir(parents=True)
+    (dest / "README.md").write_text("my notes in the README\n", encoding="utf-8")
+    (dest / "images" / "figure.png").write_bytes(b"my own figure")
+    lines: list[str] = []
+    kept = kit.copy_course(source, dest, lines.append)
+    assert sorted(kept) == ["README.md", "images/figure.png"]
+    assert (dest / "README.md").read_text(encoding="utf-8") == "my notes in the README\n"
+    assert (dest / "images" / "figure.png").read_bytes() == b"my own figure"
+    assert (dest / "notebooks" / "00_welcome.ipynb").read_text(encoding="utf-8") == "{}"
+    assert any("kept your own README.md" in line for line in lines)
+    # Files equal to the kit's are simply there again; a second run keeps the same two.
+    assert sorted(kit.copy_course(source, dest, lines.append)) == sorted(kept)
+
+
+def test_setup_into_a_file_is_refused(tmp_path):
+    source = small_kit(tmp_path / "kit")
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    with pytest.raises(kit.KitError, match="is a file"):
+        kit.setup_from_kit(source, target, say=lambda line: None)
+    assert target.read_text() == "x"
+
+
+@pytest.mark.parametrize("entry", ["../../../../etc/passwd", "/etc/passwd", "notebooks/../../outside.txt",
+                                   "C:/Windows/win.ini", "notebooks\\..\\..\\x", ""])
+def test_manifest_paths_outside_the_kit_are_refused_unread(tmp_path, entry):
+    root = small_kit(tmp_path / "kit")
+    (tmp_path / "outside.txt").write_text("secret")
+    manifest = json.loads((root / kit.MANIFEST).read_text())
+    manifest["files"][entry] = {"size": 6, "sha256": "0" * 64}
+    (root / kit.MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(kit.KitError, match="malformed or tampered") as caught:
+        kit.check(root)
+    assert "bytes" not in str(caught.value)  # the size of a file outside the kit is never revealed
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")
+def test_a_symlink_in_the_kit_is_refused(tmp_path):
+    root = small_kit(tmp_path / "kit")
+    (tmp_path / "secret.txt").write_text("secret")
+    (root / "notebooks" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    kit.write_manifest(root, {"course_version": "0", "wheel_sets": []})  # a tamperer re-hashes the manifest
+    with pytest.raises(kit.KitError, match="a link, not a file: notebooks/link.txt"):
+        kit.check(root)
+
+
+@pytest.mark.parametrize("manifest", ['[1, 2]', '{"kit_format": 1, "files": {"a": 3}}',
+                                      '{"kit_format": 1, "files": {"a": {"size": "3", "sha256": "x"}}}', "\xff"])
+def test_a_malformed_manifest_is_a_clear_error(tmp_path, manifest):
+    root = tmp_path / "kit"
+    root.mkdir()
+    (root / kit.MANIFEST).write_text(manifest, encoding="latin-1")
+    with pytest.raises(kit.KitError, match="Fix:"):
+        kit.check(root)
+
+
+def test_verify_only_prints_the_manifests_own_sha256(tmp_path, capsys):
+    root = small_kit(tmp_path / "kit")
+    assert kit.main(["--kit", str(root), "--verify-only"]) == 0
+    out = capsys.readouterr().out
+    assert f"manifest.json SHA-256: {kit.sha256_of(root / kit.MANIFEST)}" in out
+    assert "damage, not tampering" in out

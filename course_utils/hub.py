@@ -28,6 +28,10 @@ PROBE_TIMEOUT_S = 2.0
 #: Environment variables that each mean "do not use the network"; any one set to 1 skips the probe.
 OFFLINE_FLAGS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "COURSE_OFFLINE")
 DEFAULT_ENDPOINT = "https://huggingface.co"
+#: A Hub download that receives no new bytes for this long is given up, and the next source tried.
+HUB_STALL_S = 20.0
+#: How the Hugging Face cache names a repository's folder, per repository type.
+REPO_FOLDER = {"model": "models", "dataset": "datasets"}
 
 
 @dataclass(frozen=True)
@@ -129,16 +133,27 @@ def hf_cache_dir() -> Path:
     return base / "huggingface" / "hub"
 
 
-def cached_snapshot(repo_id: str, repo_type: str = "model") -> Path | None:
-    """The cached snapshot folder of `repo_id` (revision main), or None when it is not cached."""
-    prefix = {"model": "models", "dataset": "datasets"}[repo_type]
-    repo_dir = hf_cache_dir() / f"{prefix}--{repo_id.replace('/', '--')}"
+def cache_entry(repo_id: str, repo_type: str = "model") -> tuple[Path | None, str | None]:
+    """(snapshot folder, None) when `repo_id` is cached; (None, why) when its entry is broken (such as a
+    ``refs/main`` naming a snapshot that is gone); (None, None) when it is not cached at all."""
+    repo_dir = hf_cache_dir() / f"{REPO_FOLDER[repo_type]}--{repo_id.replace('/', '--')}"
     ref = repo_dir / "refs" / "main"
     if ref.is_file():
-        snapshot = repo_dir / "snapshots" / ref.read_text().strip()
-        return snapshot if snapshot.is_dir() else None
+        try:
+            commit = ref.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            return None, "its refs/main cannot be read"
+        snapshot = repo_dir / "snapshots" / commit
+        if commit and snapshot.is_dir():
+            return snapshot, None
+        return None, f"its refs/main names snapshot {commit[:12]!r}, which is not there"
     snapshots = sorted((repo_dir / "snapshots").glob("*")) if (repo_dir / "snapshots").is_dir() else []
-    return snapshots[-1] if snapshots else None
+    return (snapshots[-1], None) if snapshots else (None, None)
+
+
+def cached_snapshot(repo_id: str, repo_type: str = "model") -> Path | None:
+    """The cached snapshot folder of `repo_id` (revision main), or None when it is not usable."""
+    return cache_entry(repo_id, repo_type)[0]
 
 
 def model_folder_problem(folder: Path) -> str | None:
@@ -207,6 +222,106 @@ def verify_offline_model(model: OfflineModel, folder: Path) -> None:
 
 # --------------------------------------------------------------------------- resolution
 
+class Unusable(Exception):
+    """A folder from the cache or the Hub that cannot be used (the message says why)."""
+
+
+def check_repo_id(repo_id: object, kind: str) -> str:
+    """`repo_id` when it is a valid Hub id (huggingface_hub's own rule), else a ResolutionError."""
+    example = "bert-base-uncased" if kind == "model" else "stanfordnlp/imdb"
+    if not isinstance(repo_id, str) or not repo_id.strip():
+        raise ResolutionError(f"A {kind} id must be a non-empty string such as '{example}', not {repo_id!r:.80}.")
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        shown = repo_id if len(repo_id) <= 80 else f"{repo_id[:60]}... ({len(repo_id):,} characters)"
+        raise ResolutionError(f"{shown!r} is not a Hub {kind} id: an id is 'name' or 'owner/name', at most 96 "
+                              f"letters, digits, '-', '_' or '.' each. Fix: copy the id from the {kind}'s Hub page, "
+                              f"such as '{example}'.") from None
+    return repo_id
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            total += path.stat().st_size if path.is_file() else 0
+        except OSError:
+            pass
+    return total
+
+
+def download(repo_id: str, repo_type: str, patterns: list[str], stall_s: float | None = None) -> Path:
+    """``snapshot_download`` with a deadline: given up with ``Unusable`` when no byte arrives for
+    `stall_s` seconds (HUB_STALL_S), so a Hub that answers the probe and then stalls cannot hang a
+    notebook. The abandoned download goes on in a background thread and ends with the kernel."""
+    import threading
+
+    from huggingface_hub import snapshot_download
+
+    stall_s = HUB_STALL_S if stall_s is None else stall_s
+    result: list[object] = []
+
+    def fetch() -> None:
+        try:
+            result.append(Path(snapshot_download(repo_id, repo_type=repo_type, cache_dir=hf_cache_dir(),
+                                                 allow_patterns=patterns, endpoint=hub_endpoint())))
+        except Exception as exc:  # noqa: BLE001 - reported to the caller below
+            result.append(exc)
+
+    worker = threading.Thread(target=fetch, daemon=True, name=f"download {repo_id}")
+    worker.start()
+    repo_dir = hf_cache_dir() / f"{REPO_FOLDER[repo_type]}--{repo_id.replace('/', '--')}"
+    seen, last_change = -1, time.monotonic()
+    while worker.is_alive():
+        worker.join(0.25)
+        size = _folder_bytes(repo_dir) if repo_dir.is_dir() else 0
+        if size != seen:
+            seen, last_change = size, time.monotonic()
+        elif time.monotonic() - last_change > stall_s:
+            raise Unusable(f"the Hub download stalled (no data for {stall_s:g} s)")
+    outcome = result[0]
+    if isinstance(outcome, Exception):
+        raise Unusable(f"the Hub could not serve it ({type(outcome).__name__})")
+    return outcome  # type: ignore[return-value]
+
+
+def _resolve(repo_id: str, kind: str, use, patterns: list[str]) -> tuple[object, str, str] | list[str]:
+    """Try the local cache, then the Hub, for `repo_id`. `use(folder)` turns a folder into what the caller
+    wants or raises ``Unusable``. Returns (value, source, reason), or the list of what was tried."""
+    repo_type = "model" if kind == "model" else "dataset"
+    remove = f"delete it with `hf cache rm {repo_type}/{repo_id}`"
+    tried: list[str] = []
+    snapshot, problem = cache_entry(repo_id, repo_type)
+    if snapshot is not None:
+        try:
+            return use(snapshot), "local cache", "found in the Hugging Face cache"
+        except Unusable as exc:
+            problem = str(exc)
+    tried.append(f"its cache entry is broken: {problem} ({remove})" if problem
+                 else "it is not in the local Hugging Face cache")
+    online, reason = hub_status()
+    if online:
+        try:
+            value = use(download(repo_id, repo_type, patterns))
+        except Unusable as exc:
+            tried.append(str(exc))
+        else:
+            return value, "Hub", "downloaded and cached" + ("; the broken cache entry was replaced" if problem else "")
+    else:
+        tried.append(f"the Hub is not used ({reason})")
+    return tried
+
+
+def _with_cache_note(reason: str, tried: list[str]) -> str:
+    """An offline copy's reason, plus why the cache was skipped when its entry is broken (never silent)."""
+    prefix = "its cache entry is broken: "
+    broken = [line[len(prefix):] for line in tried if line.startswith(prefix)]
+    return reason + (f"; skipped the broken cache entry: {broken[0]}" if broken else "")
+
+
 def _not_found(repo_id: str, kind: str, tried: list[str]) -> ResolutionError:
     offline = sorted(OFFLINE_MODELS) if kind == "model" else sorted(OFFLINE_DATASETS)
     return ResolutionError(
@@ -217,38 +332,21 @@ def _not_found(repo_id: str, kind: str, tried: list[str]) -> ResolutionError:
     )
 
 
+def _usable_model(folder: Path) -> Path:
+    problem = model_folder_problem(folder)
+    if problem:
+        raise Unusable(problem)
+    return folder
+
+
 def resolve_model(repo_id: str) -> Resolved:
     """Find a local folder for a model id (see the module docstring for the order)."""
-    if not isinstance(repo_id, str) or not repo_id.strip():
-        raise ResolutionError(f"A model id must be a non-empty string such as 'bert-base-uncased', not {repo_id!r}.")
-    tried: list[str] = []
-    snapshot = cached_snapshot(repo_id)
-    if snapshot is not None:
-        problem = model_folder_problem(snapshot)
-        if problem is None:
-            return Resolved(repo_id, snapshot, "local cache", "found in the Hugging Face cache")
-        tried.append(f"its cache entry is corrupt: {problem} (delete it with `hf cache rm model/{repo_id}`)")
-    else:
-        tried.append("it is not in the local Hugging Face cache")
-    online, reason = hub_status()
-    if online:
-        from huggingface_hub import snapshot_download
-
-        try:
-            folder = Path(snapshot_download(
-                repo_id,
-                cache_dir=hf_cache_dir(),
-                allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model"],
-            ))
-        except Exception as exc:  # noqa: BLE001 - reported, then the next source is tried
-            tried.append(f"the Hub could not serve it ({type(exc).__name__})")
-        else:
-            problem = model_folder_problem(folder)
-            if problem is None:
-                return Resolved(repo_id, folder, "Hub", "downloaded and cached")
-            tried.append(f"the Hub copy is unusable: {problem}")
-    else:
-        tried.append(f"the Hub is not used ({reason})")
+    check_repo_id(repo_id, "model")
+    found = _resolve(repo_id, "model", _usable_model, ["*.json", "*.safetensors", "*.txt", "*.model"])
+    if isinstance(found, tuple):
+        folder, source, reason = found
+        return Resolved(repo_id, folder, source, reason)  # type: ignore[arg-type]
+    tried = found
     offline = OFFLINE_MODELS.get(repo_id)
     if offline is not None:
         folder = offline_model_folder(offline)
@@ -257,7 +355,8 @@ def resolve_model(repo_id: str) -> Resolved:
         else:
             verify_offline_model(offline, folder)
             stand_in = "" if offline.hub_id == repo_id else f"stand-in {offline.hub_id}, "
-            return Resolved(repo_id, folder, "offline copy", f"{stand_in}from pip package {offline.distribution}, sha256 verified")
+            reason = f"{stand_in}from pip package {offline.distribution}, sha256 verified"
+            return Resolved(repo_id, folder, "offline copy", _with_cache_note(reason, tried))
     else:
         tried.append("the course has no offline copy of it")
     raise _not_found(repo_id, "model", tried)
@@ -279,38 +378,25 @@ def load_reviews(dataset_id: str = "stanfordnlp/imdb", verbose: bool = True):  #
     """
     from . import reviews
 
-    if not isinstance(dataset_id, str) or not dataset_id.strip():
-        raise ResolutionError(f"A data set id must be a non-empty string such as 'stanfordnlp/imdb', not {dataset_id!r}.")
-    tried: list[str] = []
-    snapshot = cached_snapshot(dataset_id, "dataset")
-    if snapshot is not None:
-        try:
-            data = reviews.load_parquet_folder(snapshot)
-        except Exception as exc:  # noqa: BLE001
-            tried.append(f"its cache entry is unusable ({type(exc).__name__}; delete it with `hf cache rm dataset/{dataset_id}`)")
-        else:
-            _say(verbose, f"{dataset_id}: local cache (found in the Hugging Face cache)")
-            return data
-    else:
-        tried.append("it is not in the local Hugging Face cache")
-    online, reason = hub_status()
-    if online:
-        from huggingface_hub import snapshot_download
+    check_repo_id(dataset_id, "data set")
 
+    def usable(folder: Path):
         try:
-            folder = snapshot_download(dataset_id, repo_type="dataset", cache_dir=hf_cache_dir(),
-                                       allow_patterns=["*.parquet", "README.md"])
-            data = reviews.load_parquet_folder(Path(folder))
-        except Exception as exc:  # noqa: BLE001
-            tried.append(f"the Hub could not serve it ({type(exc).__name__})")
-        else:
-            _say(verbose, f"{dataset_id}: Hub (downloaded and cached)")
-            return data
-    else:
-        tried.append(f"the Hub is not used ({reason})")
+            return reviews.load_parquet_folder(folder)
+        except Exception as exc:  # noqa: BLE001 - any failure to read means the folder is unusable
+            raise Unusable(f"it cannot be read as a data set ({type(exc).__name__})") from None
+
+    found = _resolve(dataset_id, "data set", usable, ["*.parquet", "README.md"])
+    if isinstance(found, tuple):
+        data, source, reason = found
+        _say(verbose, f"{dataset_id}: {source} ({reason})")
+        return data
+    tried = found
     if dataset_id in OFFLINE_DATASETS:
         data = reviews.load_course_reviews()
-        _say(verbose, f"{dataset_id}: offline copy (the course's own {data['train'].num_rows + data['test'].num_rows} reviews, same columns and labels)")
+        count = data["train"].num_rows + data["test"].num_rows
+        reason = f"the course's own {count} reviews, same columns and labels"
+        _say(verbose, f"{dataset_id}: offline copy ({_with_cache_note(reason, tried)})")
         return data
     tried.append("the course has no offline copy of it")
     raise _not_found(dataset_id, "data set", tried)

@@ -208,13 +208,10 @@ def gather_hub_files(hub_dir: Path, say=print) -> dict[str, str]:
         for repo_id in ids:
             snapshot = hub.cached_snapshot(repo_id, repo_type)
             if snapshot is None and hub.hub_status()[0]:
-                from huggingface_hub import snapshot_download
-
-                try:
-                    snapshot = Path(snapshot_download(repo_id, repo_type=repo_type, cache_dir=hub.hf_cache_dir(),
-                                                      allow_patterns=HUB_PATTERNS))
-                except Exception as exc:  # noqa: BLE001 - reported in the kit's summary
-                    say(f"{repo_id}: the Hub could not serve it ({type(exc).__name__})")
+                try:  # the same deadline-bounded download as the notebooks'
+                    snapshot = hub.download(repo_id, repo_type, HUB_PATTERNS)
+                except hub.Unusable as exc:
+                    say(f"{repo_id}: {exc}")
             offline = hub.OFFLINE_MODELS.get(repo_id) if repo_type == "model" else None
             if snapshot is not None:
                 _copy_snapshot(snapshot, hub_dir, repo_id, repo_type, snapshot.name)

@@ -3,17 +3,22 @@ and shows it is now handled: nothing lost, nothing let in, nothing hangs, a clea
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import shutil
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from course_utils import kit, prefetch
-from course_utils.errors import CourseError
+from course_utils import hub, kit, prefetch
+from course_utils.errors import CourseError, ResolutionError
+from tests.conftest import put_in_cache, save_tiny_bert
 
 
 def fake_wheel(folder: Path, version: str) -> Path:
@@ -150,3 +155,75 @@ def test_verify_only_prints_the_manifests_own_sha256(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"manifest.json SHA-256: {kit.sha256_of(root / kit.MANIFEST)}" in out
     assert "damage, not tampering" in out
+
+
+# --------------------------------------------------------------------------- the Hub: deadlines and messages
+
+class _StallingHub(http.server.BaseHTTPRequestHandler):
+    """Answers the probe (HEAD) at once, then never sends a byte for a download (GET)."""
+
+    def do_HEAD(self):  # noqa: N802 - http.server's naming
+        self.send_response(200)
+        self.end_headers()
+
+    def do_GET(self):  # noqa: N802
+        time.sleep(60)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def stalling_hub(hf_home, monkeypatch):
+    import huggingface_hub.constants
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StallingHub)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    for name in hub.OFFLINE_FLAGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setattr(hub, "HUB_STALL_S", 1.5)
+    yield
+    server.shutdown()
+
+
+def test_a_hub_that_answers_the_probe_then_stalls_cannot_hang_resolution(stalling_hub):
+    start = time.perf_counter()
+    with pytest.raises(ResolutionError, match=r"the Hub download stalled \(no data for 1.5 s\)"):
+        hub.resolve_model("no-such-org/no-such-model")
+    assert time.perf_counter() - start < 10
+    # An id the course serves offline goes on to its offline copy, and says why the Hub was not used.
+    start = time.perf_counter()
+    data = hub.load_reviews("stanfordnlp/imdb", verbose=False)
+    assert data["train"].num_rows > 0 and time.perf_counter() - start < 15
+
+
+@pytest.mark.parametrize("bad", ["a" * 5000, "../../etc", "a/b/c", "bert base uncased", "x" * 97])
+def test_ids_that_are_not_hub_ids_get_one_clear_line(hf_home, bad):
+    for call in (hub.resolve_model, hub.load_reviews):
+        with pytest.raises(ResolutionError, match="is not a Hub") as caught:
+            call(bad)
+        assert len(str(caught.value)) < 400 and "Fix:" in str(caught.value)
+
+
+def test_a_dangling_refs_main_is_named_not_called_missing(hf_home):
+    snapshot = put_in_cache(hf_home, "course-tests/gone", save_tiny_bert)
+    shutil.rmtree(snapshot)
+    with pytest.raises(ResolutionError) as caught:
+        hub.resolve_model("course-tests/gone")
+    message = str(caught.value)
+    assert "refs/main names snapshot '0123456789ab', which is not there" in message
+    assert "hf cache rm model/course-tests/gone" in message and "not in the local" not in message
+
+
+def test_a_corrupt_cache_entry_replaced_by_the_offline_copy_is_said(hf_home, capsys):
+    put_in_cache(hf_home, "bert-base-uncased", lambda folder: (folder / "config.json").write_text("{not json"))
+    hub.model_path("bert-base-uncased")
+    line = capsys.readouterr().out
+    assert line.startswith("bert-base-uncased: offline copy")
+    assert "skipped the broken cache entry: config.json is unreadable" in line and "hf cache rm model/bert-base-uncased" in line
+    put_in_cache(hf_home, "stanfordnlp/imdb", lambda folder: (folder / "x.parquet").write_text("no"), kind="dataset")
+    hub.load_reviews()
+    assert "skipped the broken cache entry: it cannot be read as a data set" in capsys.readouterr().out

@@ -35,7 +35,7 @@ def test_corrupt_cache_entry_is_reported_and_skipped(cached_tiny_bert):
     with pytest.raises(ResolutionError) as info:
         hub.resolve_model(repo_id)
     message = str(info.value)
-    assert "cache entry is corrupt" in message and "model.safetensors" in message
+    assert "cache entry is broken" in message and "model.safetensors" in message
     assert f"hf cache rm model/{repo_id}" in message
 
 

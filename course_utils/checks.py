@@ -9,12 +9,55 @@ Each notebook registers its exercises with ``@exercise("NN.name", hint=...)``.
 from __future__ import annotations
 
 import math
+import numbers
+import signal
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable
+
+#: A checker (with the learner's code it runs) that takes longer than this is stopped and reported.
+CHECK_TIME_LIMIT_S = 60.0
 
 
 class Wrong(Exception):
     """Raised by a checker to say what is wrong with an answer (shown to the learner)."""
+
+
+class TimeUp(BaseException):
+    """The learner's code ran past the time limit (a BaseException, so `except Exception` cannot swallow it)."""
+
+
+def run_with_time_limit(function: Callable[[], None], seconds: float) -> None:
+    """Call `function`, raising ``TimeUp`` after `seconds`. In the main thread of a POSIX process (a
+    Jupyter kernel) an alarm interrupts the code itself; elsewhere (Windows, other threads) it runs in
+    a daemon thread that is abandoned at the deadline (it stops with the kernel)."""
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        def on_alarm(signum: int, frame: object) -> None:
+            raise TimeUp
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            function()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
+    failure: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            function()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=call, daemon=True, name="checker")
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeUp
+    if failure:
+        raise failure[0]
 
 
 @dataclass(frozen=True)
@@ -63,14 +106,21 @@ def check(name: str, answer: Any, quiet: bool = False) -> Verdict:
     """Check a learner's answer to exercise `name`; print and return the verdict."""
     from . import exercises  # noqa: F401 - registers every notebook's checkers
 
-    if name not in EXERCISES:
-        prefix = name.split(".")[0] if isinstance(name, str) else ""
+    if not isinstance(name, str):
+        verdict = Verdict(repr(name)[:40], False, "the first argument of check() is the exercise's name as a string, "
+                          "such as check(\"03.cosine\", cosine): copy it from the exercise's check cell.")
+    elif name not in EXERCISES:
+        prefix = name.split(".")[0]
         close = sorted(n for n in EXERCISES if n.startswith(prefix + ".")) or sorted(EXERCISES)
-        verdict = Verdict(str(name), False, f"there is no exercise with this name. Known names: {', '.join(close)}.")
+        verdict = Verdict(name[:40], False, f"there is no exercise with this name. Known names: {', '.join(close)}.")
     else:
         item = EXERCISES[name]
         try:
-            item.checker(answer)
+            run_with_time_limit(lambda: item.checker(answer), CHECK_TIME_LIMIT_S)
+        except TimeUp:
+            verdict = Verdict(name, False, f"your answer was still running after {CHECK_TIME_LIMIT_S:g} s, so the check "
+                              "stopped it: look for a loop that never ends (a `while` whose condition never changes). "
+                              f"Hint: {item.hint}")
         except Wrong as exc:
             verdict = Verdict(name, False, f"{exc} Hint: {item.hint}")
         except Exception as exc:  # noqa: BLE001 - the learner's code raised inside the checker
@@ -90,7 +140,13 @@ def _a(noun: str) -> str:
 
 
 def expect_type(answer: Any, kind: type | tuple[type, ...], what: str = "your answer") -> None:
-    """Wrong unless `answer` is an instance of `kind`."""
+    """Wrong unless `answer` is an instance of `kind`. `int` also takes any whole number that is not a
+    bool (NumPy's int64, a counted `sum`), `float` any real number."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if int in kinds and isinstance(answer, numbers.Integral) and not isinstance(answer, bool):
+        return
+    if float in kinds and isinstance(answer, numbers.Real) and not isinstance(answer, bool):
+        return
     if not isinstance(answer, kind):
         names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
         raise Wrong(f"{what} should be {_a(names)}, but it is {_a(type(answer).__name__)}.")
@@ -125,8 +181,42 @@ def expect_number(answer: Any, what: str = "your answer") -> float:
     return value
 
 
+def close(value: float, wanted: float, rel: float = 1e-6, tol: float = 1e-9) -> bool:
+    """`value` equals `wanted` up to float32 rounding (relative `rel`) or an absolute `tol`."""
+    return math.isclose(value, wanted, rel_tol=rel, abs_tol=tol)
+
+
+def two_numbers(value: float, wanted: float) -> tuple[str, str]:
+    """Both numbers with as many digits as it takes to see that they differ (never "0.2687 vs 0.2687")."""
+    for digits in range(4, 17):
+        shown = f"{value:.{digits}g}", f"{wanted:.{digits}g}"
+        if shown[0] != shown[1]:
+            return shown
+    return repr(value), repr(wanted)
+
+
 def expect_close(answer: Any, expected: float, tol: float = 1e-6, what: str = "your answer") -> None:
-    """Wrong unless `answer` is a number within `tol` of `expected`."""
+    """Wrong unless `answer` is a number within `tol` (or float32 rounding) of `expected`."""
     value = expect_number(answer, what)
-    if abs(value - expected) > tol:
-        raise Wrong(f"{what} is {value:.6g}, which is not the expected value.")
+    if not close(value, expected, tol=tol):
+        raise Wrong(f"{what} is {two_numbers(value, expected)[0]}, which is not the expected value.")
+
+
+def expect_tensor(answer: Any, like: Any, what: str = "your answer") -> Any:
+    """`answer` as a torch tensor shaped like `like`: a NumPy array or a nested list is converted (floats to
+    `like`'s dtype, so float64 and float32 answers compare), anything else is Wrong."""
+    import torch
+
+    if not isinstance(answer, torch.Tensor):
+        try:
+            import numpy as np
+
+            answer = torch.as_tensor(np.asarray(answer))
+        except Exception:  # noqa: BLE001 - not array-like at all
+            raise Wrong(f"{what} should be a tensor of shape {tuple(like.shape)}, but it is "
+                        f"{_a(type(answer).__name__)}.") from None
+    expect_shape(answer, tuple(like.shape), what)
+    answer = answer.detach()
+    if like.dtype.is_floating_point and (answer.dtype.is_floating_point or not answer.dtype == torch.bool):
+        answer = answer.to(like.dtype)
+    return answer

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checks import Wrong, exercise, expect_callable, expect_number, expect_shape, expect_type
+from .checks import (Wrong, close, exercise, expect_callable, expect_number, expect_shape, expect_tensor, expect_type,
+                     two_numbers)
 
 
 # --------------------------------------------------------------------------- 00 welcome
@@ -52,11 +53,10 @@ def _causal_mask(causal_mask: Any) -> None:
 
     expect_callable(causal_mask, "causal_mask")
     for size in (1, 3, 7):
-        mask = causal_mask(size)
-        expect_shape(mask, (size, size), f"causal_mask({size})")
+        wanted = torch.ones(size, size, dtype=torch.bool).tril()
+        mask = expect_tensor(causal_mask(size), wanted, f"causal_mask({size})")
         if mask.dtype != torch.bool:
             raise Wrong(f"causal_mask({size}) has dtype {mask.dtype}; use booleans (True = may attend).")
-        wanted = torch.ones(size, size, dtype=torch.bool).tril()
         if not torch.equal(mask, wanted):
             if torch.equal(mask, ~wanted):
                 raise Wrong("your mask is inverted: True must mark the positions a token MAY attend to.")
@@ -73,9 +73,8 @@ def _scaled_attention(attention: Any) -> None:
     q, k, v = (torch.randn(2, 3, 5, 8, generator=generator) for _ in range(3))
     mask = torch.ones(5, 5, dtype=torch.bool).tril()
     for kwargs, what in (({}, "without a mask"), ({"mask": mask}, "with a causal mask")):
-        got = attention(q, k, v, **kwargs)
         wanted = F.scaled_dot_product_attention(q, k, v, attn_mask=kwargs.get("mask"))
-        expect_shape(got, tuple(wanted.shape), f"the output {what}")
+        got = expect_tensor(attention(q, k, v, **kwargs), wanted, f"the output {what}")
         if not torch.allclose(got, wanted, atol=1e-5):
             diff = (got - wanted).abs().max().item()
             raise Wrong(f"the output {what} differs from scaled_dot_product_attention by up to {diff:.3g}.")
@@ -207,9 +206,8 @@ def _linear(linear: Any) -> None:
         layer = torch.nn.Linear(5, 3)
         torch.nn.init.normal_(layer.bias, generator=generator)
         x = torch.randn(*shape, generator=generator)
-        got = linear(x, layer.weight.detach(), layer.bias.detach())
         wanted = layer(x).detach()
-        expect_shape(got, tuple(wanted.shape), f"linear() for x of shape {shape}")
+        got = expect_tensor(linear(x, layer.weight.detach(), layer.bias.detach()), wanted, f"linear() for x of shape {shape}")
         if not torch.allclose(got, wanted, atol=1e-5):
             if torch.allclose(got, wanted - layer.bias.detach(), atol=1e-5):
                 raise Wrong("the bias b is missing.")
@@ -242,8 +240,7 @@ def _best_rank(best_rank: Any) -> None:
     W = torch.randn(30, 20, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
     S = torch.linalg.svdvals(W)
     for r in (1, 5, 20):
-        got = best_rank(W, r)
-        expect_shape(got, (30, 20), f"best_rank(W, {r})")
+        got = expect_tensor(best_rank(W, r), W, f"best_rank(W, {r})")
         rank = int(torch.linalg.matrix_rank(got.double()))
         if rank > r:
             raise Wrong(f"best_rank(W, {r}) has rank {rank}, more than {r}.")
@@ -261,12 +258,13 @@ def _posterior(posterior: Any) -> None:
     for prior, hit, false_alarm in ((0.02, 0.90, 0.05), (0.5, 0.8, 0.2), (0.3, 0.6, 0.6), (0.001, 0.99, 0.01)):
         wanted = hit * prior / (hit * prior + false_alarm * (1 - prior))
         value = expect_number(posterior(prior, hit, false_alarm), "what posterior() returns")
-        if abs(value - wanted) > 1e-9:
-            if abs(value - hit) < 1e-9:
+        if not close(value, wanted):
+            if close(value, hit):
                 raise Wrong("that is P(flag | spoiler), the likelihood; Bayes' rule turns it around.")
-            if abs(value - hit * prior) < 1e-9:
+            if close(value, hit * prior):
                 raise Wrong("you forgot to divide by the evidence P(flag).")
-            raise Wrong(f"posterior({prior}, {hit}, {false_alarm}) gave {value:.4f}, expected {wanted:.4f}.")
+            shown, expected = two_numbers(value, wanted)
+            raise Wrong(f"posterior({prior}, {hit}, {false_alarm}) gave {shown}, expected {expected}.")
 
 
 @exercise("04.softmax_t", hint="divide by the temperature, subtract the maximum over the last axis, exp, divide by the sum over the last axis.")
@@ -278,9 +276,8 @@ def _softmax_t(softmax_t: Any) -> None:
     cases = [(torch.randn(5, generator=generator), 1.0), (torch.randn(4, 3, generator=generator), 0.5),
              (torch.tensor([[1000.0, 999.0, 0.0]]), 2.0), (torch.randn(2, 7, generator=generator), 10.0)]
     for logits, temperature in cases:
-        got = softmax_t(logits, temperature)
         wanted = torch.softmax(logits / temperature, dim=-1)
-        expect_shape(got, tuple(wanted.shape), f"softmax_t() for logits of shape {tuple(logits.shape)}")
+        got = expect_tensor(softmax_t(logits, temperature), wanted, f"softmax_t() for logits of shape {tuple(logits.shape)}")
         if torch.isnan(got).any():
             raise Wrong("for large logits (1000) your softmax gives nan: subtract the maximum before exp.")
         if not torch.allclose(got, wanted, atol=1e-6):
@@ -319,8 +316,7 @@ def _logistic_gradient(logistic_gradient: Any) -> None:
         w = torch.randn(d, generator=generator, dtype=torch.float64, requires_grad=True)
         b = torch.tensor(0.3, dtype=torch.float64)
         torch.nn.functional.binary_cross_entropy_with_logits(X @ w + b, y).backward()
-        got = logistic_gradient(X, y, w.detach(), b)
-        expect_shape(got, (d,), f"the gradient for {d} weights")
+        got = expect_tensor(logistic_gradient(X, y, w.detach(), b), w.grad, f"the gradient for {d} weights")
         if not torch.allclose(got.double(), w.grad, atol=1e-8):
             if torch.allclose(got.double(), w.grad * n, atol=1e-6):
                 raise Wrong("that is the gradient of the summed loss; divide by the number of examples.")
@@ -345,7 +341,8 @@ def _momentum(momentum_step: Any) -> None:
         result = momentum_step(param, grad, buffer, 0.05, 0.8)
         if not isinstance(result, tuple) or len(result) != 2:
             raise Wrong("momentum_step() should return two things: (new_param, new_buffer).")
-        param, buffer = result
+        param = expect_tensor(result[0], start, f"the new parameters after step {step + 1}")
+        buffer = None if result[1] is None else expect_tensor(result[1], start, f"the buffer after step {step + 1}")
         reference.grad = None
         (((reference - target) ** 2) * torch.arange(1, 7, dtype=torch.float64)).sum().backward()
         optimizer.step()
@@ -370,9 +367,10 @@ def _warmup(warmup_then_linear: Any) -> None:
                 got = expect_number(warmup_then_linear(step, warmup, total), f"warmup_then_linear({step}, {warmup}, {total})")
             except ZeroDivisionError:
                 raise Wrong(f"with warmup_steps={warmup}, your function divides by zero; without warm-up, start at 1.") from None
-            if abs(got - wanted) > 1e-9:
-                raise Wrong(f"with warmup_steps={warmup}, total_steps={total}: at step {step} you give {got:.4f}, "
-                            f"the schedule gives {wanted:.4f}.")
+            if not close(got, wanted):
+                shown, expected = two_numbers(got, wanted)
+                raise Wrong(f"with warmup_steps={warmup}, total_steps={total}: at step {step} you give {shown}, "
+                            f"the schedule gives {expected}.")
 
 
 # --------------------------------------------------------------------------- 07 fine-tuning with the Trainer
@@ -438,7 +436,7 @@ def _compute_metrics(compute_metrics_balanced: Any) -> None:
         for name, value in wanted.items():
             if name not in got:
                 raise Wrong(f"the dict needs a key {name!r}; it has {sorted(got)}.")
-            if abs(expect_number(got[name], name) - value) > 1e-9:
+            if not close(expect_number(got[name], name), value):
                 raise Wrong(f"{name} is {float(got[name]):.3f} but scikit-learn gives {value:.3f}: take predictions as the "
                             "argmax of the logits, and pass (labels, predictions) in that order.")
 
@@ -506,7 +504,7 @@ def _ece(expected_calibration_error: Any) -> None:
     for probs, labels, n_bins in cases:
         got = expect_number(expected_calibration_error(probs.copy(), labels.copy(), n_bins), "expected_calibration_error(...)")
         wanted = reference(probs, labels, n_bins)
-        if abs(got - wanted) > 1e-9:
+        if not close(got, wanted):
             bins = calibration_bins(probs, n_bins)
             unweighted = np.mean([abs(labels[bins == b].mean() - probs[bins == b].mean()) for b in np.unique(bins)])
             if abs(got - unweighted) < 1e-9:

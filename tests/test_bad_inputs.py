@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import hub, kit, prefetch
+from course_utils import checks, hub, kit, prefetch
+from course_utils.checks import check
 from course_utils.errors import CourseError, ResolutionError
 from tests.conftest import put_in_cache, save_tiny_bert
 
@@ -227,3 +228,83 @@ def test_a_corrupt_cache_entry_replaced_by_the_offline_copy_is_said(hf_home, cap
     put_in_cache(hf_home, "stanfordnlp/imdb", lambda folder: (folder / "x.parquet").write_text("no"), kind="dataset")
     hub.load_reviews()
     assert "skipped the broken cache entry: it cannot be read as a data set" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- checkers
+
+def _forever(*args, **kwargs):
+    while True:
+        pass
+
+
+def test_an_answer_that_never_returns_is_stopped_with_a_reason(monkeypatch):
+    monkeypatch.setattr(checks, "CHECK_TIME_LIMIT_S", 1.0)
+    start = time.perf_counter()
+    verdict = check("03.cosine", _forever, quiet=True)
+    assert time.perf_counter() - start < 5
+    assert not verdict and "still running after 1 s" in verdict.message
+
+
+def test_the_time_limit_holds_outside_the_main_thread_too(monkeypatch):
+    monkeypatch.setattr(checks, "CHECK_TIME_LIMIT_S", 1.0)
+    verdicts = []
+    worker = threading.Thread(target=lambda: verdicts.append(check("04.posterior", _forever, quiet=True)), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert verdicts and "still running after 1 s" in verdicts[0].message
+
+
+def test_right_answers_in_numpy_types_are_accepted():
+    import numpy as np
+
+    from course_utils.hub import resolve_model
+
+    config = json.loads((resolve_model("bert-base-uncased").path / "config.json").read_text())
+    d, ff = config["hidden_size"], config["intermediate_size"]
+    right = 4 * (d * d + d) + 4 * d + 2 * d * ff + ff + d
+    assert check("06.layer_parameters", np.int64(right), quiet=True)
+    assert not check("06.layer_parameters", True, quiet=True)  # a bool is not a count
+
+    def posterior32(prior, hit, false_alarm):
+        return np.float32(hit * prior / (hit * prior + false_alarm * (1 - prior)))
+
+    assert check("04.posterior", posterior32, quiet=True)
+
+    def warmup32(step, warmup, total):
+        return np.float32(step / warmup if step < warmup else max(0.0, (total - step) / (total - warmup)))
+
+    assert check("05.warmup", warmup32, quiet=True)
+
+    def linear_numpy(x, W, b):
+        return x.numpy() @ W.numpy().T + b.numpy()
+
+    assert check("03.linear", linear_numpy, quiet=True)
+
+    def softmax_numpy(logits, temperature):
+        z = logits.numpy() / temperature
+        z = np.exp(z - z.max(axis=-1, keepdims=True))
+        return z / z.sum(axis=-1, keepdims=True)
+
+    assert check("04.softmax_t", softmax_numpy, quiet=True)
+
+
+def test_a_wrong_numpy_answer_is_explained_not_blamed_on_a_crash():
+    import numpy as np
+
+    verdict = check("03.linear", lambda x, W, b: x.numpy() @ W.numpy().T, quiet=True)
+    assert not verdict and "the bias b is missing" in verdict.message
+    verdict = check("03.linear", lambda x, W, b: "a string", quiet=True)
+    assert not verdict and "should be a tensor" in verdict.message and "raised" not in verdict.message
+    verdict = check("04.posterior", lambda prior, hit, false_alarm: np.float32(0.25), quiet=True)
+    assert not verdict and "gave 0.25" in verdict.message
+
+
+def test_near_misses_are_printed_with_the_digits_that_differ():
+    shown, wanted = checks.two_numbers(0.26871, 0.26874)
+    assert shown != wanted and shown == "0.26871"
+
+
+@pytest.mark.parametrize("name", [["03.cosine"], None, 3, {"a": 1}])
+def test_an_exercise_name_that_is_not_a_string_is_explained(name):
+    verdict = check(name, lambda *a: 0, quiet=True)
+    assert not verdict and "as a string" in verdict.message

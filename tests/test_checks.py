@@ -172,6 +172,7 @@ NAN_ANSWERS = {
     "04.posterior": lambda prior, hit, false_alarm: float("nan"),
     "05.warmup": lambda step, warmup, total: float("nan"),
     "08.ece": lambda probabilities, labels, n_bins=10: float("nan"),
+    "07.compute_metrics": lambda prediction: {"balanced_accuracy": float("nan"), "mcc": float("nan")},
 }
 
 

@@ -18,6 +18,10 @@ CONDA_TO_PYPI = {"pytorch": "torch", "pytorch-cpu": "torch", "pytorch-gpu": "tor
                  "py-opencv": "opencv-python"}
 TORCH_NAMES = {"pytorch", "pytorch-cpu", "pytorch-gpu", "torch"}
 NOT_PACKAGES = {"python", "pip"}
+#: An environment file is a few hundred bytes; anything past this is refused unread.
+MAX_BYTES = 256 * 1024
+#: At most this many problems are listed (then one line says how many more there are).
+MAX_PROBLEMS = 50
 
 
 @dataclass(frozen=True)
@@ -36,45 +40,126 @@ def _spec_parts(text: str) -> tuple[str, str]:
     return (match.group(1), match.group(2)) if match else (text.strip(), "")
 
 
-def check_environment_file(source: str | Path, installed: bool = False) -> list[Problem]:
-    """Problems found in an environment file (a path, or the YAML text itself); [] when it is fine."""
+def _read(source: str | Path) -> str | Problem:
+    """The file's text, or the one Problem that stops the check (too big, not UTF-8, unreadable)."""
+    if isinstance(source, Path):
+        try:
+            size = source.stat().st_size
+            if size > MAX_BYTES:
+                return Problem(0, f"the file is {size / 1e6:.1f} MB; an environment file is a few KB",
+                               f"check that this is the right file (at most {MAX_BYTES // 1024} KB are read)")
+            data = source.read_bytes()
+        except OSError as exc:
+            return Problem(0, f"the file cannot be read ({type(exc).__name__})", "check the path and that the file exists")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            return Problem(line, "the file is not UTF-8 text", "save it as UTF-8 in your editor (or retype the odd character)")
+    if not isinstance(source, str):
+        return Problem(0, f"expected the file's text (a str) or a Path, not {type(source).__name__}", "pass Path('environment.yml')")
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        return Problem(0, "the text is too long for an environment file", f"an environment file is a few KB (at most {MAX_BYTES // 1024} KB)")
+    return source
+
+
+def _first_alias(text: str):  # -> yaml.Mark | None
+    """Where the first anchor or alias (&name, *name) is: refused, since aliases can multiply a small
+    file into billions of entries (a "billion laughs" file) and no environment file needs them."""
     import yaml
 
-    text = Path(source).read_text(encoding="utf-8") if isinstance(source, Path) else source
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return event.start_mark
+    return None
+
+
+def check_environment_file(source: str | Path, installed: bool = False) -> list[Problem]:
+    """Problems found in an environment file (a path, or the YAML text itself); [] when it is fine.
+    Each section must have its shape (`name`: text, `channels`: a list, `dependencies`: a list of
+    `- package` lines and at most one `- pip:` list); anything else is one Problem, never a traceback."""
+    import yaml
+
+    text = _read(source)
+    if isinstance(text, Problem):
+        return [text]
     try:
-        root = yaml.compose(text)
+        alias = _first_alias(text)
+        root = None if alias else yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         return [Problem(line, f"not valid YAML ({getattr(exc, 'problem', None) or 'syntax error'})",
                         "check the indentation (spaces, never tabs) and that each list item starts with '- '")]
+    if alias is not None:
+        return [Problem(alias.line + 1, "YAML anchors or aliases (`&name`, `*name`)",
+                        "write each package out; an environment file never needs them")]
+    problems, shaped = _check_tree(root)
+    if shaped:
+        problems += _check_packages(root, installed)
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        problems = problems[:MAX_PROBLEMS] + [Problem(0, f"{more:,} more problems not listed", "fix the ones above first")]
+    return problems
+
+
+def _check_tree(root) -> tuple[list[Problem], bool]:
+    """The file's shape: a mapping whose sections have the types conda expects. Returns the problems and
+    whether `dependencies` has the shape that the package checks can read."""
+    import yaml
+
     if root is None or not isinstance(root, yaml.MappingNode):
         return [Problem(1, "the file must be a mapping with name, channels and dependencies",
-                        "start from the course's environment.yml and edit it")]
-    fields = {key.value: (key, value) for key, value in root.value}
+                        "start from the course's environment.yml and edit it")], False
+    fields = {getattr(key, "value", None): value for key, value in root.value}
     problems: list[Problem] = []
-    if "name" not in fields or not str(fields["name"][1].value).strip():
+    name = fields.get("name")
+    if name is None or not isinstance(name, yaml.ScalarNode) or not str(name.value).strip():
         problems.append(Problem(1, "no `name:`", "add a line `name: my-env` at the top"))
-    if "dependencies" not in fields:
+    channels = fields.get("channels")
+    if channels is not None and not (isinstance(channels, yaml.SequenceNode)
+                                     and all(isinstance(item, yaml.ScalarNode) for item in channels.value)):
+        problems.append(Problem(channels.start_mark.line + 1, "`channels:` must be a list of names",
+                                "write `channels:` then `  - conda-forge` and `  - nodefaults`, one per line"))
+    deps = fields.get("dependencies")
+    if deps is None:
         problems.append(Problem(0, "no `dependencies:` list", "add `dependencies:` with one `- package` per line"))
-        return problems
-    deps_node = fields["dependencies"][1]
-    if not isinstance(deps_node, yaml.SequenceNode):
-        return problems + [Problem(deps_node.start_mark.line + 1, "`dependencies:` must be a list",
-                                   "write each package on its own line starting with '- '")]
+    elif not isinstance(deps, yaml.SequenceNode):
+        problems.append(Problem(deps.start_mark.line + 1, "`dependencies:` must be a list",
+                                "write each package on its own line starting with '- '"))
+    else:
+        for item in deps.value:
+            line = item.start_mark.line + 1
+            if isinstance(item, yaml.SequenceNode):
+                problems.append(Problem(line, "a list inside `dependencies:`", "write one `- package` per line"))
+            elif isinstance(item, yaml.MappingNode):
+                for key, value in item.value:
+                    if getattr(key, "value", None) != "pip":
+                        problems.append(Problem(line, f"unknown section `{str(getattr(key, 'value', '?'))[:40]}:` in dependencies",
+                                                "only `pip:` may appear here"))
+                    elif not (isinstance(value, yaml.SequenceNode) and all(isinstance(v, yaml.ScalarNode) for v in value.value)):
+                        problems.append(Problem(line, "`pip:` must be a list of packages",
+                                                "write `- pip:` then one `    - package` per line, indented under it"))
+    shaped = isinstance(deps, yaml.SequenceNode) and not any(p.message.startswith(("a list inside", "unknown section", "`pip:`"))
+                                                             for p in problems)
+    return problems, shaped
+
+
+def _check_packages(root, installed: bool) -> list[Problem]:
+    """The packages themselves, once the shape is right."""
+    import yaml
+
+    fields = {key.value: value for key, value in root.value}
+    problems: list[Problem] = []
     conda_names: dict[str, tuple[int, str]] = {}
     pip_entries: list[tuple[int, str]] = []
     pip_line = 0
-    for item in deps_node.value:
+    for item in fields["dependencies"].value:
         line = item.start_mark.line + 1
         if isinstance(item, yaml.MappingNode):
-            for key, value in item.value:
-                if key.value != "pip":
-                    problems.append(Problem(line, f"unknown section `{key.value}:` in dependencies", "only `pip:` may appear here"))
-                    continue
-                pip_line = line
-                for entry in getattr(value, "value", []) or []:
-                    pip_entries.append((entry.start_mark.line + 1, str(entry.value)))
+            pip_line = line
+            for _, value in item.value:
+                pip_entries += [(entry.start_mark.line + 1, str(entry.value)) for entry in value.value]
             continue
         name, spec = _spec_parts(str(item.value))
         if "==" in spec:

@@ -308,3 +308,67 @@ def test_near_misses_are_printed_with_the_digits_that_differ():
 def test_an_exercise_name_that_is_not_a_string_is_explained(name):
     verdict = check(name, lambda *a: 0, quiet=True)
     assert not verdict and "as a string" in verdict.message
+
+
+# --------------------------------------------------------------------------- the environment checker
+
+BOMB = """name: bomb
+dependencies:
+  - &a [x, x, x, x, x, x, x, x, x]
+  - &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+  - &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+  - &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+  - &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+  - &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+  - &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+  - &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+  - pip:
+      - *h
+"""
+
+
+@pytest.mark.parametrize("text", [BOMB, BOMB.replace("dependencies:", "dependencies:\n  - pip\n  - pip:\n      - &x numpy\n      - *x\n  - other:")])
+def test_a_yaml_alias_bomb_is_refused_at_once(text):
+    from course_utils.envcheck import check_environment_file
+
+    start = time.perf_counter()
+    problems = check_environment_file(text)
+    assert time.perf_counter() - start < 1
+    assert [p.message for p in problems] == ["YAML anchors or aliases (`&name`, `*name`)"]
+
+
+@pytest.mark.parametrize("pip_section, words", [("  - pip: numpy", "`pip:` must be a list"),
+                                                ("  - pip:\n      numpy: 1", "`pip:` must be a list"),
+                                                ("  - pip:\n      - [a, b]", "`pip:` must be a list"),
+                                                ("  - [numpy, scipy]", "a list inside"),
+                                                ("  - conda: numpy", "unknown section `conda:`")])
+def test_sections_of_the_wrong_shape_are_named(pip_section, words):
+    from course_utils.envcheck import check_environment_file
+
+    problems = check_environment_file(f"name: x\nchannels: [conda-forge]\ndependencies:\n  - pip\n{pip_section}\n")
+    assert any(words in p.message for p in problems), problems
+    assert all(p.fix for p in problems)
+
+
+def test_channels_and_name_of_the_wrong_shape_are_named():
+    from course_utils.envcheck import check_environment_file
+
+    problems = [p.message for p in check_environment_file("name: [a]\nchannels: conda-forge\ndependencies: [python]\n")]
+    assert problems == ["no `name:`", "`channels:` must be a list of names"]
+
+
+def test_a_file_that_is_not_utf8_or_too_big_is_one_clear_problem(tmp_path):
+    from course_utils.envcheck import MAX_PROBLEMS, check_environment_file
+
+    latin = tmp_path / "latin.yml"
+    latin.write_bytes(b"name: caf\xe9\ndependencies:\n  - python\n")
+    assert [(p.line, p.message) for p in check_environment_file(latin)] == [(1, "the file is not UTF-8 text")]
+    huge = tmp_path / "huge.yml"
+    huge.write_text("name: x\ndependencies:\n" + "  - numpy==1\n" * 800_000)  # about 10 MB
+    start = time.perf_counter()
+    problems = check_environment_file(huge)
+    assert time.perf_counter() - start < 1 and len(problems) == 1 and "MB" in problems[0].message
+    many = "name: x\ndependencies:\n" + "".join(f"  - other{i}: x\n" for i in range(500))
+    problems = check_environment_file(many)
+    assert len(problems) == MAX_PROBLEMS + 1 and problems[-1].message == f"{500 - MAX_PROBLEMS} more problems not listed"
+    assert [p.message for p in check_environment_file(tmp_path / "missing.yml")] == ["the file cannot be read (FileNotFoundError)"]

@@ -118,9 +118,20 @@ def check_hub() -> Check:
 def check_disk(path: Path | None = None) -> Check:
     from .session import output_dir
 
-    target = path or output_dir()
+    import tempfile
+
+    wanted = path or output_dir()
+    fix = "set COURSE_OUTPUT_DIR to a folder you can write to (e.g. ~/course-outputs), or unset it"
+    if wanted.exists() and not wanted.is_dir():
+        return Check("FAIL", "output folder", f"{wanted} is a file, not a folder", fix)
+    target = wanted
     while not target.exists() and target != target.parent:
         target = target.parent
+    try:
+        with tempfile.TemporaryFile(dir=target):
+            pass
+    except OSError as exc:
+        return Check("FAIL", "output folder", f"{wanted} cannot be written ({type(exc).__name__})", fix)
     free_gb = shutil.disk_usage(target).free / 1e9
     if free_gb >= MIN_FREE_GB:
         return Check("OK", "disk space", f"more than {MIN_FREE_GB:g} GB free for outputs")

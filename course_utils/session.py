@@ -129,13 +129,32 @@ def detect_frontend() -> str:
     return "python"
 
 
+def thread_count(threads: int | str | None = None) -> int:
+    """How many CPU threads to use: `threads`, else COURSE_THREADS, else all cores up to 8. A value that is
+    not a whole number from 1 up, or is more than this machine's cores, is replaced with a warning
+    (99,999 threads would crash torch)."""
+    cores = os.cpu_count() or 1
+    default = min(cores, 8)
+    raw = os.environ.get("COURSE_THREADS", "") if threads is None else threads
+    if raw in ("", None):
+        return default
+    text = str(raw).strip()
+    if not text.isdigit() or int(text) < 1:
+        warnings.warn(f"COURSE_THREADS={raw!r} is not a whole number from 1 up, so it is ignored: using {default} threads.",
+                      UserWarning, stacklevel=3)
+        return default
+    if int(text) > cores:
+        warnings.warn(f"COURSE_THREADS={raw!r} is more than this machine's {cores} cores: using {cores}.",
+                      UserWarning, stacklevel=3)
+        return cores
+    return int(text)
+
+
 def pin_threads(threads: int | None = None) -> int:
-    """Use a fixed number of CPU threads (COURSE_THREADS, default: all cores up to 8)."""
+    """Use a fixed number of CPU threads (see ``thread_count``)."""
     import torch
 
-    if threads is None:
-        env = os.environ.get("COURSE_THREADS", "")
-        threads = int(env) if env.isdigit() and int(env) > 0 else min(os.cpu_count() or 1, 8)
+    threads = thread_count(threads)
     torch.set_num_threads(threads)
     try:
         torch.set_num_interop_threads(1)
@@ -180,6 +199,27 @@ def quiet_libraries() -> None:
     warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
 
 
+def writable_config_dirs() -> None:
+    """Where the home folder cannot be written (a locked-down lab account, HOME pointing at a file),
+    give matplotlib and IPython a private temporary settings folder before they are imported, instead
+    of their warnings in every notebook. Says so once."""
+    import tempfile
+
+    home = Path.home()
+    try:
+        ok = home.is_dir() and os.access(home, os.W_OK)
+    except OSError:
+        ok = False
+    missing = [name for name in ("MPLCONFIGDIR", "IPYTHONDIR") if not os.environ.get(name)]
+    if ok or not missing or "matplotlib" in sys.modules:
+        return
+    folder = Path(tempfile.mkdtemp(prefix="course-settings-"))
+    for name in missing:
+        os.environ[name] = str(folder / name.lower())
+    print(f"note: the home folder cannot be written, so matplotlib and IPython keep their settings in a temporary "
+          f"folder this session (set {' and '.join(missing)} to keep them).")
+
+
 def setup(seed: int = DEFAULT_SEED, profile: str | None = None, threads: int | None = None, verbose: bool = True) -> CourseConfig:
     """Prepare a notebook: seeds, threads, quiet libraries, the course's plot style, hub status.
 
@@ -188,6 +228,7 @@ def setup(seed: int = DEFAULT_SEED, profile: str | None = None, threads: int | N
     """
     from . import hub, plotting
 
+    writable_config_dirs()
     quiet_libraries()
     online, reason = hub.hub_status()
     if not online:

@@ -372,3 +372,46 @@ def test_a_file_that_is_not_utf8_or_too_big_is_one_clear_problem(tmp_path):
     problems = check_environment_file(many)
     assert len(problems) == MAX_PROBLEMS + 1 and problems[-1].message == f"{500 - MAX_PROBLEMS} more problems not listed"
     assert [p.message for p in check_environment_file(tmp_path / "missing.yml")] == ["the file cannot be read (FileNotFoundError)"]
+
+
+# --------------------------------------------------------------------------- settings
+
+@pytest.mark.parametrize("value, words", [("99999", "more than this machine's"), ("abc", "not a whole number"),
+                                          ("0", "not a whole number"), ("-3", "not a whole number")])
+def test_course_threads_out_of_range_is_capped_with_a_warning(monkeypatch, value, words):
+    from course_utils.session import thread_count
+
+    monkeypatch.setenv("COURSE_THREADS", value)
+    with pytest.warns(UserWarning, match=words):
+        used = thread_count()
+    assert 1 <= used <= (os.cpu_count() or 1)
+
+
+def test_course_threads_in_range_is_used_without_a_word(monkeypatch, recwarn):
+    from course_utils.session import thread_count
+
+    monkeypatch.setenv("COURSE_THREADS", "1")
+    assert thread_count() == 1 and not recwarn.list
+
+
+def test_the_doctor_fails_an_output_folder_that_cannot_be_written(tmp_path):
+    from course_utils.doctor import check_disk
+
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    for target, words in ((a_file, "is a file"), (a_file / "below", "cannot be written")):
+        result = check_disk(target)
+        assert result.status == "FAIL" and words in result.detail and "COURSE_OUTPUT_DIR" in result.fix
+    assert check_disk(tmp_path / "new" / "folder").name == "disk space"
+
+
+def test_setup_with_a_home_folder_that_cannot_be_written_is_clean(tmp_path):
+    a_file = tmp_path / "home-is-a-file"
+    a_file.write_text("x")
+    env = {key: value for key, value in os.environ.items() if key not in ("MPLCONFIGDIR", "IPYTHONDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")}
+    env.update(HOME=str(a_file), COURSE_OUTPUT_DIR=str(tmp_path / "out"), HF_HUB_OFFLINE="1", PYTHONWARNINGS="default")
+    done = subprocess.run([sys.executable, "-c", "import course_utils; course_utils.setup()"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stderr == "", done.stderr[-2000:]
+    assert "note: the home folder cannot be written" in done.stdout and "course_utils ready" in done.stdout

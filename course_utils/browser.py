@@ -29,8 +29,16 @@ from .bootstrap import CHROMIUM_NAMES
 from .errors import CourseError
 
 #: Headless, offline-friendly: no GPU, no QUIC, no background calls home (a closed network refuses them).
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+LAUNCH_ARGS = ["--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def launch_args(as_root: bool | None = None) -> list[str]:
+    """Chromium's flags. Its sandbox is turned off only where Chromium refuses to start with it: as root
+    (containers, CI); a learner's own account keeps it."""
+    if as_root is None:
+        as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    return LAUNCH_ARGS + (["--no-sandbox"] if as_root else [])
 VIEWPORT = {"width": 1280, "height": 860}
 SCREENSHOT = "jupyterlab.png"
 #: The notebook tab in front (the others stay in the page, hidden).
@@ -164,7 +172,7 @@ def chromium_page(chromium: str | None = None) -> Iterator[object]:
     profile = tempfile.mkdtemp(prefix="course-chromium-")
     with sync_playwright() as driver:
         context = driver.chromium.launch_persistent_context(
-            profile, executable_path=chromium, headless=True, args=LAUNCH_ARGS, viewport=VIEWPORT)
+            profile, executable_path=chromium, headless=True, args=launch_args(), viewport=VIEWPORT)
         try:
             yield context.pages[0] if context.pages else context.new_page()
         finally:

@@ -162,7 +162,9 @@ def silent_install_command(installer: Installer, installer_path: str, prefix: st
     if installer.kind == "sh":
         return ["bash", installer_path, "-b", "-p", prefix]
     if installer.kind == "exe":
-        return ["start", "/wait", '""', installer_path, "/InstallationType=JustMe", "/RegisterPython=0", "/S", f"/D={prefix}"]
+        # The .exe itself, no shell: run this way (subprocess, or PowerShell's Start-Process -Wait) the call
+        # returns when the installer is done. /D= must be last, unquoted, and a full path (no ~).
+        return [installer_path, "/InstallationType=JustMe", "/RegisterPython=0", "/S", f"/D={prefix}"]
     if installer.kind == "pkg":
         return ["installer", "-pkg", installer_path, "-target", "CurrentUserHomeDirectory"]
     raise CourseError(f"Unknown installer type {installer.kind!r}.")
@@ -173,6 +175,8 @@ def run_installer(command: list[str], confirm: bool = False) -> int:
     if confirm is not True:
         raise CourseError("Not running the installer: pass confirm=True to run it. It installs software on this machine.")
     start = time.perf_counter()
-    result = subprocess.run(command, shell=command[:1] == ["start"])  # noqa: S602 - Windows `start` is a shell builtin
+    if not isinstance(command, list) or not command or not all(isinstance(part, str) for part in command):
+        raise CourseError("run_installer() takes the command as a list of strings, as silent_install_command() returns it.")
+    result = subprocess.run(command)  # never through a shell: nothing in a path can become a command
     print(f"installer finished with exit code {result.returncode} after {time.perf_counter() - start:.0f} s")
     return result.returncode

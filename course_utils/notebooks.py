@@ -8,9 +8,11 @@ apply it, and all start a fresh kernel on this environment's Python.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import threading
@@ -77,6 +79,7 @@ def _current_env_kernel_dir() -> Path:
     global _KERNEL_DIR
     if _KERNEL_DIR is None:
         _KERNEL_DIR = Path(tempfile.mkdtemp(prefix="course-kernel-"))
+        atexit.register(shutil.rmtree, _KERNEL_DIR, ignore_errors=True)  # gone when this process ends
         spec_dir = _KERNEL_DIR / "kernels" / "python3"
         spec_dir.mkdir(parents=True)
         spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],

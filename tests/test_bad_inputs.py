@@ -415,3 +415,42 @@ def test_setup_with_a_home_folder_that_cannot_be_written_is_clean(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stderr == "", done.stderr[-2000:]
     assert "note: the home folder cannot be written" in done.stdout and "course_utils ready" in done.stdout
+
+
+# --------------------------------------------------------------------------- security hygiene
+
+def test_the_windows_installer_is_called_directly_never_through_a_shell(monkeypatch):
+    from course_utils import installer
+
+    exe = installer.pick_installer("miniforge", "Windows", "x86_64")
+    command = installer.silent_install_command(exe, r"C:\Users\ada\Downloads\Miniforge3-Windows-x86_64.exe", r"C:\Users\ada\miniforge3")
+    assert command[0].endswith(".exe") and "start" not in command and '""' not in command
+    seen = {}
+    monkeypatch.setattr(installer.subprocess, "run", lambda cmd, **kwargs: seen.update(cmd=cmd, **kwargs) or
+                        subprocess.CompletedProcess(cmd, 0))
+    installer.run_installer(command, confirm=True)
+    assert seen["cmd"] == command and not seen.get("shell")
+    with pytest.raises(CourseError, match="list of strings"):
+        installer.run_installer("Miniforge3.exe /S & del /q C:\\", confirm=True)
+
+
+def test_chromium_keeps_its_sandbox_unless_it_runs_as_root():
+    from course_utils.browser import launch_args
+
+    assert "--no-sandbox" not in launch_args(as_root=False)
+    assert "--no-sandbox" in launch_args(as_root=True)
+
+
+def test_the_private_kernel_folder_is_removed_when_the_process_ends(tmp_path):
+    code = "from course_utils import notebooks; print(notebooks._current_env_kernel_dir())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "TMPDIR": str(tmp_path)})
+    folder = Path(done.stdout.strip())
+    assert folder.name.startswith("course-kernel-") and folder.parent == tmp_path
+    assert not folder.exists()
+
+
+def test_08_loads_its_checkpoint_without_unpickling():
+    text = (Path(__file__).resolve().parents[1] / "notebooks" / "08_training_loop_and_speed.ipynb").read_text()
+    loads = [line for line in text.split("\\n") if "torch.load(" in line]
+    assert loads and all("weights_only=True" in line for line in loads)

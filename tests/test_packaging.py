@@ -82,3 +82,15 @@ def test_the_comparison_notices_drift(tmp_path, monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     (tmp_path / "pyproject.toml").write_text((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
     assert environment_requirements()["transformers"] != pyproject_requirements()["transformers"]
+
+
+def test_every_test_the_readme_names_as_a_promise_exists():
+    import ast
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    named = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", (root / "README.md").read_text(encoding="utf-8"))
+    assert len(named) >= 10
+    for path, name in named:
+        tree = ast.parse((root / path).read_text(encoding="utf-8"))
+        assert name in {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}, f"{path}::{name}"

@@ -1,9 +1,12 @@
 """Check an ``environment.yml`` the way a patient teacher would: each problem with its line and fix.
 
 ``check_environment_file(path)`` reads the file with a real YAML parser (PyYAML) and reports
-bad YAML, a missing name, pip's ``==`` where conda expects ``=``, a ``pip:`` section without
-``pip`` itself, torch from two sources, and (optionally) drift between the file's ranges and
-what is installed.
+bad YAML, a missing or unusable name, Anaconda's ``defaults`` channel, a ``pip:`` section without
+``pip`` itself, torch from two sources (directly, or through conda packages that depend on it),
+and (optionally) drift between the file's ranges and what is installed.
+
+Version syntax, as conda reads it (and unlike pip): ``numpy=1.26`` is the 1.26 series (any
+1.26.x), ``numpy==1.26.4`` exactly that version; ``>=``, ``<`` and ``,`` work as in pip.
 """
 
 from __future__ import annotations
@@ -13,10 +16,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-#: conda package names whose PyPI (import metadata) name differs.
+#: conda-forge package names whose PyPI (import metadata) name differs.
 CONDA_TO_PYPI = {"pytorch": "torch", "pytorch-cpu": "torch", "pytorch-gpu": "torch", "huggingface_hub": "huggingface-hub",
-                 "py-opencv": "opencv-python"}
+                 "py-opencv": "opencv-python", "matplotlib-base": "matplotlib", "playwright-python": "playwright"}
 TORCH_NAMES = {"pytorch", "pytorch-cpu", "pytorch-gpu", "torch"}
+#: conda-forge packages that pull in conda's own pytorch: with torch from pip, they must come from pip too.
+TORCH_DEPENDENTS = {"transformers", "accelerate", "peft", "torchvision", "torchaudio", "sentence-transformers",
+                    "timm", "lightning", "pytorch-lightning", "torchmetrics"}
+#: Characters conda refuses in an environment's name.
+BAD_NAME_CHARS = set(" /:#")
 NOT_PACKAGES = {"python", "pip"}
 #: An environment file is a few hundred bytes; anything past this is refused unread.
 MAX_BYTES = 256 * 1024
@@ -116,11 +124,20 @@ def _check_tree(root) -> tuple[list[Problem], bool]:
     name = fields.get("name")
     if name is None or not isinstance(name, yaml.ScalarNode) or not str(name.value).strip():
         problems.append(Problem(1, "no `name:`", "add a line `name: my-env` at the top"))
+    elif BAD_NAME_CHARS & set(str(name.value).strip()):
+        problems.append(Problem(name.start_mark.line + 1, f"the name `{str(name.value).strip()[:40]}` has a space, `/`, `:` or `#`, "
+                                "which conda refuses", "use letters, digits, `-` and `_` only, e.g. `name: my-env`"))
     channels = fields.get("channels")
     if channels is not None and not (isinstance(channels, yaml.SequenceNode)
                                      and all(isinstance(item, yaml.ScalarNode) for item in channels.value)):
         problems.append(Problem(channels.start_mark.line + 1, "`channels:` must be a list of names",
                                 "write `channels:` then `  - conda-forge` and `  - nodefaults`, one per line"))
+    elif channels is not None:
+        for item in channels.value:
+            if str(item.value).strip() == "defaults":
+                problems.append(Problem(item.start_mark.line + 1, "the `defaults` channel is Anaconda's: its terms of service "
+                                        "may apply, and its builds mixed with conda-forge's can clash",
+                                        "use `- conda-forge` then `- nodefaults` (which keeps `defaults` out)"))
     deps = fields.get("dependencies")
     if deps is None:
         problems.append(Problem(0, "no `dependencies:` list", "add `dependencies:` with one `- package` per line"))
@@ -162,8 +179,6 @@ def _check_packages(root, installed: bool) -> list[Problem]:
                 pip_entries += [(entry.start_mark.line + 1, str(entry.value)) for entry in value.value]
             continue
         name, spec = _spec_parts(str(item.value))
-        if "==" in spec:
-            problems.append(Problem(line, f"`{item.value}` uses pip's `==`", f"conda writes `{name}={spec.replace('==', '')}` (one `=`)"))
         conda_names[name.lower()] = (line, spec)
     if pip_line and "pip" not in conda_names:
         problems.append(Problem(pip_line, "a `pip:` section, but `pip` itself is not in the dependencies",
@@ -173,13 +188,18 @@ def _check_packages(root, installed: bool) -> list[Problem]:
     if pip_torch and conda_torch:
         problems.append(Problem(pip_torch[0][0], f"torch comes from both conda (`{conda_torch[0]}`) and pip",
                                 "keep one source: delete the pip line, or the conda one (and then install transformers with pip too)"))
+    elif pip_torch:
+        for name in sorted(set(conda_names) & TORCH_DEPENDENTS):
+            problems.append(Problem(conda_names[name][0], f"`{name}` comes from conda, which then installs conda's pytorch "
+                                    "as well as pip's torch: two copies of torch",
+                                    f"move `{name}` into the `pip:` section, next to torch"))
     if installed:
         problems += _drift(conda_names, pip_entries)
     return problems
 
 
 def _as_pip_spec(spec: str) -> str:
-    """conda's `=1.26` (any 1.26.x) as pip's `==1.26.*`; ranges are written alike in both."""
+    """conda's `=1.26` (any 1.26.x) as pip's `==1.26.*`; `==1.26.4` (exact) and ranges are written alike in both."""
     if re.fullmatch(r"=[^=<>!,]+", spec):
         version = spec[1:]
         return f"=={version}" if version.endswith("*") else f"=={version}.*"

@@ -15,8 +15,12 @@ BAD_FILES = {
     "unclosed bracket": ("name: x\nchannels: [conda-forge\ndependencies:\n  - numpy\n", 3, "not valid YAML"),
     "no name": ("channels:\n  - conda-forge\ndependencies:\n  - numpy\n", 1, "no `name:`"),
     "empty name": ("name:\ndependencies:\n  - numpy\n", 1, "no `name:`"),
-    "double equals": ("name: x\ndependencies:\n  - python=3.11\n  - numpy==1.26\n", 4, "uses pip's `==`"),
-    "channel prefix with ==": ("name: x\ndependencies:\n  - conda-forge::scipy==1.11\n", 3, "scipy=1.11"),
+    "a space in the name": ("name: my env\ndependencies:\n  - numpy\n", 1, "which conda refuses"),
+    "a slash in the name": ("channels: [conda-forge]\nname: a/b\ndependencies:\n  - numpy\n", 2, "which conda refuses"),
+    "the defaults channel": ("name: x\nchannels:\n  - conda-forge\n  - defaults\ndependencies:\n  - numpy\n", 4,
+                             "`defaults` channel is Anaconda's"),
+    "pip torch under conda transformers": ("name: x\ndependencies:\n  - pip\n  - transformers>=5\n  - pip:\n      - torch\n",
+                                           4, "two copies of torch"),
     "pip section without pip": ("name: x\ndependencies:\n  - numpy\n  - pip:\n      - requests\n", 4, "`pip` itself is not"),
     "torch twice": ("name: x\ndependencies:\n  - pytorch>=2.4\n  - pip\n  - pip:\n      - torch==2.13.0\n", 6, "both conda"),
     "pytorch-cpu and pip torch": ("name: x\ndependencies:\n  - pytorch-cpu\n  - pip\n  - pip:\n      - torch\n", 6, "both conda"),
@@ -56,3 +60,17 @@ def test_conda_single_equals_means_a_version_prefix():
     major_minor = ".".join(md.version("pytest").split(".")[:2])
     assert check_environment_file(f"name: x\ndependencies:\n  - pytest={major_minor}\n", installed=True) == []
     assert check_environment_file("name: x\ndependencies:\n  - pytest=1.0\n", installed=True)
+
+
+@pytest.mark.parametrize("spec", ["numpy==1.26.4", "numpy=1.26", "numpy=1.26.*", "numpy>=1.26,<3", "conda-forge::scipy==1.11"])
+def test_conda_version_spellings_are_all_valid(spec):
+    """In conda `=1.26` is the 1.26 series and `==1.26.4` the exact pin: both are right (the checker once refused `==`)."""
+    assert check_environment_file(f"name: x\nchannels: [conda-forge, nodefaults]\ndependencies:\n  - {spec}\n") == []
+
+
+def test_conda_double_equals_is_the_exact_pin_in_drift():
+    import importlib.metadata as md
+
+    version = md.version("pytest")
+    assert check_environment_file(f"name: x\ndependencies:\n  - pytest=={version}\n", installed=True) == []
+    assert check_environment_file("name: x\ndependencies:\n  - pytest==1.0.0\n", installed=True)

@@ -16,8 +16,18 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parent.parent
-CONDA_TO_PYPI = {"pytorch": "torch", "huggingface_hub": "huggingface-hub"}
+from course_utils.envcheck import CONDA_TO_PYPI  # noqa: E402 - the one table of conda-forge names
+
 CONDA_ONLY = {"pip"}
+#: Every conda-forge name environment.yml may use, each checked by hand on anaconda.org/conda-forge to be
+#: the Python package (not a same-named CLI, not a GUI bundle). A new dependency must be checked and added.
+CHECKED_ON_CONDA_FORGE = {
+    "python", "pip", "pytorch", "transformers", "accelerate", "peft", "datasets", "huggingface_hub", "safetensors",
+    "numpy", "scikit-learn", "jupyterlab", "ipykernel", "ipywidgets", "nbclient", "nbformat", "psutil", "pyyaml",
+    "packaging", "tqdm", "setuptools", "wheel", "pytest", "nbval",
+    "matplotlib-base",     # `matplotlib` is matplotlib-base plus the Qt GUI toolkit
+    "playwright-python",   # conda-forge's name for the Python package `playwright`
+}
 
 
 def _name(raw: str) -> str:
@@ -94,3 +104,11 @@ def test_every_test_the_readme_names_as_a_promise_exists():
     for path, name in named:
         tree = ast.parse((root / path).read_text(encoding="utf-8"))
         assert name in {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}, f"{path}::{name}"
+
+
+def test_every_conda_package_is_a_checked_conda_forge_name():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    names = [re.match(r"[A-Za-z0-9_.-]+", item.split("::")[-1]).group(0) for item in env["dependencies"] if isinstance(item, str)]
+    unchecked = sorted(set(names) - CHECKED_ON_CONDA_FORGE)
+    assert not unchecked, f"check these on anaconda.org/conda-forge, then add them to CHECKED_ON_CONDA_FORGE: {unchecked}"
+    assert "matplotlib" not in names and "playwright" not in names

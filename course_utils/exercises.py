@@ -102,9 +102,29 @@ def _layer_parameters(answer: Any) -> None:
 
 # --------------------------------------------------------------------------- 01 install Miniconda
 
-@exercise("01.silent_command", hint="Linux/macOS .sh: bash FILE -b -p PREFIX. Windows .exe: ... /S /D=PREFIX, with /D= last.")
+#: The .sh installers' flags: -b batch (required for a silent install), -p PREFIX, and the optional ones.
+SH_FLAGS = {"-b": "batch mode", "-u": "update an existing install", "-f": "no error if the folder exists",
+            "-s": "skip the pre/post-link scripts", "-k": "keep the package cache"}
+
+
+def _check_sh_command(got: list[str], filename: str, prefix: str, system: str) -> None:
+    if got[:1] not in (["bash"], ["sh"]) or got[1:2] != [filename]:
+        raise Wrong(f"for {system}, start with ['bash', filename, ...]: the .sh installer is run by bash.")
+    flags = got[2:]
+    if "-p" not in flags or flags.index("-p") + 1 >= len(flags) or flags[flags.index("-p") + 1] != prefix:
+        raise Wrong(f"for {system}, `-p PREFIX` must name the install folder: '-p' followed by {prefix!r}.")
+    others = flags[:flags.index("-p")] + flags[flags.index("-p") + 2:]
+    if "-b" not in others:
+        raise Wrong(f"for {system}, `-b` (batch mode) is missing: without it the installer stops to ask questions.")
+    unknown = [flag for flag in others if flag not in SH_FLAGS]
+    if unknown:
+        raise Wrong(f"for {system}, {unknown[0]!r} is not an option of the .sh installer (it knows {', '.join(SH_FLAGS)} and -p).")
+
+
+@exercise("01.silent_command", hint="Linux/macOS .sh: ['bash', FILE, '-b', '-p', PREFIX]. Windows .exe: [FILE, "
+          "'/InstallationType=JustMe', '/RegisterPython=0', '/S', '/D=' + PREFIX], with /D= last.")
 def _silent_command(write_command: Any) -> None:
-    from .installer import pick_installer, silent_install_command
+    from .installer import pick_installer
 
     expect_callable(write_command, "silent_command")
     cases = [("Linux", "x86_64", "/home/ada/miniconda3"), ("Darwin", "arm64", "/Users/ada/miniconda3"),
@@ -113,16 +133,58 @@ def _silent_command(write_command: Any) -> None:
         item = pick_installer("miniconda", system, machine)
         got = write_command(system, item.filename, prefix)
         expect_type(got, list, f"silent_command({system!r}, ...)")
-        wanted = silent_install_command(item, item.filename, prefix)
-        if system == "Windows":
-            flags = [str(part) for part in got]
-            if not flags or flags[-1] != f"/D={prefix}":
-                raise Wrong("on Windows, /D=PREFIX must be the very last argument, without quotes.")
-            if "/S" not in flags:
-                raise Wrong("on Windows, /S makes the installer silent; it is missing.")
+        if not all(isinstance(part, str) for part in got):
+            raise Wrong(f"for {system}, every part of the command should be a string.")
+        if system != "Windows":
+            _check_sh_command(got, item.filename, prefix, system)
             continue
+        if got[:1] == ["start"] or '""' in got:
+            raise Wrong("`start /wait \"\"` is a built-in of cmd.exe, not a program: a command given as a list runs "
+                        "the installer itself, first, and waits for it.")
+        if got[:1] != [item.filename]:
+            raise Wrong(f"on Windows the command starts with the installer itself ({item.filename!r}).")
+        if "/S" not in got:
+            raise Wrong("on Windows, /S makes the installer silent; it is missing.")
+        if got[-1] != f"/D={prefix}":
+            raise Wrong("on Windows, /D=PREFIX must be the very last argument, without quotes (the installer reads "
+                        "everything after /D= as the folder).")
+        if any(part.startswith("/AddToPath=1") for part in got):
+            raise Wrong("leave /AddToPath at its default (0): use the Miniforge Prompt or `conda init` instead.")
+
+
+#: notebook 01's exercise 3: each real error message, and the key of the fix it needs.
+ERROR_FIXES = {
+    "'conda' is not recognized as an internal or external command, operable program or batch file.": "prompt",
+    "File C:\\Users\\ada\\Documents\\WindowsPowerShell\\profile.ps1 cannot be loaded because running scripts "
+    "is disabled on this system.": "execution_policy",
+    "CondaError: Run 'conda init' before 'conda activate'": "init",
+    "CondaToSNonInteractiveError: Terms of Service have not been accepted for the following channels.": "tos",
+    "CondaHTTPError: HTTP 000 CONNECTION FAILED for url <https://conda.anaconda.org/conda-forge/win-64/repodata.json>": "activate_base",
+    "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate": "truststore",
+}
+FIX_NAMES = {
+    "prompt": "open the Miniforge Prompt (or run `conda init powershell` there once)",
+    "execution_policy": "Set-ExecutionPolicy -Scope CurrentUser RemoteSigned",
+    "init": "conda init, then open a new terminal",
+    "tos": "conda tos accept ... for each channel, or use Miniforge",
+    "activate_base": "the environment is not activated: open the Miniforge Prompt or `conda activate base`",
+    "truststore": "conda config --set ssl_verify truststore",
+}
+
+
+@exercise("01.error_fixes", hint="read the 'why' column of the troubleshooting table: each message names what is missing "
+          "(PATH, the shell's set-up, the terms, an activated environment, a certificate).")
+def _error_fixes(answer: Any) -> None:
+    expect_type(answer, dict, "fixes")
+    missing = [message for message in ERROR_FIXES if message not in answer]
+    if missing:
+        raise Wrong(f"give a fix for every message in `messages`; this one has none: {missing[0][:70]!r}.")
+    for message, wanted in ERROR_FIXES.items():
+        got = answer[message]
+        if got not in FIX_NAMES:
+            raise Wrong(f"{got!r} is not one of the fix names: {', '.join(FIX_NAMES)}.")
         if got != wanted:
-            raise Wrong(f"for {system}, {got} is not the silent install command; expected the form bash FILE -b -p PREFIX.")
+            raise Wrong(f"{message[:60]!r}... does not need {got!r}. Think about what the message says is missing.")
 
 
 @exercise("01.sha256", hint="hashlib.sha256(); read the file in blocks with f.read(1 << 20) and .update() each; return .hexdigest().")
@@ -168,7 +230,44 @@ def _fix_environment(text: Any) -> None:
         raise Wrong("torch is no longer in the file; keep it, from one source.")
 
 
-@exercise("02.describe", hint="run [python, '-c', 'import sys; print(sys.prefix); print(sys.prefix != sys.base_prefix)'] with subprocess.")
+def in_an_environment(prefix: str, base_prefix: str) -> bool:
+    """Both tests 02 teaches: a venv (its prefix differs from the Python it was made from) or a conda
+    environment (its prefix holds `conda-meta/`; there, prefix and base prefix are the same folder)."""
+    from pathlib import Path
+
+    return prefix != base_prefix or (Path(prefix) / "conda-meta").is_dir()
+
+
+def _conda_like_python(prefix: "Path") -> "Path | None":
+    """A Python whose sys.prefix is `prefix` and equals its sys.base_prefix, with a conda-meta/ folder: how a
+    conda environment looks from inside. Made from this Python's own binary and standard library (POSIX
+    only); None where that layout does not work, and the check then tries the other cases only."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import sysconfig
+    from pathlib import Path
+
+    if os.name == "nt" or sys.platform == "darwin":
+        return None
+    try:
+        stdlib = Path(sysconfig.get_paths()["stdlib"])
+        python = prefix / "bin" / "python"
+        python.parent.mkdir(parents=True)
+        (prefix / "lib").mkdir()
+        (prefix / "lib" / stdlib.name).symlink_to(stdlib, target_is_directory=True)
+        (prefix / "conda-meta").mkdir()
+        shutil.copy2(os.path.realpath(sys.executable), python)
+        done = subprocess.run([str(python), "-c", "import sys; print(sys.prefix == sys.base_prefix, sys.prefix)"],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return python if done.stdout.strip() == f"True {prefix}" else None
+
+
+@exercise("02.describe", hint="run [python, '-c', CODE] with subprocess, where CODE prints sys.prefix and whether "
+          "sys.prefix != sys.base_prefix or (Path(sys.prefix) / 'conda-meta').is_dir().")
 def _describe(describe: Any) -> None:
     import sys
     import tempfile
@@ -179,19 +278,26 @@ def _describe(describe: Any) -> None:
 
     expect_callable(describe, "describe")
     with tempfile.TemporaryDirectory() as folder:
-        venv.create(Path(folder) / "probe-env", with_pip=False)
-        cases = [(venv_python(Path(folder) / "probe-env"), "a fresh venv"), (Path(sys.executable), "this notebook's Python")]
-        for python, what in cases:
-            wanted = (sys.prefix if python == Path(sys.executable) else str(Path(folder) / "probe-env"),
-                      python != Path(sys.executable) or sys.prefix != sys.base_prefix)
+        env = Path(folder) / "probe-env"
+        venv.create(env, with_pip=False)
+        cases = [(venv_python(env), str(env), True, "a fresh venv"),
+                 (Path(sys.executable), sys.prefix, in_an_environment(sys.prefix, sys.base_prefix), "this notebook's Python")]
+        conda_like = _conda_like_python(Path(folder) / "conda-env")
+        if conda_like is not None:
+            cases.append((conda_like, str(conda_like.parent.parent), True, "a conda environment"))
+        for python, prefix, wanted, what in cases:
             got = describe(python)
             expect_type(got, tuple, f"describe() for {what}")
             if len(got) != 2:
                 raise Wrong(f"describe() should return two things (prefix, is_environment), not {len(got)}.")
-            if Path(str(got[0])).resolve() != Path(wanted[0]).resolve():
+            if prefix is not None and Path(str(got[0])).resolve() != Path(prefix).resolve():
                 raise Wrong(f"for {what}, the prefix is not the interpreter's sys.prefix (run the given python, not this one).")
-            if got[1] is not wanted[1]:
-                raise Wrong(f"for {what}, is_environment should be {wanted[1]} (a bool).")
+            if not isinstance(got[1], bool):
+                raise Wrong(f"is_environment should be a bool (True or False), not {type(got[1]).__name__}.")
+            if got[1] is not wanted:
+                extra = " A conda environment has sys.prefix == sys.base_prefix: test for its conda-meta folder too." \
+                    if wanted and what != "a fresh venv" else ""
+                raise Wrong(f"for {what}, is_environment should be {wanted}.{extra}")
 
 
 # --------------------------------------------------------------------------- 03 linear algebra

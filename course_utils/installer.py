@@ -157,8 +157,16 @@ def download(installer: Installer, folder: Path, expected_sha256: str, timeout: 
 def silent_install_command(installer: Installer, installer_path: str, prefix: str) -> list[str]:
     """The unattended install command for this installer (run it yourself, or with ``run_installer``)."""
     if " " in prefix:
-        raise CourseError(f"The install folder {prefix!r} contains a space, which breaks conda installs. "
-                          "Fix: choose a folder without spaces, such as ~/miniconda3 or C:\\miniconda3.")
+        raise CourseError(f"The install folder {prefix!r} contains a space: the .sh installers refuse it, and on Windows "
+                          "some packages break there. Fix: choose a folder without spaces, such as /home/ada/miniforge3 "
+                          "or C:\\miniforge3 (when your user name has a space).")
+    windows = installer.kind == "exe"
+    absolute = re.match(r"[A-Za-z]:\\", prefix) if windows else prefix.startswith("/")
+    if not absolute:
+        example = "C:\\Users\\ada\\miniforge3" if windows else "/home/ada/miniforge3"
+        raise CourseError(f"The install folder must be a full path, not {prefix!r}: `~` and relative paths are not expanded "
+                          f"in a command run without a shell, and the installer needs a full path. Fix: e.g. {example} "
+                          "(in Python: str(Path.home() / 'miniforge3')).")
     if installer.kind == "sh":
         return ["bash", installer_path, "-b", "-p", prefix]
     if installer.kind == "exe":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pathlib import Path
 
 from course_utils.checks import Verdict, Wrong, check, expect_close, expect_shape
 
@@ -133,15 +134,85 @@ def test_layer_parameters_checker_agrees_with_the_model():
 def test_silent_command_checker():
     def good(system, filename, prefix):
         if system == "Windows":
-            return ["start", "/wait", '""', filename, "/InstallationType=JustMe", "/RegisterPython=0", "/S", f"/D={prefix}"]
+            return [filename, "/InstallationType=JustMe", "/RegisterPython=0", "/S", f"/D={prefix}"]
         return ["bash", filename, "-b", "-p", prefix]
 
     def d_not_last(system, filename, prefix):
-        return good(system, filename, prefix)[::-1] if system == "Windows" else good(system, filename, prefix)
+        command = good(system, filename, prefix)
+        return [filename, f"/D={prefix}", "/S"] if system == "Windows" else command
+
+    def with_update(system, filename, prefix):  # the form in Anaconda's own docs: -u updates an existing install
+        return good(system, filename, prefix) if system == "Windows" else ["bash", filename, "-b", "-u", "-p", prefix]
+
+    def no_installer(system, filename, prefix):  # once accepted: a Windows command that runs nothing
+        return good(system, filename, prefix) if system != "Windows" else ["/S", f"/D={prefix}"]
+
+    def through_cmd(system, filename, prefix):
+        return good(system, filename, prefix) if system != "Windows" else ["start", "/wait", '""', *good(system, filename, prefix)]
 
     assert check("01.silent_command", good, quiet=True)
+    assert check("01.silent_command", with_update, quiet=True)
     assert "/D=PREFIX must be the very last" in check("01.silent_command", d_not_last, quiet=True).message
-    assert "is not the silent install command" in check("01.silent_command", lambda s, f, p: ["bash", f], quiet=True).message
+    assert "starts with the installer itself" in check("01.silent_command", no_installer, quiet=True).message
+    assert "built-in of cmd.exe" in check("01.silent_command", through_cmd, quiet=True).message
+    assert "`-p PREFIX`" in check("01.silent_command", lambda s, f, p: ["bash", f], quiet=True).message
+    assert "`-b` (batch mode) is missing" in check("01.silent_command", lambda s, f, p: ["bash", f, "-p", p], quiet=True).message
+    assert "not an option" in check("01.silent_command", lambda s, f, p: ["bash", f, "-b", "-y", "-p", p], quiet=True).message
+
+
+def test_error_fixes_checker():
+    from course_utils.exercises import ERROR_FIXES
+
+    assert check("01.error_fixes", dict(ERROR_FIXES), quiet=True)
+    swapped = dict(ERROR_FIXES)
+    first, second = list(swapped)[:2]
+    swapped[first], swapped[second] = swapped[second], swapped[first]
+    assert "does not need" in check("01.error_fixes", swapped, quiet=True).message
+    assert "has none" in check("01.error_fixes", {}, quiet=True).message
+    assert "not one of the fix names" in check("01.error_fixes", {m: "reinstall" for m in ERROR_FIXES}, quiet=True).message
+
+
+def _describe_with(test):
+    import subprocess
+
+    def describe(python):
+        code = f"import sys; from pathlib import Path; print(sys.prefix); print({test})"
+        prefix, flag = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+        return prefix, flag == "True"
+    return describe
+
+
+def test_describe_accepts_a_conda_aware_answer_and_teaches_the_venv_only_one():
+    from course_utils.exercises import _conda_like_python
+
+    both = _describe_with("sys.prefix != sys.base_prefix or (Path(sys.prefix) / 'conda-meta').is_dir()")
+    assert check("02.describe", both, quiet=True)
+    venv_only = check("02.describe", _describe_with("sys.prefix != sys.base_prefix"), quiet=True)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        conda_env_possible = _conda_like_python(Path(folder) / "env") is not None
+    if conda_env_possible:  # Linux: the checker builds a conda-like environment and the venv-only test fails it
+        assert not venv_only and "conda-meta" in venv_only.message
+
+
+@pytest.mark.parametrize("fix, words", [
+    ("name: my env", "which conda refuses"),
+    ("channels:\n  - defaults", "`defaults` channel"),
+    ("transformers under conda", "two copies of torch"),
+])
+def test_fix_environment_rejects_what_conda_would(fix, words):
+    good = ("name: sentiment\nchannels:\n  - conda-forge\n  - nodefaults\ndependencies:\n  - python=3.11\n  - numpy=1.26\n"
+            "  - pip\n  - pip:\n      - torch>=2.4\n      - transformers\n")
+    assert check("02.fix_environment", good, quiet=True)
+    if fix == "name: my env":
+        bad = good.replace("name: sentiment", fix)
+    elif fix.startswith("channels"):
+        bad = good.replace("  - nodefaults\n", "  - defaults\n")
+    else:
+        bad = good.replace("  - pip\n  - pip:", "  - transformers\n  - pip\n  - pip:").replace("      - transformers\n", "")
+    verdict = check("02.fix_environment", bad, quiet=True)
+    assert not verdict and words in verdict.message
 
 
 def test_sha256_checker():

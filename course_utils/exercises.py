@@ -230,6 +230,19 @@ def _fix_environment(text: Any) -> None:
         raise Wrong("torch is no longer in the file; keep it, from one source.")
 
 
+@exercise("02.conda_practice", hint="[['conda', 'create', '-n', name, 'python=3.12', 'numpy', '-y'], "
+          "['conda', 'install', '-n', name, 'requests', '-y'], ['conda', 'env', 'export', '-n', name, '--from-history', "
+          "'--file', name + '.yml'], ['conda', 'env', 'remove', '-n', name, '-y']]")
+def _conda_practice(conda_practice: Any) -> None:
+    from .envs import practice_problems
+
+    expect_callable(conda_practice, "conda_practice")
+    for name in ("practice", "my-first-env"):
+        problems = practice_problems(conda_practice(name), name)
+        if problems:
+            raise Wrong(f"for name={name!r}: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "") + ".")
+
+
 def in_an_environment(prefix: str, base_prefix: str) -> bool:
     """Both tests 02 teaches: a venv (its prefix differs from the Python it was made from) or a conda
     environment (its prefix holds `conda-meta/`; there, prefix and base prefix are the same folder)."""

@@ -79,7 +79,8 @@ dependencies:
 
 def test_fix_environment_checker():
     assert check("02.fix_environment", GOOD_ENV, quiet=True)
-    assert "problem" in check("02.fix_environment", GOOD_ENV.replace("numpy=1.26", "numpy==1.26"), quiet=True).message
+    assert check("02.fix_environment", GOOD_ENV.replace("numpy=1.26", "numpy==1.26.4"), quiet=True)  # conda's exact pin
+    assert "problem" in check("02.fix_environment", GOOD_ENV.replace("name: sentiment", "name: my env"), quiet=True).message
     dropped = check("02.fix_environment", GOOD_ENV.replace("      - transformers\n", ""), quiet=True)
     assert not dropped and "transformers" in dropped.message
     assert not check("02.fix_environment", 42, quiet=True)
@@ -87,7 +88,8 @@ def test_fix_environment_checker():
 
 def test_describe_checker():
     def describe(python):
-        code = "import sys; print(sys.prefix); print(sys.prefix != sys.base_prefix)"
+        code = ("import sys; from pathlib import Path; print(sys.prefix); "
+                "print(sys.prefix != sys.base_prefix or (Path(sys.prefix) / 'conda-meta').is_dir())")
         prefix, flag = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
         return prefix, flag == "True"
 
@@ -95,3 +97,91 @@ def test_describe_checker():
     lazy = check("02.describe", lambda python: (sys.prefix, True), quiet=True)
     assert not lazy and "sys.prefix" in lazy.message
     assert not check("02.describe", "not a function", quiet=True)
+
+
+# --------------------------------------------------------------------------- the conda practice (02)
+
+RIGHT = [["conda", "create", "-n", "{n}", "python=3.12", "numpy", "-y"], ["conda", "install", "-n", "{n}", "requests", "-y"],
+         ["conda", "env", "export", "-n", "{n}", "--from-history", "--file", "{n}.yml"], ["conda", "env", "remove", "-n", "{n}", "-y"]]
+
+
+def _commands(name: str, template=RIGHT) -> list[list[str]]:
+    return [[part.format(n=name) for part in command] for command in template]
+
+
+def test_practice_commands_right_and_wrong():
+    assert envs.practice_problems(_commands("demo"), "demo") == []
+    newer = _commands("demo")
+    newer[2] = ["conda", "export", "--name", "demo", "--from-history", "-f", "demo.yml"]
+    newer[3] = ["conda", "remove", "-n", "demo", "--all", "--yes"]
+    assert envs.practice_problems(newer, "demo") == []
+    cases = {
+        "`conda activate` changes your shell": [["conda", "activate", "demo"], *_commands("demo")],
+        "one `=`": [[p.replace("python=3.12", "python==3.11") for p in c] for c in _commands("demo")],
+        "add -y to `conda create`": [[p for p in c if p != "-y"] if c[1] == "create" else c for c in _commands("demo")],
+        "--from-history": [[p for p in c if p != "--from-history"] for c in _commands("demo")],
+        "`>` needs a shell": [c if c[1] != "env" or c[2] != "export" else c[:-2] + [">", "demo.yml"] for c in _commands("demo")],
+        "-n demo": [[p.replace("demo", "other") if c[1] == "install" else p for p in c] for c in _commands("demo")],
+        "four conda commands": _commands("demo")[:3],
+        "list of commands": "conda create -n demo",
+    }
+    for words, commands in cases.items():
+        problems = envs.practice_problems(commands, "demo")
+        assert problems and any(words in problem for problem in problems), (words, problems)
+
+
+def test_practice_checker_takes_a_function_of_the_name():
+    assert check("02.conda_practice", lambda name: _commands(name), quiet=True)
+    verdict = check("02.conda_practice", lambda name: _commands("practice"), quiet=True)
+    assert not verdict and "my-first-env" in verdict.message
+
+
+def test_practice_without_conda_checks_but_does_not_run(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("CONDA_EXE", raising=False)
+    monkeypatch.setenv("PATH", "")
+    assert envs.run_practice(_commands("demo"), "demo", tmp_path) is None
+    assert "checked above but not run" in capsys.readouterr().out
+
+
+FAKE_CONDA = r'''#!/usr/bin/env python3
+"""A stand-in for conda that keeps its environments in state.json: enough to test run_practice's plumbing."""
+import json, sys
+from pathlib import Path
+state = Path(__file__).with_name("state.json")
+envs = json.loads(state.read_text()) if state.exists() else {}
+args = sys.argv[1:]
+name = args[args.index("-n") + 1] if "-n" in args else (args[args.index("--name") + 1] if "--name" in args else None)
+if args[0] == "create":
+    envs[name] = [a for a in args[3:] if not a.startswith("-")]
+elif args[0] == "install":
+    envs[name] += [a for a in args[3:] if not a.startswith("-")]
+elif args[0] == "run":
+    have = {a.split("=")[0] for a in envs.get(name, [])}
+    print("True" if {"numpy", "requests"} <= have and "python=3.12" in envs[name] else "False")
+elif args[:2] == ["env", "export"]:
+    Path(args[args.index("--file") + 1]).write_text("name: %s\ndependencies:\n" % name + "".join("  - %s\n" % a for a in envs[name]))
+elif args[:2] == ["env", "remove"]:
+    envs.pop(name)
+elif args[:2] == ["env", "list"]:
+    print(json.dumps({"envs": ["/fake/envs/" + n for n in envs]}))
+state.write_text(json.dumps(envs))
+'''
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the fake conda is a script with a #! line")
+def test_practice_runs_and_checks_each_step_where_conda_exists(tmp_path, monkeypatch, capsys):
+    """Not a real conda (none exists where the suite runs): a stand-in that keeps state, so the order of the
+    steps, the checks between them and the clean-up are tested; the real conda path runs on learners' machines."""
+    exe = tmp_path / "bin" / "conda"
+    exe.parent.mkdir()
+    exe.write_text(FAKE_CONDA.replace("/usr/bin/env python3", sys.executable))
+    exe.chmod(0o755)
+    monkeypatch.setenv("CONDA_EXE", str(exe))
+    assert envs.run_practice(_commands("demo"), "demo", tmp_path) is True
+    out = capsys.readouterr().out
+    assert "imports numpy and requests: True" in out and "demo.yml lists python, numpy and requests: True" in out
+    assert "environment demo is gone: True" in out
+    forgot = _commands("demo")
+    forgot[1] = ["conda", "install", "-n", "demo", "scipy", "-y"]
+    assert envs.run_practice(forgot, "demo", tmp_path) is False
+    assert "imports numpy and requests: False" in capsys.readouterr().out

@@ -54,12 +54,67 @@ def check_python(version: tuple[int, int, int] = tuple(sys.version_info[:3])) ->
     return Check("OK", "python", f"{text} (needs >=3.10)")
 
 
+def _activate_command(root: Path | None) -> str:
+    """How to enter the course's environment from a terminal in the course folder."""
+    if root is not None and (root / ".venv").is_dir():
+        return ".venv\\Scripts\\activate" if os.name == "nt" else "source .venv/bin/activate"
+    if os.environ.get("CONDA_EXE") or shutil.which("conda"):
+        return "conda activate zero-to-finetune"
+    return "python3 -m course_utils lab  (sets the course's environment up, then opens it)"
+
+
+def environment_kind() -> str:
+    """'course' when this Python is the course's environment (its .venv, a conda environment or venv with
+    the course installed, Colab), 'conda' or 'venv' for another environment without the course, and
+    'none' for a Python outside any environment (a system or base Python)."""
+    from .envs import in_an_environment
+    from .session import repo_root
+
+    if "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ:
+        return "course"
+    root = repo_root()
+    here = Path(sys.prefix).resolve()
+    if root is not None and here == (root / ".venv").resolve():
+        return "course"
+    conda = (here / "conda-meta").is_dir()
+    if not in_an_environment(sys.prefix, sys.base_prefix):
+        return "none"
+    try:
+        md.version(DISTRIBUTION)
+    except md.PackageNotFoundError:
+        return "conda" if conda else "venv"
+    return "course"
+
+
+def check_environment() -> Check:
+    """Is this Python the course's environment? If not, every other fix would install into the wrong place."""
+    from .session import repo_root
+
+    kind = environment_kind()
+    if kind == "course":
+        return Check("OK", "environment", "this Python is the course's environment")
+    where = {"none": "a Python outside any environment (installing here can break your system's or conda's tools)",
+             "conda": "a conda environment without the course", "venv": "a virtual environment without the course"}[kind]
+    return Check("FAIL", "environment", f"this is not the course's environment: {where}",
+                 f"in the course folder run `{_activate_command(repo_root())}`, then the doctor again; "
+                 "the lines below only matter inside the course's environment")
+
+
+def package_fix(name: str, spec: str, kind: str | None = None) -> str:
+    """The command that repairs one package, for the environment this Python is."""
+    if (kind or environment_kind()) != "course":
+        return "first enter the course's environment (see the `environment` line)"
+    if (Path(sys.prefix) / "conda-meta").is_dir():
+        return "conda env update -f environment.yml --prune  (in the course folder)"
+    return f"python -m pip install \"{name}{spec}\""
+
+
 def check_package(name: str, spec: str, optional: bool = False) -> Check:
     """Is `name` installed, at a version inside `spec`?"""
     from packaging.specifiers import SpecifierSet
 
     level = "WARN" if optional else "FAIL"
-    fix = f"python -m pip install \"{name}{spec}\"" + ("  (needed for the tests only)" if optional else "")
+    fix = package_fix(name, spec) + ("  (needed for the tests only)" if optional else "")
     try:
         version = md.version(name)
     except md.PackageNotFoundError:
@@ -168,7 +223,7 @@ def check_offline_reviews() -> Check:
 
 def run_checks(verbose: bool = True) -> list[Check]:
     """Run every check; print a line each (unless quiet) and return them."""
-    checks = [check_python()]
+    checks = [check_python(), check_environment()]
     try:
         requirements = _requirements()
     except md.PackageNotFoundError:

@@ -37,6 +37,12 @@ def conda(*args: str, timeout: float = 120.0) -> str | None:
     return text
 
 
+def in_an_environment(prefix: str, base_prefix: str) -> bool:
+    """Both tests notebook 02 teaches: a venv (its prefix differs from the Python it was made from) or a
+    conda environment (its prefix holds `conda-meta/`; there, prefix and base prefix are the same folder)."""
+    return prefix != base_prefix or (Path(prefix) / "conda-meta").is_dir()
+
+
 def venv_python(env_dir: str | Path) -> Path:
     """The Python inside a venv (``Scripts\\python.exe`` on Windows, ``bin/python`` elsewhere)."""
     return env_python(Path(env_dir))

@@ -243,14 +243,6 @@ def _conda_practice(conda_practice: Any) -> None:
             raise Wrong(f"for name={name!r}: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "") + ".")
 
 
-def in_an_environment(prefix: str, base_prefix: str) -> bool:
-    """Both tests 02 teaches: a venv (its prefix differs from the Python it was made from) or a conda
-    environment (its prefix holds `conda-meta/`; there, prefix and base prefix are the same folder)."""
-    from pathlib import Path
-
-    return prefix != base_prefix or (Path(prefix) / "conda-meta").is_dir()
-
-
 def _conda_like_python(prefix: "Path") -> "Path | None":
     """A Python whose sys.prefix is `prefix` and equals its sys.base_prefix, with a conda-meta/ folder: how a
     conda environment looks from inside. Made from this Python's own binary and standard library (POSIX
@@ -287,7 +279,7 @@ def _describe(describe: Any) -> None:
     import venv
     from pathlib import Path
 
-    from .envs import venv_python
+    from .envs import in_an_environment, venv_python
 
     expect_callable(describe, "describe")
     with tempfile.TemporaryDirectory() as folder:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from course_utils import doctor
 
 
@@ -65,3 +67,40 @@ def test_cli_exit_code_follows_fail_lines():
                          env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"})
     assert out.returncode == 0, out.stdout
     assert out.stdout.strip().splitlines()[-1].endswith("0 FAIL")
+
+
+def test_outside_the_course_environment_the_doctor_says_so_first(tmp_path):
+    """A Python outside any environment (here: the base interpreter this venv was made from, with the
+    course importable from the checkout only): the first line after python says it, and no line tells
+    the learner to pip-install into that Python."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    base = Path(sys.base_prefix) / ("python.exe" if os.name == "nt" else "bin/python3")
+    if not base.exists() or Path(sys.base_prefix, "conda-meta").is_dir():
+        pytest.skip("no plain base interpreter here")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from course_utils import doctor; "
+            "c = doctor.check_environment(); print(c.line()); print(doctor.package_fix('numpy', '>=2'))")
+    done = subprocess.run([str(base), "-c", code, str(root)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONNOUSERSITE": "1"})
+    assert done.returncode == 0, done.stderr[-1500:]
+    first, fix = done.stdout.splitlines()
+    assert first.startswith("[FAIL] environment: this is not the course's environment")
+    assert "source .venv/bin/activate" in first or ".venv\\Scripts\\activate" in first or "conda activate" in first
+    assert "pip install" not in fix and "enter the course's environment" in fix
+
+
+def test_inside_the_course_environment_the_environment_line_is_ok():
+    assert doctor.check_environment().status == "OK"
+    assert doctor.package_fix("numpy", ">=2").startswith(("python -m pip install", "conda env update"))
+
+
+def test_in_a_conda_environment_the_fix_is_conda_env_update(monkeypatch):
+    monkeypatch.setattr(doctor, "environment_kind", lambda: "course")
+    monkeypatch.setattr(doctor.sys, "prefix", "/opt/conda/envs/zero-to-finetune")
+    real_is_dir = doctor.Path.is_dir
+    monkeypatch.setattr(doctor.Path, "is_dir", lambda self: self.name == "conda-meta" or real_is_dir(self))
+    assert doctor.package_fix("numpy", ">=2") == "conda env update -f environment.yml --prune  (in the course folder)"

@@ -5,7 +5,9 @@ Python >= 3.10. It builds (or reuses) the course environment and then runs Jupyt
 test suite inside it:
 
 * where ``conda`` exists: the conda environment described by ``environment.yml``;
-* elsewhere: a virtual environment in ``.venv`` at the repository root, filled with pip.
+* elsewhere: a virtual environment in ``.venv`` at the repository root, filled with pip;
+* a ``.venv`` from an earlier set-up is kept even when conda is installed later (``COURSE_USE_CONDA=1``
+  switches to conda, ``COURSE_USE_VENV=1`` forces the venv).
 
 Set-up is idempotent: a stamp file inside the environment records a hash of the files that
 define it, so a second run skips every install step and starts in seconds. Where no NVIDIA GPU
@@ -161,6 +163,12 @@ def make_plan(root: Path = ROOT, gpu: bool | None = None) -> Plan:
     wanted = setup_hash(root)
     gpu = has_nvidia_gpu() if gpu is None else gpu
     conda = conda_exe()
+    kept = ""
+    if conda and env_python(root / ".venv").exists() and os.environ.get("COURSE_USE_CONDA") != "1":
+        # Miniforge installed after a first .venv set-up: keep the working .venv instead of silently
+        # building a second environment of several GB.
+        conda, kept = None, ("conda is installed now, but .venv from an earlier set-up is kept "
+                             "(to switch to conda: delete .venv, or set COURSE_USE_CONDA=1); ")
     if conda:
         name = env_name(root)
         prefix = _conda_prefix(conda, name)
@@ -173,14 +181,14 @@ def make_plan(root: Path = ROOT, gpu: bool | None = None) -> Plan:
         return Plan("conda", prefix, steps, f"conda environment '{name}': {verb}")
     prefix = root / ".venv"
     if _stamp_matches(prefix, wanted):
-        return Plan("venv", prefix, reason=".venv is up to date")
+        return Plan("venv", prefix, reason=kept + ".venv is up to date")
     python = str(env_python(prefix))
     steps: list[list[str]] = []
     if not env_python(prefix).exists():
         steps.append([sys.executable, "-m", "venv", str(prefix)])
     steps += torch_steps(python, gpu, say=lambda *a: print("[setup]", *a, flush=True))
     steps.append([python, "-m", "pip", "install", "-e", f"{root}[test]"])
-    why = "no conda here, so a .venv with pip" + ("" if gpu else "; no NVIDIA GPU, so the CPU build of torch")
+    why = (kept or "no conda here, so a .venv with pip") + ("" if gpu else "; no NVIDIA GPU, so the CPU build of torch")
     return Plan("venv", prefix, steps, why)
 
 

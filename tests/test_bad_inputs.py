@@ -245,10 +245,15 @@ def test_an_answer_that_never_returns_is_stopped_with_a_reason(monkeypatch):
     assert not verdict and "still running after 1 s" in verdict.message
 
 
+def _forever_asleep(*args, **kwargs):
+    while True:  # a hang that holds no CPU: the abandoned thread must not slow the rest of the suite
+        time.sleep(0.5)
+
+
 def test_the_time_limit_holds_outside_the_main_thread_too(monkeypatch):
     monkeypatch.setattr(checks, "CHECK_TIME_LIMIT_S", 1.0)
     verdicts = []
-    worker = threading.Thread(target=lambda: verdicts.append(check("04.posterior", _forever, quiet=True)), daemon=True)
+    worker = threading.Thread(target=lambda: verdicts.append(check("04.posterior", _forever_asleep, quiet=True)), daemon=True)
     worker.start()
     worker.join(10)
     assert verdicts and "still running after 1 s" in verdicts[0].message

@@ -131,6 +131,21 @@ def test_existing_conda_env_is_updated_then_skipped(fake_repo, tmp_path, monkeyp
     assert bootstrap.make_plan(fake_repo, gpu=False).steps == []
 
 
+@pytest.mark.skipif(os.name == "nt", reason="the fake conda is a shell script")
+def test_conda_installed_after_a_venv_keeps_the_venv_and_says_so(fake_repo, tmp_path, monkeypatch):
+    """Miniforge installed after a first .venv set-up once built a second, several-GB environment silently."""
+    monkeypatch.delenv("COURSE_USE_VENV", raising=False)
+    monkeypatch.delenv("COURSE_USE_CONDA", raising=False)
+    monkeypatch.setenv("CONDA_EXE", str(_fake_conda(tmp_path, [])))
+    bootstrap.env_python(fake_repo / ".venv").parent.mkdir(parents=True)
+    bootstrap.env_python(fake_repo / ".venv").write_text("")
+    plan = bootstrap.make_plan(fake_repo, gpu=True)
+    assert plan.kind == "venv" and "conda is installed now, but .venv from an earlier set-up is kept" in plan.reason
+    assert not any("conda" in Path(step[0]).name for step in plan.steps)
+    monkeypatch.setenv("COURSE_USE_CONDA", "1")
+    assert bootstrap.make_plan(fake_repo, gpu=True).kind == "conda"
+
+
 def test_env_name_comes_from_environment_yml(fake_repo):
     assert bootstrap.env_name(fake_repo) == "zero-to-finetune"
     (fake_repo / "environment.yml").write_text("channels: [conda-forge]\n")

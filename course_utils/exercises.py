@@ -112,7 +112,7 @@ def _check_sh_command(got: list[str], filename: str, prefix: str, system: str) -
         raise Wrong(f"for {system}, start with ['bash', filename, ...]: the .sh installer is run by bash.")
     flags = got[2:]
     if "-p" not in flags or flags.index("-p") + 1 >= len(flags) or flags[flags.index("-p") + 1] != prefix:
-        raise Wrong(f"for {system}, `-p PREFIX` must name the install folder: '-p' followed by {prefix!r}.")
+        raise Wrong(f"for {system}, `-p PREFIX` must name the install folder: '-p', then the `prefix` argument.")
     others = flags[:flags.index("-p")] + flags[flags.index("-p") + 2:]
     if "-b" not in others:
         raise Wrong(f"for {system}, `-b` (batch mode) is missing: without it the installer stops to ask questions.")
@@ -209,7 +209,8 @@ def _sha256(sha256_of: Any) -> None:
 
 # --------------------------------------------------------------------------- 02 conda environments
 
-@exercise("02.fix_environment", hint="one `=` for conda versions, `- pip` before `- pip:`, torch from one source only, and a `name:`.")
+@exercise("02.fix_environment", hint="a `name:`, conda-forge then nodefaults (no `defaults`), `- pip` before `- pip:`, "
+          "and torch from one source only.")
 def _fix_environment(text: Any) -> None:
     import yaml
 
@@ -230,9 +231,8 @@ def _fix_environment(text: Any) -> None:
         raise Wrong("torch is no longer in the file; keep it, from one source.")
 
 
-@exercise("02.conda_practice", hint="[['conda', 'create', '-n', name, 'python=3.12', 'numpy', '-y'], "
-          "['conda', 'install', '-n', name, 'requests', '-y'], ['conda', 'env', 'export', '-n', name, '--from-history', "
-          "'--file', name + '.yml'], ['conda', 'env', 'remove', '-n', name, '-y']]")
+@exercise("02.conda_practice", hint="four lists: conda create (python=3.12 and numpy), conda install, conda env export "
+          "(--from-history, --file), conda env remove; -n NAME in each, and -y wherever conda would ask.")
 def _conda_practice(conda_practice: Any) -> None:
     from .envs import practice_problems
 

@@ -140,7 +140,7 @@ def test_practice_without_conda_checks_but_does_not_run(monkeypatch, capsys, tmp
     monkeypatch.delenv("CONDA_EXE", raising=False)
     monkeypatch.setenv("PATH", "")
     assert envs.run_practice(_commands("demo"), "demo", tmp_path) is None
-    assert "checked above but not run" in capsys.readouterr().out
+    assert "checked by the exercise, not run" in capsys.readouterr().out
 
 
 FAKE_CONDA = r'''#!/usr/bin/env python3
@@ -184,4 +184,10 @@ def test_practice_runs_and_checks_each_step_where_conda_exists(tmp_path, monkeyp
     forgot = _commands("demo")
     forgot[1] = ["conda", "install", "-n", "demo", "scipy", "-y"]
     assert envs.run_practice(forgot, "demo", tmp_path) is False
-    assert "imports numpy and requests: False" in capsys.readouterr().out
+    assert "not run: the commands need fixing first" in capsys.readouterr().out
+    (tmp_path / "bin" / "state.json").unlink()
+    fails_inside = _commands("demo")  # right commands, but this conda's Python lacks requests: run, checked, cleaned up
+    exe.write_text(FAKE_CONDA.replace("/usr/bin/env python3", sys.executable).replace('"requests"}', '"requests", "never"}'))
+    assert envs.run_practice(fails_inside, "demo", tmp_path) is False
+    out = capsys.readouterr().out
+    assert "imports numpy and requests: False" in out and "environment demo is gone: True" in out

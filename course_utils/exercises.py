@@ -6,6 +6,7 @@ comparing against a pasted number, and raises ``Wrong`` with a reason the learne
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .checks import (Wrong, close, exercise, expect_callable, expect_number, expect_shape, expect_tensor, expect_type,
@@ -325,40 +326,54 @@ def _linear(linear: Any) -> None:
             raise Wrong(f"for x of shape {shape}, the result differs from nn.Linear.")
 
 
-@exercise("03.cosine", hint="(a @ b) / (a.norm() * b.norm()), then .item() for a float.")
-def _cosine(cosine: Any) -> None:
+#: bert-base-uncased's sizes (from its config on the Hub): what 03's LoRA exercise counts for.
+BERT_BASE_LAYERS, BERT_BASE_HIDDEN = 12, 768
+
+
+@exercise("03.rank_for_error", hint="Eckart-Young: the error of the best rank-r matrix comes from the singular values "
+          "it leaves out; try r = 0, 1, 2, ... in turn.")
+def _rank_for_error(smallest_rank: Any) -> None:
     import torch
 
-    expect_callable(cosine, "cosine")
-    generator = torch.Generator().manual_seed(4)
-    pairs = [(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 2.0])), (torch.tensor([3.0, 4.0]), torch.tensor([6.0, 8.0])),
-             (torch.tensor([1.0, 1.0]), torch.tensor([-2.0, -2.0]))]
-    pairs += [(torch.randn(384, generator=generator), torch.randn(384, generator=generator)) for _ in range(3)]
-    for a, b in pairs:
-        value = expect_number(cosine(a, b), "what cosine() returns")
-        wanted = torch.nn.functional.cosine_similarity(a, b, dim=0).item()
-        if abs(value - wanted) > 1e-5:
-            if abs(value - float(a @ b)) < 1e-5:
-                raise Wrong("that is the plain dot product; divide by both lengths.")
-            raise Wrong(f"cosine({a[:2].tolist()}..., {b[:2].tolist()}...) gave {value:.4f}, expected {wanted:.4f}.")
+    expect_callable(smallest_rank, "smallest_rank")
+    generator = torch.Generator().manual_seed(5)
+    spectra = [torch.linspace(3.0, 0.1, 40, dtype=torch.float64),
+               torch.linalg.svdvals(torch.randn(60, 60, generator=generator, dtype=torch.float64)),
+               torch.tensor([5.0, 1.0, 1.0, 0.5], dtype=torch.float64)]
+    for S in spectra:
+        total = S.square().sum()
+        errors = [(S[r:].square().sum() / total).sqrt().item() for r in range(len(S) + 1)]
+        for max_error in (0.9, 0.5, 0.2, 0.0):
+            wanted = next(r for r, error in enumerate(errors) if error <= max_error + 1e-12)
+            got = expect_number(smallest_rank(S.clone(), max_error), f"smallest_rank(S, {max_error})")
+            if got == wanted:
+                continue
+            energy = next(r for r, error in enumerate(errors) if error ** 2 <= max_error + 1e-12)
+            if got == energy and energy != wanted:
+                raise Wrong(f"for max_error={max_error} you give {got:g}: that rank loses at most {max_error:.0%} of Σσ² "
+                            "(the 'energy'), but the error is measured in the norm, the square root of that share.")
+            if abs(got - wanted) == 1:
+                raise Wrong(f"for max_error={max_error} you give {got:g}, one off from {wanted}: the error at rank r uses the "
+                            "singular values from index r on (S[r:]), and r = 0 keeps none.")
+            raise Wrong(f"for {len(S)} singular values and max_error={max_error} you give {got:g}; the smallest rank is {wanted}.")
 
 
-@exercise("03.best_rank", hint="torch.linalg.svd(W, full_matrices=False); keep the first r columns of U, values of S, rows of Vt.")
-def _best_rank(best_rank: Any) -> None:
-    import torch
-
-    expect_callable(best_rank, "best_rank")
-    W = torch.randn(30, 20, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
-    S = torch.linalg.svdvals(W)
-    for r in (1, 5, 20):
-        got = expect_tensor(best_rank(W, r), W, f"best_rank(W, {r})")
-        rank = int(torch.linalg.matrix_rank(got.double()))
-        if rank > r:
-            raise Wrong(f"best_rank(W, {r}) has rank {rank}, more than {r}.")
-        error = (W - got.double()).norm().item()
-        optimum = S[r:].square().sum().sqrt().item()
-        if error > optimum * (1 + 1e-6) + 1e-9:
-            raise Wrong(f"best_rank(W, {r}) is {error:.4f} away from W, but the best rank-{r} matrix is only {optimum:.4f} away.")
+@exercise("03.lora_parameters", hint="count the numbers in B and in A for one adapted matrix, then count the adapted "
+          "matrices in the whole model.")
+def _lora_parameters(answer: Any) -> None:
+    expect_type(answer, int, "the number of trainable LoRA parameters")
+    rank, layers, hidden = 8, BERT_BASE_LAYERS, BERT_BASE_HIDDEN
+    per_matrix = rank * (hidden + hidden)
+    wanted = layers * 2 * per_matrix
+    explanations = {
+        layers * per_matrix: "that is half the count: one adapted matrix per layer (LoRA here adapts two, query and value), "
+                             "or only B (or only A) of each (each adapted matrix gets both).",
+        2 * per_matrix: "that is one layer; bert-base-uncased has 12.",
+        layers * 2 * hidden * hidden: "that is the size of the full update ΔW; LoRA trains B and A instead, r columns and r rows.",
+        6 * 2 * rank * (384 + 384): "those are the sizes of the offline stand-in (6 layers of 384); bert-base-uncased has 12 layers of 768.",
+    }
+    if answer != wanted:
+        raise Wrong(explanations.get(int(answer), f"{int(answer):,} is not the number of trainable LoRA parameters."))
 
 
 # --------------------------------------------------------------------------- 04 probability and Bayes
@@ -378,21 +393,24 @@ def _posterior(posterior: Any) -> None:
             raise Wrong(f"posterior({prior}, {hit}, {false_alarm}) gave {shown}, expected {expected}.")
 
 
-@exercise("04.softmax_t", hint="divide by the temperature, subtract the maximum over the last axis, exp, divide by the sum over the last axis.")
-def _softmax_t(softmax_t: Any) -> None:
+@exercise("04.mle", hint="differentiate the two log terms one at a time; log(1 - q) needs the chain rule.")
+def _mle(slope: Any) -> None:
     import torch
 
-    expect_callable(softmax_t, "softmax_t")
-    generator = torch.Generator().manual_seed(6)
-    cases = [(torch.randn(5, generator=generator), 1.0), (torch.randn(4, 3, generator=generator), 0.5),
-             (torch.tensor([[1000.0, 999.0, 0.0]]), 2.0), (torch.randn(2, 7, generator=generator), 10.0)]
-    for logits, temperature in cases:
-        wanted = torch.softmax(logits / temperature, dim=-1)
-        got = expect_tensor(softmax_t(logits, temperature), wanted, f"softmax_t() for logits of shape {tuple(logits.shape)}")
-        if torch.isnan(got).any():
-            raise Wrong("for large logits (1000) your softmax gives nan: subtract the maximum before exp.")
-        if not torch.allclose(got, wanted, atol=1e-6):
-            raise Wrong(f"for logits of shape {tuple(logits.shape)} at T={temperature}, the result differs from F.softmax.")
+    expect_callable(slope, "slope")
+    for q, k, n in ((0.3, 7, 10), (0.7, 7, 10), (0.5, 1, 4), (0.05, 30, 100), (0.9, 99, 100)):
+        point = torch.tensor(q, dtype=torch.float64, requires_grad=True)
+        (k * point.log() + (n - k) * (1 - point).log()).backward()
+        wanted = point.grad.item()
+        got = expect_number(slope(q, k, n), f"slope({q}, {k}, {n})")
+        if close(got, wanted):
+            continue
+        if close(got, -wanted):
+            raise Wrong("the sign is flipped: the derivative of log(1 - q) is -1 / (1 - q).")
+        if close(got, k / q):
+            raise Wrong("the failures are missing: the term (n - k) log(1 - q) has a slope too.")
+        shown, expected = two_numbers(got, wanted)
+        raise Wrong(f"slope({q}, {k}, {n}) gave {shown}; the derivative there is {expected}.")
 
 
 @exercise("04.cross_entropy", hint="log_probs = logits - torch.logsumexp(logits, dim=1, keepdim=True); pick each row's target; negate; mean.")
@@ -404,7 +422,20 @@ def _cross_entropy(my_cross_entropy: Any) -> None:
     cases = [(torch.randn(6, 2, generator=generator), torch.tensor([0, 1, 1, 0, 1, 0])),
              (torch.randn(4, 5, generator=generator) * 50, torch.tensor([4, 0, 2, 2]))]
     for logits, targets in cases:
-        value = expect_number(my_cross_entropy(logits, targets), "what my_cross_entropy() returns (one number for the batch)")
+        result = my_cross_entropy(logits, targets)
+        try:
+            value = float(result)
+        except (TypeError, ValueError, RuntimeError):
+            value = 0.0
+        if math.isinf(value) and value > 0:
+            raise Wrong("the loss is inf: for logits of 50x the usual size softmax rounds a very unlikely class to exactly 0, "
+                        "and log(0) = -inf. Compute log-probabilities directly, z - logsumexp(z), never log(softmax(z)).")
+        value = expect_number(result, "what my_cross_entropy() returns (one number for the batch)")
+        naive = -torch.softmax(logits, dim=1).log()[torch.arange(len(targets)), targets].mean().item()
+        wanted_value = torch.nn.functional.cross_entropy(logits, targets).item()
+        if abs(value - naive) < 1e-6 and abs(naive - wanted_value) > 1e-4 * max(1.0, abs(wanted_value)):
+            raise Wrong(f"for large logits you give {value:.4f}, F.cross_entropy {wanted_value:.4f}: log(softmax(z)) loses the "
+                        "tiny probabilities to rounding before the log sees them. Compute z - logsumexp(z) instead.")
         wanted = torch.nn.functional.cross_entropy(logits, targets)
         if abs(value - wanted.item()) > 1e-4 * max(1.0, abs(wanted.item())):
             total = torch.nn.functional.cross_entropy(logits, targets, reduction="sum").item()
@@ -436,52 +467,55 @@ def _logistic_gradient(logistic_gradient: Any) -> None:
             raise Wrong(f"for {n} examples and {d} weights, your gradient differs from autograd's.")
 
 
-@exercise("05.momentum", hint="buffer = grad.clone() if buffer is None else mu * buffer + grad; return param - lr * buffer, buffer.")
-def _momentum(momentum_step: Any) -> None:
+@exercise("05.largest_stable_lr", hint="along each eigenvector of H, one step multiplies the distance to the minimum "
+          "by (1 - lr * eigenvalue): for which lr does that shrink in every direction?")
+def _largest_stable_lr(largest_stable_lr: Any) -> None:
     import torch
 
-    expect_callable(momentum_step, "momentum_step")
-    generator = torch.Generator().manual_seed(9)
-    target = torch.randn(6, generator=generator, dtype=torch.float64)
-    start = torch.randn(6, generator=generator, dtype=torch.float64)
-    reference = start.clone().requires_grad_()
-    optimizer = torch.optim.SGD([reference], lr=0.05, momentum=0.8)
-    param, buffer = start.clone(), None
-    for step in range(50):
-        grad = 2 * (param - target) * torch.arange(1, 7, dtype=torch.float64)
-        result = momentum_step(param, grad, buffer, 0.05, 0.8)
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise Wrong("momentum_step() should return two things: (new_param, new_buffer).")
-        param = expect_tensor(result[0], start, f"the new parameters after step {step + 1}")
-        buffer = None if result[1] is None else expect_tensor(result[1], start, f"the buffer after step {step + 1}")
-        reference.grad = None
-        (((reference - target) ** 2) * torch.arange(1, 7, dtype=torch.float64)).sum().backward()
-        optimizer.step()
-        if buffer is None:
-            raise Wrong("the buffer is still None after a step: on the first step it becomes the gradient.")
-        if not torch.allclose(param, reference.detach(), atol=1e-8):
-            raise Wrong(f"after step {step + 1}, your parameters differ from torch.optim.SGD(momentum=0.8).")
+    expect_callable(largest_stable_lr, "largest_stable_lr")
+    generator = torch.Generator().manual_seed(11)
+    cases = [torch.diag(torch.tensor([1.0, 25.0], dtype=torch.float64))]
+    for size in (3, 6):
+        A = torch.randn(size, size, generator=generator, dtype=torch.float64)
+        cases.append(A @ A.T + 0.1 * torch.eye(size, dtype=torch.float64))
+    for H in cases:
+        eigenvalues = torch.linalg.eigvalsh(H)
+        wanted = 2 / eigenvalues.max().item()
+        got = expect_number(largest_stable_lr(H.clone()), f"largest_stable_lr(H) for a {len(H)}x{len(H)} Hessian")
+        if close(got, wanted, rel=1e-6):
+            continue
+        if close(got, 1 / eigenvalues.max().item(), rel=1e-6):
+            raise Wrong("that is 1 / λ_max: stable, and the fastest for the steepest direction, but not the largest; the "
+                        "factor 1 - η λ only has to stay above -1.")
+        if close(got, 2 / eigenvalues.min().item(), rel=1e-6):
+            raise Wrong("that uses the smallest eigenvalue; the steepest direction (the largest eigenvalue) diverges first.")
+        shown, expected = two_numbers(got, wanted)
+        raise Wrong(f"for a {len(H)}x{len(H)} Hessian you give {shown}; the largest stable learning rate is {expected}.")
 
 
-@exercise("05.warmup", hint="step / warmup_steps during warm-up; then (total_steps - step) / (total_steps - warmup_steps), never below 0.")
-def _warmup(warmup_then_linear: Any) -> None:
+@exercise("05.linear_backward", hint="each gradient has the shape of what it belongs to; write one entry y_ij as a sum "
+          "over k of x_ik w_jk, and ask which y's a given w_jk or x_ik touches.")
+def _linear_backward(linear_backward: Any) -> None:
     import torch
-    from transformers import get_linear_schedule_with_warmup
 
-    expect_callable(warmup_then_linear, "warmup_then_linear")
-    for warmup, total in ((10, 100), (0, 50), (3, 7), (25, 1000)):
-        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
-        schedule = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=warmup, num_training_steps=total)
-        for step in range(total + 2):
-            wanted = schedule.lr_lambdas[0](step)
-            try:
-                got = expect_number(warmup_then_linear(step, warmup, total), f"warmup_then_linear({step}, {warmup}, {total})")
-            except ZeroDivisionError:
-                raise Wrong(f"with warmup_steps={warmup}, your function divides by zero; without warm-up, start at 1.") from None
-            if not close(got, wanted):
-                shown, expected = two_numbers(got, wanted)
-                raise Wrong(f"with warmup_steps={warmup}, total_steps={total}: at step {step} you give {shown}, "
-                            f"the schedule gives {expected}.")
+    expect_callable(linear_backward, "linear_backward")
+    generator = torch.Generator().manual_seed(12)
+    for n, d_in, d_out in ((4, 3, 2), (7, 5, 5), (1, 6, 3)):
+        X = torch.randn(n, d_in, generator=generator, dtype=torch.float64, requires_grad=True)
+        W = torch.randn(d_out, d_in, generator=generator, dtype=torch.float64, requires_grad=True)
+        b = torch.randn(d_out, generator=generator, dtype=torch.float64, requires_grad=True)
+        delta = torch.randn(n, d_out, generator=generator, dtype=torch.float64)
+        (X @ W.T + b).backward(delta)       # autograd's answer for dL/dY = delta
+        result = linear_backward(X.detach(), W.detach(), delta)
+        if not isinstance(result, tuple) or len(result) != 3:
+            raise Wrong("linear_backward() should return three things: (dW, db, dX).")
+        for got, param, name in zip(result, (W, b, X), ("dW", "db", "dX")):
+            got = expect_tensor(got, param.grad, f"{name} for X of shape {tuple(X.shape)}")
+            if not torch.allclose(got, param.grad, atol=1e-10):
+                if name == "db" and torch.allclose(got, param.grad / n, atol=1e-10):
+                    raise Wrong("db is the sum of delta over the batch, not its mean: each example adds its own share.")
+                raise Wrong(f"{name} differs from autograd's for X of shape {tuple(X.shape)} and W of shape {tuple(W.shape)}: "
+                            "check which matrix is transposed (each gradient has the shape of what it belongs to).")
 
 
 # --------------------------------------------------------------------------- 07 fine-tuning with the Trainer

@@ -239,9 +239,10 @@ def test_expect_number_takes_numbers_and_one_element_tensors():
 
 NAN_ANSWERS = {
     # exercise name: an answer that returns NaN where a number is due (each was [Correct] before)
-    "03.cosine": lambda a, b: float("nan"),
+    "03.rank_for_error": lambda S, max_error: float("nan"),
+    "04.mle": lambda q, k, n: float("nan"),
+    "05.largest_stable_lr": lambda H: float("nan"),
     "04.posterior": lambda prior, hit, false_alarm: float("nan"),
-    "05.warmup": lambda step, warmup, total: float("nan"),
     "08.ece": lambda probabilities, labels, n_bins=10: float("nan"),
     "07.compute_metrics": lambda prediction: {"balanced_accuracy": float("nan"), "mcc": float("nan")},
 }
@@ -271,3 +272,54 @@ def test_infinite_and_nan_numbers_are_named():
     for bad in (float("inf"), float("-inf"), float("nan")):
         with pytest.raises(Wrong, match="not a finite number"):
             expect_number(bad)
+
+
+# --------------------------------------------------------------------------- 03-05: exercises that need thought
+
+def test_rank_for_error_explains_energy_and_off_by_one():
+    def right(S, max_error):
+        total = S.square().sum()
+        return next(r for r in range(len(S) + 1) if (S[r:].square().sum() / total).sqrt() <= max_error)
+
+    def energy(S, max_error):
+        total = S.square().sum()
+        return next(r for r in range(len(S) + 1) if S[r:].square().sum() / total <= max_error)
+
+    assert check("03.rank_for_error", right, quiet=True)
+    assert "the 'energy'" in check("03.rank_for_error", energy, quiet=True).message
+    assert "one off" in check("03.rank_for_error", lambda S, e: right(S, e) + 1, quiet=True).message
+
+
+def test_lora_count_explains_the_usual_slips():
+    assert check("03.lora_parameters", 12 * 2 * 8 * (768 + 768), quiet=True)
+    assert "offline stand-in" in check("03.lora_parameters", 6 * 2 * 8 * (384 + 384), quiet=True).message
+    assert "full update" in check("03.lora_parameters", 12 * 2 * 768 * 768, quiet=True).message
+    assert "half the count" in check("03.lora_parameters", 12 * 8 * 1536, quiet=True).message
+
+
+def test_mle_slope_and_its_usual_slips():
+    assert check("04.mle", lambda q, k, n: k / q - (n - k) / (1 - q), quiet=True)
+    assert "sign is flipped" in check("04.mle", lambda q, k, n: -(k / q - (n - k) / (1 - q)), quiet=True).message
+    assert "failures are missing" in check("04.mle", lambda q, k, n: k / q, quiet=True).message
+
+
+def test_cross_entropy_names_the_log_softmax_underflow():
+    import torch
+
+    def log_of_softmax(logits, targets):
+        return -torch.softmax(logits, dim=1).log()[torch.arange(len(targets)), targets].mean()
+
+    verdict = check("04.cross_entropy", log_of_softmax, quiet=True)
+    assert not verdict and "log(softmax(z))" in verdict.message
+
+
+def test_largest_stable_lr_and_linear_backward():
+    import torch
+
+    assert check("05.largest_stable_lr", lambda H: 2 / torch.linalg.eigvalsh(H).max().item(), quiet=True)
+    assert "1 / λ_max" in check("05.largest_stable_lr", lambda H: 1 / torch.linalg.eigvalsh(H).max().item(), quiet=True).message
+    assert "smallest eigenvalue" in check("05.largest_stable_lr", lambda H: 2 / torch.linalg.eigvalsh(H).min().item(),
+                                          quiet=True).message
+    assert check("05.linear_backward", lambda X, W, d: (d.T @ X, d.sum(0), d @ W), quiet=True)
+    assert "not its mean" in check("05.linear_backward", lambda X, W, d: (d.T @ X, d.mean(0), d @ W), quiet=True).message
+    assert "shape" in check("05.linear_backward", lambda X, W, d: (X.T @ d, d.sum(0), d @ W), quiet=True).message

@@ -111,8 +111,10 @@ def write_images(folder: Path) -> list[Path]:
 
 
 def heatmap(matrix, row_labels: list[str], col_labels: list[str], title: str = "", ax=None,
-            cmap: str = "viridis", vmin: float | None = 0.0, vmax: float | None = None, colorbar: bool = True):
-    """A labelled heatmap (attention weights, similarities): rows are queries, columns are keys."""
+            cmap: str = "viridis", vmin: float | None = 0.0, vmax: float | None = None, colorbar: bool = True,
+            annotate: bool = False):
+    """A labelled heatmap (attention weights, similarities): rows are queries, columns are keys.
+    `annotate` writes each value (2 decimals) in its cell, in black or white, whichever reads better."""
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -128,6 +130,12 @@ def heatmap(matrix, row_labels: list[str], col_labels: list[str], title: str = "
     ax.set_yticks(range(len(row_labels)), row_labels)
     ax.grid(False)
     ax.set_title(title)
+    if annotate:
+        low, high = image.get_clim()
+        for (i, j), value in np.ndenumerate(values):
+            shade = (value - low) / ((high - low) or 1.0)
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7,
+                    color="black" if shade > 0.55 else "white")
     if colorbar:
         ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     return ax

@@ -22,6 +22,15 @@ def test_heatmap_labels_axes_and_checks_shape():
         plotting.heatmap(np.eye(3), ["a", "b"], ["x", "y", "z"])
 
 
+def test_heatmap_can_write_each_value_in_its_cell():
+    ax = plotting.heatmap(np.array([[0.0, 0.25], [0.5, 1.0]]), ["a", "b"], ["x", "y"], vmax=1, annotate=True)
+    texts = {(t.get_position(), t.get_text()) for t in ax.texts}
+    assert texts == {((0, 0), "0.00"), ((1, 0), "0.25"), ((0, 1), "0.50"), ((1, 1), "1.00")}
+    colours = {t.get_text(): t.get_color() for t in ax.texts}
+    assert colours["0.00"] == "white" and colours["1.00"] == "black"   # dark cells get light text, and back
+    plt.close("all")
+
+
 def test_heatmap_takes_tensors():
     import torch
 

@@ -446,7 +446,8 @@ def _cross_entropy(my_cross_entropy: Any) -> None:
 
 # --------------------------------------------------------------------------- 05 gradient descent
 
-@exercise("05.logistic_gradient", hint="X.T @ (torch.sigmoid(X @ w + b) - y) / len(y): the error times the input, averaged.")
+@exercise("05.logistic_gradient", hint="start from one review, dL/dw = (sigmoid(z) - y) x (the scalar graph); then average "
+          "over the rows of X, and write that sum as a matrix product.")
 def _logistic_gradient(logistic_gradient: Any) -> None:
     import torch
 

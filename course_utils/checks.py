@@ -217,6 +217,9 @@ def expect_tensor(answer: Any, like: Any, what: str = "your answer") -> Any:
                         f"{_a(type(answer).__name__)}.") from None
     expect_shape(answer, tuple(like.shape), what)
     answer = answer.detach()
+    if answer.dtype.is_floating_point and not bool(torch.isfinite(answer).all()):
+        raise Wrong(f"{what} contains nan or inf, not finite numbers: somewhere a number overflowed or 0 was divided by 0 "
+                    "(exp() of a large score is a common cause).")
     if like.dtype.is_floating_point and (answer.dtype.is_floating_point or not answer.dtype == torch.bool):
         answer = answer.to(like.dtype)
     return answer

@@ -51,3 +51,20 @@ def test_the_doctor_table_quotes_fixes_the_doctor_gives():
                 "no 'python3' kernel is registered", "not this environment's Python"):
         assert fix in text and fix in source, fix
     assert Path(notebooks.notebooks_dir() / "instructor_guide.md").exists()
+
+
+def test_headers_that_state_a_total_agree_with_the_guide():
+    """03-05 once said 45/45/60 minutes where the guide counted 75/75/90 with the exercises: where a header
+    states the total, it is the guide's own sum (reading + 10 minutes per exercise)."""
+    import nbformat
+
+    words = {"one": 1, "two": 2, "three": 3, "four": 4}
+    stated = {}
+    for path in notebooks.all_notebooks():
+        header = nbformat.read(path, as_version=4).cells[0].source
+        match = re.search(r"with the (\w+) exercises, about (\d+)", header)
+        if match:
+            assert words[match.group(1)] == guide.exercise_count(path), path.name
+            assert int(match.group(2)) == guide.teaching_minutes(path) + guide.EXERCISE_MIN * guide.exercise_count(path), path.name
+            stated[path.name[:2]] = int(match.group(2))
+    assert {"03", "04", "05"} <= set(stated)

@@ -19,7 +19,6 @@ import json
 import os
 from pathlib import Path
 
-MODEL_ID = "bert-base-uncased"
 DATASET_ID = "stanfordnlp/imdb"
 
 
@@ -31,6 +30,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", default=None, help="Hub id (default: the model COURSE_PROFILE names, as in the notebooks)")
     parser.add_argument("--out", type=Path, required=True, help="folder for rank<N>.json")
     return parser.parse_args(argv)
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from .finetune import label_config, parameter_groups, tokenize_reviews
     from .hub import load_reviews, model_path
-    from .session import quiet_libraries
+    from .session import MODELS, quiet_libraries, resolve_profile
 
     quiet_libraries()
     cuda = torch.cuda.is_available()
@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(1)  # one core per process; torchrun starts one process per core
     torch.manual_seed(args.seed)  # the same new classifier head on every rank (DDP also broadcasts rank 0's)
 
-    folder = model_path(MODEL_ID, verbose=rank == 0)
+    model_id = args.model or MODELS[resolve_profile(gpu=cuda)]   # the notebooks' model for this profile
+    folder = model_path(model_id, verbose=rank == 0)
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=2, **label_config()).to(device)
     reviews = load_reviews(DATASET_ID, verbose=False)["train"].shuffle(seed=args.seed)

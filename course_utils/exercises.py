@@ -86,10 +86,15 @@ def _layer_parameters(answer: Any) -> None:
     import json
     from pathlib import Path
 
+    import torch
+
     from .hub import resolve_model
+    from .session import MODELS, resolve_profile
 
     expect_type(answer, int, "the parameter count")
-    config = json.loads((Path(resolve_model("bert-base-uncased").path) / "config.json").read_text())
+    # The model notebook 06 loaded: the one the learner's profile names (never a download of another).
+    model_id = MODELS[resolve_profile(gpu=torch.cuda.is_available())]
+    config = json.loads((Path(resolve_model(model_id).path) / "config.json").read_text())
     d, ff = config["hidden_size"], config["intermediate_size"]
     attention = 4 * (d * d + d)
     wanted = attention + 2 * (2 * d) + (d * ff + ff) + (ff * d + d)

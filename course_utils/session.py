@@ -18,6 +18,10 @@ from .errors import ProfileError
 
 PROFILES = ("quick", "full")
 DEFAULT_SEED = 0
+#: The model each profile fine-tunes, the same online and offline: the quick profile's small BERT
+#: (6 layers, 384 wide, bert-base-uncased's vocabulary) ships offline with a verified hash, so a
+#: quick run uses the same weights everywhere and the published numbers are what a learner sees.
+MODELS = {"quick": "sentence-transformers/all-MiniLM-L6-v2", "full": "bert-base-uncased"}
 
 #: Environment variables read by libraries at import time; set before they are imported.
 _QUIET_ENV = {
@@ -49,6 +53,11 @@ class CourseConfig:
     def quick(self) -> bool:
         """True for the CPU-sized profile."""
         return self.profile == "quick"
+
+    @property
+    def model_id(self) -> str:
+        """The Hub id of the model this profile fine-tunes (``MODELS``)."""
+        return MODELS[self.profile]
 
     def pick(self, quick: object, full: object) -> object:
         """The quick (CPU) or full (GPU) value of a size, written side by side in a config cell."""

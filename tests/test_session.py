@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -119,3 +120,28 @@ def test_import_is_light():
     code = "import sys, course_utils; print(sorted(m for m in ('torch','transformers','datasets','matplotlib') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_each_profile_names_one_model_the_same_online_and_offline():
+    from course_utils import hub
+
+    assert session.MODELS == {"quick": "sentence-transformers/all-MiniLM-L6-v2", "full": "bert-base-uncased"}
+    config = session.CourseConfig("quick", "cpu", False, "test", "python", 0, 2, Path("."))
+    assert config.model_id == "sentence-transformers/all-MiniLM-L6-v2"
+    # The quick model is served offline by itself, not by a stand-in: its weights are the Hub's own.
+    assert hub.OFFLINE_MODELS[config.model_id].hub_id == config.model_id
+    full = session.CourseConfig("full", "cuda", True, "test", "colab", 0, 2, Path("."))
+    assert full.model_id == "bert-base-uncased" and hub.OFFLINE_MODELS["bert-base-uncased"].hub_id != "bert-base-uncased"
+
+
+def test_the_layer_count_checker_asks_the_profiles_model(monkeypatch):
+    from course_utils import hub
+    from course_utils.checks import check
+
+    asked = []
+    real = hub.resolve_model
+    monkeypatch.setattr(hub, "resolve_model", lambda repo_id: asked.append(repo_id) or real(repo_id))
+    for profile in ("quick", "full"):
+        monkeypatch.setenv("COURSE_PROFILE", profile)
+        check("06.layer_parameters", 1, quiet=True)
+    assert asked == ["sentence-transformers/all-MiniLM-L6-v2", "bert-base-uncased"]

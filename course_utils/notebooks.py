@@ -103,11 +103,36 @@ def select(names: list[str] | None) -> list[Path]:
     return chosen
 
 
-def execute(path: Path, write: bool = True, notebook=None):  # -> nbformat.NotebookNode
+#: Environment variables that point the Hugging Face libraries at a cache.
+HF_CACHE_VARIABLES = ("HF_HOME", "HF_HUB_CACHE", "HF_DATASETS_CACHE", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE")
+
+
+def use_hf_home(folder: str | os.PathLike) -> dict[str, str | None]:
+    """Point every Hugging Face cache variable at `folder` (HF_HOME; the others unset, so they follow it).
+    Returns what was there before, for ``restore_environment``."""
+    saved = {name: os.environ.get(name) for name in HF_CACHE_VARIABLES}
+    for name in HF_CACHE_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ["HF_HOME"] = str(folder)
+    return saved
+
+
+def restore_environment(saved: dict[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def execute(path: Path, write: bool = True, notebook=None, hf_home: str | os.PathLike | None = "private"):  # -> nbformat.NotebookNode
     """Run `path` top to bottom in a fresh kernel with NOTEBOOK_ENV and an empty output folder of its
     own; save the outputs if `write`.
 
     `notebook` (a NotebookNode) runs instead of the file's content, in the file's folder.
+    `hf_home` is the Hugging Face cache the kernel sees: by default a private, empty one, so that
+    nothing a maintainer has cached (a real bert-base-uncased, IMDb) can leak into committed outputs;
+    a folder to use that cache (a test's IMDb-shaped one); None to keep the environment's (a kit's).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -124,6 +149,7 @@ def execute(path: Path, write: bool = True, notebook=None):  # -> nbformat.Noteb
     saved = os.environ.get("COURSE_OUTPUT_DIR")
     with tempfile.TemporaryDirectory(prefix="course-outputs-") as folder:
         os.environ["COURSE_OUTPUT_DIR"] = os.path.join(folder, "outputs")
+        saved_hf = None if hf_home is None else use_hf_home(os.path.join(folder, "hf") if hf_home == "private" else hf_home)
         try:
             client.execute()
         finally:
@@ -131,6 +157,8 @@ def execute(path: Path, write: bool = True, notebook=None):  # -> nbformat.Noteb
                 os.environ.pop("COURSE_OUTPUT_DIR", None)
             else:
                 os.environ["COURSE_OUTPUT_DIR"] = saved
+            if saved_hf is not None:
+                restore_environment(saved_hf)
     notebook.metadata.pop("widgets", None)
     if write:
         nbformat.write(notebook, path)

@@ -3,7 +3,8 @@
 Three things on top of nbval, so that every notebook runs once and proves more:
 
 * every notebook starts with its own empty output folder (``COURSE_OUTPUT_DIR``), as on a fresh
-  clone, so a notebook that only works after another one fails here;
+  clone, so a notebook that only works after another one fails here, and its own empty Hugging Face
+  cache (``HF_HOME``), so nothing cached on the machine can change what the notebooks print;
 * right after each exercise's cell, its revealed solution runs in the same kernel and its checker
   must answer ``[Correct]`` (a ``... solution`` item): solutions are tested without running any
   notebook a second time;
@@ -19,7 +20,7 @@ from queue import Empty
 
 import pytest
 
-from .notebooks import apply_notebook_env, with_solutions
+from .notebooks import apply_notebook_env, use_hf_home, with_solutions
 
 #: Seconds a solution may run (the checkers' own time limits are shorter).
 SOLUTION_TIMEOUT_S = 300
@@ -106,6 +107,7 @@ def pytest_runtest_setup(item) -> None:  # noqa: ANN001
     folder = tempfile.mkdtemp(prefix=f"course-outputs-{nbfile.path.stem[:2]}-")
     _FOLDERS[nbfile.nodeid] = folder
     os.environ["COURSE_OUTPUT_DIR"] = os.path.join(folder, "outputs")  # not there yet, as on a fresh clone
+    use_hf_home(os.path.join(folder, "hf"))                              # empty: as regenerate runs them
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001

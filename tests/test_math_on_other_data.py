@@ -40,8 +40,6 @@ def save_resplit_imdb(folder: Path) -> None:
 @pytest.mark.parametrize("name", ["04_probability_and_bayes.ipynb", "05_gradient_descent.ipynb"])
 def test_the_claims_hold_on_another_imdb_shaped_data_set(name, tmp_path, monkeypatch):
     put_in_cache(tmp_path / "hf" / "hub", "stanfordnlp/imdb", save_resplit_imdb, kind="dataset")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
-    notebook = execute(notebooks_dir() / name, write=False)   # raises if any cell (any assert) fails
+    notebook = execute(notebooks_dir() / name, write=False, hf_home=tmp_path / "hf")   # raises if any cell (any assert) fails
     text = "".join("".join(out.get("text", "")) for cell in notebook.cells for out in cell.get("outputs", []))
     assert "stanfordnlp/imdb: local cache" in text and "offline copy (the course's own" not in text

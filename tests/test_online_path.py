@@ -1,0 +1,57 @@
+"""The path an online learner takes, simulated: the model and IMDb in a Hugging Face cache (what the
+first online run leaves there), laid out as the Hub lays them out, with the course's own files. And the
+opposite guard: regenerate and the tests give each notebook a private, empty cache, so nothing a
+maintainer has cached can leak into the committed outputs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils import hub
+from course_utils.notebooks import execute, notebooks_dir, with_solutions
+from tests.conftest import put_in_cache, save_imdb_parquet, save_tiny_bert
+
+PROBE = "import course_utils\ncourse_utils.setup(verbose=False)\ncourse_utils.model_path('sentence-transformers/all-MiniLM-L6-v2')"
+
+
+def _text(notebook) -> str:
+    """Everything the cells printed or displayed as text."""
+    return "".join("".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+                   for cell in notebook.cells for out in cell.get("outputs", []))
+
+
+def _copy_offline_minilm(folder: Path) -> None:
+    source = hub.offline_model_folder(hub.MINILM)
+    for path in source.iterdir():
+        if path.is_file():
+            shutil.copy2(path, folder / path.name)
+
+
+def test_a_maintainers_cache_never_reaches_the_notebooks(tmp_path, monkeypatch):
+    """A (fake, tiny) MiniLM in the maintainer's own cache: a notebook run by execute() does not see it."""
+    put_in_cache(tmp_path / "mine" / "hub", "sentence-transformers/all-MiniLM-L6-v2", save_tiny_bert)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "mine"))
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PROBE)])
+    path = notebooks_dir() / "00_welcome.ipynb"
+    private = _text(execute(path, write=False, notebook=probe))
+    assert "offline copy" in private and "local cache" not in private
+    shared = _text(execute(path, write=False, notebook=probe, hf_home=tmp_path / "mine"))
+    assert "local cache" in shared
+
+
+def test_notebook_00_online_from_the_cache_with_its_checkers(tmp_path):
+    """00 as an online learner runs it after the first download: model and IMDb from the cache, the
+    exercises solved, and 00.count_positive recomputed from the same data the learner has."""
+    cache = tmp_path / "hf" / "hub"
+    put_in_cache(cache, "sentence-transformers/all-MiniLM-L6-v2", _copy_offline_minilm)
+    put_in_cache(cache, "stanfordnlp/imdb", lambda folder: save_imdb_parquet(folder, positives=9, negatives=6), kind="dataset")
+    solved, exercises = with_solutions(nbformat.read(notebooks_dir() / "00_welcome.ipynb", as_version=4))
+    assert sorted(exercises.values()) == ["00.clean_review", "00.count_positive"]
+    text = _text(execute(notebooks_dir() / "00_welcome.ipynb", write=False, notebook=solved, hf_home=tmp_path / "hf"))
+    assert "sentence-transformers/all-MiniLM-L6-v2: local cache" in text
+    assert "stanfordnlp/imdb: local cache" in text and "num_rows: 15" in text
+    assert "[Correct] 00.count_positive" in text and "[Correct] 00.clean_review" in text

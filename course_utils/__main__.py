@@ -12,6 +12,7 @@
   colab [--check]        write each notebook's Colab badge and setup cell from REPO_URL
   prefetch DIR           gather an offline workshop kit (wheels, models, notebooks, manifest) into DIR
   screenshot             redraw images/jupyterlab.png from a real JupyterLab in headless Chromium
+  review-stats           measure the offline reviews (or --dataset ID) next to IMDb and the course's bounds
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     kit.add_argument("--from-installed", action="store_true",
                      help="no package index: take this machine's wheels from what is installed here")
     sub.add_parser("screenshot", help="redraw images/jupyterlab.png from a real JupyterLab in headless Chromium")
+    stats = sub.add_parser("review-stats", help="measure the offline reviews next to IMDb and the course's bounds")
+    stats.add_argument("--dataset", help="measure this data set instead (e.g. stanfordnlp/imdb from the cache)")
     return parser
 
 
@@ -145,6 +148,16 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         print(f"wrote images/{path.name}")
+        return 0
+    if args.command == "review-stats":
+        from . import review_stats
+
+        try:
+            rows = review_stats.dataset_rows(args.dataset) if args.dataset else review_stats.course_rows()
+        except CourseError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(review_stats.table(rows))
         return 0
     raise AssertionError(args.command)
 

@@ -1,0 +1,147 @@
+"""What a set of labelled reviews looks like, measured, next to real IMDb and the bounds the course sets.
+
+``python -m course_utils review-stats`` prints one row per statistic for the course's offline reviews
+(or ``--dataset ID`` for a data set in the Hugging Face cache, such as a downloaded IMDb): its value,
+IMDb's (from the data set's paper and ``IMDB_FACTS``), the course's bound, and whether it is met.
+The bounds are those of a data set that teaches the right lesson: varied enough that a word-count
+model does not win, written so that the verdict is not a fixed phrase at the end, and shaped like
+IMDb (lengths, line breaks, few ratings in the text).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics as stats
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+#: Ratings written in the text: "3/10", "7 out of 10", "4/5", "two stars".
+RATING = re.compile(r"\b(?:10|\d)(?:\.\d)?\s*(?:/|out of)\s*10\b|\b[0-5](?:\.5)?\s*(?:/|out of)\s*5\b"
+                    r"|\b(?:one|two|three|four|five|[1-5]) stars?\b", re.IGNORECASE)
+WORD = re.compile(r"[a-z']+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|<br\s*/?>")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One statistic: what it is, our value, IMDb's, and the course's bound (a test on the value)."""
+
+    name: str
+    value: float | int | str
+    imdb: str
+    bound: str
+    met: bool | None  # None: no bound
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words, as 04 counts them."""
+    return WORD.findall(text.lower())
+
+
+def length_in_words(text: str) -> int:
+    """Whitespace-split words, as IMDb's length statistics count them (line breaks are not words)."""
+    return len(text.replace("<br />", " ").split())
+
+
+def last_words(text: str, count: int = 12) -> str:
+    return " ".join(text.replace("<br />", " ").split()[-count:])
+
+
+def sentences(text: str) -> list[str]:
+    return [part.strip() for part in SENTENCE_END.split(text) if part and part.strip()]
+
+
+def most_shared_sentence(texts: Sequence[str]) -> tuple[str, int]:
+    """The sentence found in the most reviews (each review counted once), and in how many."""
+    where: dict[str, set[int]] = defaultdict(set)
+    for index, text in enumerate(texts):
+        for sentence in sentences(text):
+            where[sentence].add(index)
+    if not where:
+        return "", 0
+    sentence = max(where, key=lambda s: (len(where[s]), s))
+    return sentence, len(where[sentence])
+
+
+def classifier_accuracy(train: tuple[Sequence[str], Sequence[int]], test: tuple[Sequence[str], Sequence[int]],
+                        model: str, prepare: Callable[[str], str] = lambda text: text) -> float:
+    """Test accuracy of naive Bayes on word counts (as notebook 04) or logistic regression, on `prepare`d texts."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score
+    from sklearn.naive_bayes import MultinomialNB
+
+    vectorizer = CountVectorizer()
+    X_train = vectorizer.fit_transform([prepare(text) for text in train[0]])
+    X_test = vectorizer.transform([prepare(text) for text in test[0]])
+    estimator = MultinomialNB(alpha=1.0) if model == "naive Bayes" else LogisticRegression(max_iter=2000)
+    estimator.fit(X_train, list(train[1]))
+    return float(accuracy_score(list(test[1]), estimator.predict(X_test)))
+
+
+def measure(train: tuple[Sequence[str], Sequence[int]], test: tuple[Sequence[str], Sequence[int]],
+            films: tuple[Sequence[str], Sequence[str]] | None = None) -> list[Row]:
+    """Every statistic of a data set given as (texts, labels) per split, and (train films, test films) if known."""
+    texts = list(train[0]) + list(test[0])
+    labels = list(train[1]) + list(test[1])
+    lengths = sorted(length_in_words(text) for text in texts)
+    deciles = stats.quantiles(lengths, n=10)
+    vocabulary = {word for text in texts for word in words(text)}
+    with_breaks = sum("<br /><br />" in text for text in texts) / len(texts)
+    with_ratings = sum(bool(RATING.search(text.replace("<br />", " "))) for text in texts) / len(texts)
+    sentence, shared = most_shared_sentence(texts)
+    naive_bayes = classifier_accuracy(train, test, "naive Bayes")
+    last_twelve = classifier_accuracy(train, test, "logistic regression", last_words)
+    rows = [
+        Row("reviews", len(texts), "50,000 (25,000 + 25,000)", ">= 1,600", len(texts) >= 1600),
+        Row("share positive", round(sum(labels) / len(labels), 3), "0.5", "0.5 in each split",
+            all(abs(sum(split[1]) / len(split[1]) - 0.5) < 0.01 for split in (train, test))),
+        Row("distinct lower-case words", len(vocabulary), "-", ">= 12,000", len(vocabulary) >= 12000),
+        Row("median length (words)", round(stats.median(lengths)), "about 170", "150 to 200", 150 <= stats.median(lengths) <= 200),
+        Row("tenth percentile (words)", round(deciles[0]), "about 90", "-", None),
+        Row("ninetieth percentile (words)", round(deciles[-1]), "about 450", "350 to 550", 350 <= deciles[-1] <= 550),
+        Row("reviews over 1,000 words", sum(length > 1000 for length in lengths), "a few pass 1,500", ">= 1",
+            any(length > 1000 for length in lengths)),
+        Row("share with <br /><br />", round(with_breaks, 3), "more than half", "> 0.5", with_breaks > 0.5),
+        Row("share with a rating in the text", round(with_ratings, 3), "common", "<= 0.10", with_ratings <= 0.10),
+        Row("naive Bayes accuracy (as in 04)", round(naive_bayes, 3), "about 0.83 (Wang and Manning, 2012)", "<= 0.90",
+            naive_bayes <= 0.90),
+        Row("logistic regression on the last 12 words", round(last_twelve, 3), "-", "<= 0.85", last_twelve <= 0.85),
+        Row("most reviews sharing one exact sentence", shared, "-", "<= 2", shared <= 2),
+    ]
+    if films is not None:
+        overlap = set(films[0]) & set(films[1])
+        rows.append(Row("films in both train and test", len(overlap), "about none", "0", not overlap))
+    return rows
+
+
+def course_rows() -> list[Row]:
+    """The statistics of the course's offline reviews."""
+    from .reviews import read_rows
+
+    rows = read_rows()
+    split = {name: [row for row in rows if row["split"] == name] for name in ("train", "test")}
+    pair = {name: ([row["text"] for row in part], [row["label"] for row in part]) for name, part in split.items()}
+    films = ([row.get("film", "") for row in split["train"]], [row.get("film", "") for row in split["test"]])
+    return measure(pair["train"], pair["test"], films)
+
+
+def dataset_rows(dataset_id: str) -> list[Row]:
+    """The statistics of a data set as ``load_reviews`` serves it (from the cache when it is there)."""
+    from .hub import load_reviews
+
+    data = load_reviews(dataset_id)
+    return measure((data["train"]["text"], data["train"]["label"]), (data["test"]["text"], data["test"]["label"]))
+
+
+def table(rows: Sequence[Row]) -> str:
+    """The rows as a text table, with a last line counting the bounds met."""
+    lines = [f"{'statistic':42s} {'value':>8s}  {'bound':17s} {'met':4s} IMDb (IMDB_FACTS, Maas et al. 2011)"]
+    for row in rows:
+        value = f"{row.value:,}" if isinstance(row.value, int) else str(row.value)
+        met = "-" if row.met is None else ("yes" if row.met else "NO")
+        lines.append(f"{row.name:42s} {value:>8s}  {row.bound:17s} {met:4s} {row.imdb}")
+    bounded = [row for row in rows if row.met is not None]
+    lines.append(f"{sum(bool(row.met) for row in bounded)} of {len(bounded)} bounds met")
+    return "\n".join(lines)

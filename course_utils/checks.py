@@ -148,7 +148,7 @@ def expect_type(answer: Any, kind: type | tuple[type, ...], what: str = "your an
     if float in kinds and isinstance(answer, numbers.Real) and not isinstance(answer, bool):
         return
     if not isinstance(answer, kind):
-        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        names = " or ".join(k.__name__ for k in kinds)
         raise Wrong(f"{what} should be {_a(names)}, but it is {_a(type(answer).__name__)}.")
 
 
@@ -220,6 +220,6 @@ def expect_tensor(answer: Any, like: Any, what: str = "your answer") -> Any:
     if answer.dtype.is_floating_point and not bool(torch.isfinite(answer).all()):
         raise Wrong(f"{what} contains nan or inf, not finite numbers: somewhere a number overflowed or 0 was divided by 0 "
                     "(exp() of a large score is a common cause).")
-    if like.dtype.is_floating_point and (answer.dtype.is_floating_point or not answer.dtype == torch.bool):
+    if like.dtype.is_floating_point and answer.dtype != torch.bool:
         answer = answer.to(like.dtype)
     return answer

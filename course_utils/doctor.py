@@ -86,11 +86,12 @@ def environment_kind() -> str:
     return "course"
 
 
-def check_environment() -> Check:
-    """Is this Python the course's environment? If not, every other fix would install into the wrong place."""
+def check_environment(kind: str | None = None) -> Check:
+    """Is this Python the course's environment? If not, every other fix would install into the wrong place.
+    `kind` is ``environment_kind()``, when the caller has it already."""
     from .session import repo_root
 
-    kind = environment_kind()
+    kind = kind or environment_kind()
     if kind == "course":
         return Check("OK", "environment", "this Python is the course's environment")
     where = {"none": "a Python outside any environment (installing here can break your system's or conda's tools)",
@@ -109,12 +110,12 @@ def package_fix(name: str, spec: str, kind: str | None = None) -> str:
     return f"python -m pip install \"{name}{spec}\""
 
 
-def check_package(name: str, spec: str, optional: bool = False) -> Check:
-    """Is `name` installed, at a version inside `spec`?"""
+def check_package(name: str, spec: str, optional: bool = False, kind: str | None = None) -> Check:
+    """Is `name` installed, at a version inside `spec`? (`kind`: ``environment_kind()``, if known.)"""
     from packaging.specifiers import SpecifierSet
 
     level = "WARN" if optional else "FAIL"
-    fix = package_fix(name, spec) + ("  (needed for the tests only)" if optional else "")
+    fix = package_fix(name, spec, kind) + ("  (needed for the tests only)" if optional else "")
     try:
         version = md.version(name)
     except md.PackageNotFoundError:
@@ -223,7 +224,8 @@ def check_offline_reviews() -> Check:
 
 def run_checks(verbose: bool = True) -> list[Check]:
     """Run every check; print a line each (unless quiet) and return them."""
-    checks = [check_python(), check_environment()]
+    kind = environment_kind()  # once: every package's fix depends on it
+    checks = [check_python(), check_environment(kind)]
     try:
         requirements = _requirements()
     except md.PackageNotFoundError:
@@ -234,7 +236,7 @@ def run_checks(verbose: bool = True) -> list[Check]:
         requirements = []
         checks.append(Check("FAIL", "packaging", "not installed", "python -m pip install packaging"))
     for name, spec, is_test in requirements:
-        checks.append(check_package(name, spec, optional=is_test))
+        checks.append(check_package(name, spec, optional=is_test, kind=kind))
     for probe in (check_torch_build, check_kernel, check_hub, check_disk, check_offline_model, check_offline_reviews):
         try:
             checks.append(probe())

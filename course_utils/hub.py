@@ -133,10 +133,15 @@ def hf_cache_dir() -> Path:
     return base / "huggingface" / "hub"
 
 
+def repo_folder(cache: Path, repo_id: str, repo_type: str = "model") -> Path:
+    """Where a Hugging Face cache keeps `repo_id`: ``models--owner--name`` (or ``datasets--...``)."""
+    return cache / f"{REPO_FOLDER[repo_type]}--{repo_id.replace('/', '--')}"
+
+
 def cache_entry(repo_id: str, repo_type: str = "model") -> tuple[Path | None, str | None]:
     """(snapshot folder, None) when `repo_id` is cached; (None, why) when its entry is broken (such as a
     ``refs/main`` naming a snapshot that is gone); (None, None) when it is not cached at all."""
-    repo_dir = hf_cache_dir() / f"{REPO_FOLDER[repo_type]}--{repo_id.replace('/', '--')}"
+    repo_dir = repo_folder(hf_cache_dir(), repo_id, repo_type)
     ref = repo_dir / "refs" / "main"
     if ref.is_file():
         try:
@@ -273,7 +278,7 @@ def download(repo_id: str, repo_type: str, patterns: list[str], stall_s: float |
 
     worker = threading.Thread(target=fetch, daemon=True, name=f"download {repo_id}")
     worker.start()
-    repo_dir = hf_cache_dir() / f"{REPO_FOLDER[repo_type]}--{repo_id.replace('/', '--')}"
+    repo_dir = repo_folder(hf_cache_dir(), repo_id, repo_type)
     seen, last_change = -1, time.monotonic()
     while worker.is_alive():
         worker.join(0.25)
@@ -288,20 +293,29 @@ def download(repo_id: str, repo_type: str, patterns: list[str], stall_s: float |
     return outcome  # type: ignore[return-value]
 
 
-def _resolve(repo_id: str, kind: str, use, patterns: list[str]) -> tuple[object, str, str] | list[str]:
+@dataclass
+class _Attempt:
+    """What the cache and the Hub gave for an id: `found` = (value, source, reason) when one served it,
+    else what was tried; `broken` says why the cache entry was skipped, when it was."""
+
+    found: tuple[object, str, str] | None
+    tried: list[str]
+    broken: str | None
+
+
+def _resolve(repo_id: str, kind: str, use, patterns: list[str]) -> _Attempt:
     """Try the local cache, then the Hub, for `repo_id`. `use(folder)` turns a folder into what the caller
-    wants or raises ``Unusable``. Returns (value, source, reason), or the list of what was tried."""
+    wants or raises ``Unusable``."""
     repo_type = "model" if kind == "model" else "dataset"
-    remove = f"delete it with `hf cache rm {repo_type}/{repo_id}`"
     tried: list[str] = []
     snapshot, problem = cache_entry(repo_id, repo_type)
     if snapshot is not None:
         try:
-            return use(snapshot), "local cache", "found in the Hugging Face cache"
+            return _Attempt((use(snapshot), "local cache", "found in the Hugging Face cache"), tried, None)
         except Unusable as exc:
             problem = str(exc)
-    tried.append(f"its cache entry is broken: {problem} ({remove})" if problem
-                 else "it is not in the local Hugging Face cache")
+    broken = f"{problem} (delete it with `hf cache rm {repo_type}/{repo_id}`)" if problem else None
+    tried.append(f"its cache entry is broken: {broken}" if broken else "it is not in the local Hugging Face cache")
     online, reason = hub_status()
     if online:
         try:
@@ -309,17 +323,16 @@ def _resolve(repo_id: str, kind: str, use, patterns: list[str]) -> tuple[object,
         except Unusable as exc:
             tried.append(str(exc))
         else:
-            return value, "Hub", "downloaded and cached" + ("; the broken cache entry was replaced" if problem else "")
+            note = "; the broken cache entry was replaced" if broken else ""
+            return _Attempt((value, "Hub", "downloaded and cached" + note), tried, broken)
     else:
         tried.append(f"the Hub is not used ({reason})")
-    return tried
+    return _Attempt(None, tried, broken)
 
 
-def _with_cache_note(reason: str, tried: list[str]) -> str:
+def _with_cache_note(reason: str, attempt: _Attempt) -> str:
     """An offline copy's reason, plus why the cache was skipped when its entry is broken (never silent)."""
-    prefix = "its cache entry is broken: "
-    broken = [line[len(prefix):] for line in tried if line.startswith(prefix)]
-    return reason + (f"; skipped the broken cache entry: {broken[0]}" if broken else "")
+    return reason + (f"; skipped the broken cache entry: {attempt.broken}" if attempt.broken else "")
 
 
 def _not_found(repo_id: str, kind: str, tried: list[str]) -> ResolutionError:
@@ -342,11 +355,11 @@ def _usable_model(folder: Path) -> Path:
 def resolve_model(repo_id: str) -> Resolved:
     """Find a local folder for a model id (see the module docstring for the order)."""
     check_repo_id(repo_id, "model")
-    found = _resolve(repo_id, "model", _usable_model, ["*.json", "*.safetensors", "*.txt", "*.model"])
-    if isinstance(found, tuple):
-        folder, source, reason = found
+    attempt = _resolve(repo_id, "model", _usable_model, ["*.json", "*.safetensors", "*.txt", "*.model"])
+    if attempt.found is not None:
+        folder, source, reason = attempt.found
         return Resolved(repo_id, folder, source, reason)  # type: ignore[arg-type]
-    tried = found
+    tried = attempt.tried
     offline = OFFLINE_MODELS.get(repo_id)
     if offline is not None:
         folder = offline_model_folder(offline)
@@ -356,7 +369,7 @@ def resolve_model(repo_id: str) -> Resolved:
             verify_offline_model(offline, folder)
             stand_in = "" if offline.hub_id == repo_id else f"stand-in {offline.hub_id}, "
             reason = f"{stand_in}from pip package {offline.distribution}, sha256 verified"
-            return Resolved(repo_id, folder, "offline copy", _with_cache_note(reason, tried))
+            return Resolved(repo_id, folder, "offline copy", _with_cache_note(reason, attempt))
     else:
         tried.append("the course has no offline copy of it")
     raise _not_found(repo_id, "model", tried)
@@ -386,17 +399,17 @@ def load_reviews(dataset_id: str = "stanfordnlp/imdb", verbose: bool = True):  #
         except Exception as exc:  # noqa: BLE001 - any failure to read means the folder is unusable
             raise Unusable(f"it cannot be read as a data set ({type(exc).__name__})") from None
 
-    found = _resolve(dataset_id, "data set", usable, ["*.parquet", "README.md"])
-    if isinstance(found, tuple):
-        data, source, reason = found
+    attempt = _resolve(dataset_id, "data set", usable, ["*.parquet", "README.md"])
+    if attempt.found is not None:
+        data, source, reason = attempt.found
         _say(verbose, f"{dataset_id}: {source} ({reason})")
         return data
-    tried = found
+    tried = attempt.tried
     if dataset_id in OFFLINE_DATASETS:
         data = reviews.load_course_reviews()
         count = data["train"].num_rows + data["test"].num_rows
         reason = f"the course's own {count} reviews, same columns and labels"
-        _say(verbose, f"{dataset_id}: offline copy ({_with_cache_note(reason, tried)})")
+        _say(verbose, f"{dataset_id}: offline copy ({_with_cache_note(reason, attempt)})")
         return data
     tried.append("the course has no offline copy of it")
     raise _not_found(dataset_id, "data set", tried)

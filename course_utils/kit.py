@@ -130,9 +130,10 @@ def manifest_sha256(root: Path) -> str:
     return sha256_of(root / MANIFEST)
 
 
-def verify(root: Path) -> list[str]:
-    """One line per problem: a file missing, altered (size or SHA-256 differ) or not in the manifest."""
-    manifest = read_manifest(root)
+def verify(root: Path, manifest: dict | None = None) -> list[str]:
+    """One line per problem: a file missing, altered (size or SHA-256 differ) or not in the manifest.
+    `manifest` is ``read_manifest(root)``, when the caller has read it already."""
+    manifest = read_manifest(root) if manifest is None else manifest
     problems = []
     inside = root.resolve()
     for rel, expected in sorted(manifest["files"].items()):
@@ -156,7 +157,7 @@ def verify(root: Path) -> list[str]:
 def check(root: Path) -> dict:
     """The manifest, once every file agrees with it; otherwise a KitError naming each bad file."""
     manifest = read_manifest(root)
-    problems = verify(root)
+    problems = verify(root, manifest)
     if problems:
         raise KitError("The kit failed its check, so nothing was installed:\n  " + "\n  ".join(problems)
                        + "\nFix: copy the kit again from the instructor's stick (or ask for a fresh one); "

@@ -146,19 +146,15 @@ def execute(path: Path, write: bool = True, notebook=None, hf_home: str | os.Pat
     )
     # An output folder of its own that does not exist yet, as on a fresh clone: a notebook that
     # only works after another one has run fails here, and the maintainer's outputs/ is untouched.
-    saved = os.environ.get("COURSE_OUTPUT_DIR")
+    saved = {"COURSE_OUTPUT_DIR": os.environ.get("COURSE_OUTPUT_DIR")}
     with tempfile.TemporaryDirectory(prefix="course-outputs-") as folder:
         os.environ["COURSE_OUTPUT_DIR"] = os.path.join(folder, "outputs")
-        saved_hf = None if hf_home is None else use_hf_home(os.path.join(folder, "hf") if hf_home == "private" else hf_home)
+        if hf_home is not None:
+            saved.update(use_hf_home(os.path.join(folder, "hf") if hf_home == "private" else hf_home))
         try:
             client.execute()
         finally:
-            if saved is None:
-                os.environ.pop("COURSE_OUTPUT_DIR", None)
-            else:
-                os.environ["COURSE_OUTPUT_DIR"] = saved
-            if saved_hf is not None:
-                restore_environment(saved_hf)
+            restore_environment(saved)
     notebook.metadata.pop("widgets", None)
     if write:
         nbformat.write(notebook, path)

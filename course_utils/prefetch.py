@@ -192,8 +192,7 @@ def build_course_wheel(root: Path, dest: Path) -> Path:
 
 def _copy_snapshot(source: Path, hub_dir: Path, repo_id: str, repo_type: str, revision: str) -> None:
     """Copy a snapshot into the kit's cache as plain files (USB sticks often cannot hold symlinks)."""
-    prefix = {"model": "models", "dataset": "datasets"}[repo_type]
-    repo_dir = hub_dir / f"{prefix}--{repo_id.replace('/', '--')}"
+    repo_dir = hub.repo_folder(hub_dir, repo_id, repo_type)
     target = repo_dir / "snapshots" / revision
     shutil.copytree(source, target, symlinks=False, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns(".gitattributes", "__pycache__"))

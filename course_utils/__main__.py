@@ -60,11 +60,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("lab", "test"):
-        from .bootstrap import run_in_environment  # standard library only: works on a bare Python
+        from .tools.bootstrap import run_in_environment  # standard library only: works on a bare Python
 
         return run_in_environment(argv[0], argv[1:])
     if argv and argv[0] == "test-lowest":
-        from .bootstrap import run_lowest  # standard library only
+        from .tools.bootstrap import run_lowest  # standard library only
 
         return run_lowest(argv[1:])
     args = _parser().parse_args(argv)
@@ -99,12 +99,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 1
         return 0
     if args.command == "regenerate":
-        from .notebooks import regenerate
+        from .tools.notebooks import regenerate
 
         regenerate(args.notebooks)
         return 0
     if args.command == "bench":
-        from .notebooks import bench, bench_suite
+        from .tools.bench import bench, bench_suite
 
         if args.suite:
             bench_suite(write_readme=args.write_readme)
@@ -112,15 +112,15 @@ def _dispatch(args: argparse.Namespace) -> int:
             bench(args.notebooks, write_readme=args.write_readme)
         return 0
     if args.command == "images":
-        from .plotting import write_images
+        from .tools.images import write_images
         from .session import repo_root
 
         for path in write_images((repo_root() or __import__("pathlib").Path.cwd()) / "images"):
             print(f"wrote images/{path.name}")
         return 0
     if args.command == "colab":
-        from . import colab
-        from .notebooks import all_notebooks
+        from .tools import colab
+        from .tools.notebooks import all_notebooks
 
         if args.check:
             found = [problem for path in all_notebooks() for problem in colab.problems(path)]
@@ -130,7 +130,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"wrote {path.name}: run `python -m course_utils regenerate {path.name[:2]}` to refresh its outputs")
         return 0
     if args.command == "prefetch":
-        from .prefetch import prefetch
+        from .tools.prefetch import prefetch
 
         try:
             prefetch(args.dir, args.platforms, args.pythons, args.installers, args.from_installed)
@@ -139,7 +139,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 1
         return 0
     if args.command == "screenshot":
-        from .browser import BrowserUnavailable, readme_screenshot
+        from .tools.browser import BrowserUnavailable, readme_screenshot
         from .session import repo_root
 
         try:
@@ -150,7 +150,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"wrote images/{path.name}")
         return 0
     if args.command == "review-stats":
-        from . import review_stats
+        from .tools import review_stats
 
         try:
             rows = review_stats.dataset_rows(args.dataset) if args.dataset else review_stats.course_rows()

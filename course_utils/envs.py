@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from .bootstrap import env_python, find_conda
+from .system import env_python, find_conda
 
 NO_CONDA = "conda is not installed here (Colab, the course's CI, or a plain Python)"
 

@@ -188,7 +188,7 @@ def model_folder_problem(folder: Path) -> str | None:
 
 @lru_cache(maxsize=8)
 def _sha256(path: str, size: int, mtime: float) -> str:
-    from .kit import sha256_of  # the one streaming hash (kit.py is standard library only)
+    from .system import sha256_of
 
     return sha256_of(Path(path))
 

@@ -188,3 +188,24 @@ def run_installer(command: list[str], confirm: bool = False) -> int:
     result = subprocess.run(command)  # never through a shell: nothing in a path can become a command
     print(f"installer finished with exit code {result.returncode} after {time.perf_counter() - start:.0f} s")
     return result.returncode
+
+
+#: Notebook 01's exercise 3: six real error messages of a Miniconda or Miniforge install; the learner
+#: matches each to one of ``FIX_NAMES`` (``course_utils.checkers.nb01`` knows which).
+ERROR_MESSAGES = (
+    "'conda' is not recognized as an internal or external command, operable program or batch file.",
+    "File C:\\Users\\ada\\Documents\\WindowsPowerShell\\profile.ps1 cannot be loaded because running scripts "
+    "is disabled on this system.",
+    "CondaError: Run 'conda init' before 'conda activate'",
+    "CondaToSNonInteractiveError: Terms of Service have not been accepted for the following channels.",
+    "CondaHTTPError: HTTP 000 CONNECTION FAILED for url <https://conda.anaconda.org/conda-forge/win-64/repodata.json>",
+    "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate",
+)
+FIX_NAMES = {
+    "prompt": "open the Miniforge Prompt (or run `conda init powershell` there once)",
+    "execution_policy": "Set-ExecutionPolicy -Scope CurrentUser RemoteSigned",
+    "init": "conda init, then open a new terminal",
+    "tos": "conda tos accept ... for each channel, or use Miniforge",
+    "activate_base": "the environment is not activated: open the Miniforge Prompt or `conda activate base`",
+    "truststore": "conda config --set ssl_verify truststore",
+}

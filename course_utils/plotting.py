@@ -6,8 +6,6 @@ registered in ``IMAGES`` so ``python -m course_utils images`` can rebuild every 
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Callable
 
 COURSE_COLORS = ["#3366aa", "#ee7733", "#228833", "#cc3311", "#aa3377", "#009988", "#777777"]
 
@@ -86,28 +84,6 @@ def course_map():  # -> matplotlib.figure.Figure
         ax.text(0.05 + i * 1.1, 2.1, f"■ {part}", color=color, fontsize=10, weight="bold", va="center")
     ax.set_title("zero-to-finetune: the course map", loc="left", pad=4)
     return fig
-
-
-#: Files in images/ and the functions that draw them.
-IMAGES: dict[str, Callable[[], object]] = {"course_map.png": course_map}
-
-
-def write_images(folder: Path) -> list[Path]:
-    """Draw every registered image into `folder` (``python -m course_utils images``)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, draw in IMAGES.items():
-        fig = draw()
-        path = folder / name
-        fig.savefig(path, metadata={"Software": None})
-        plt.close(fig)
-        written.append(path)
-    return written
 
 
 def heatmap(matrix, row_labels: list[str], col_labels: list[str], title: str = "", ax=None,

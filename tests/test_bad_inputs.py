@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import checks, hub, kit, prefetch
+from course_utils import checks, hub
+from course_utils.checkers import helpers
+from course_utils.tools import kit, prefetch
 from course_utils.checks import check
 from course_utils.errors import CourseError, ResolutionError
 from tests.conftest import put_in_cache, save_tiny_bert
@@ -305,7 +307,7 @@ def test_a_wrong_numpy_answer_is_explained_not_blamed_on_a_crash():
 
 
 def test_near_misses_are_printed_with_the_digits_that_differ():
-    shown, wanted = checks.two_numbers(0.26871, 0.26874)
+    shown, wanted = helpers.two_numbers(0.26871, 0.26874)
     assert shown != wanted and shown == "0.26871"
 
 
@@ -440,14 +442,14 @@ def test_the_windows_installer_is_called_directly_never_through_a_shell(monkeypa
 
 
 def test_chromium_keeps_its_sandbox_unless_it_runs_as_root():
-    from course_utils.browser import launch_args
+    from course_utils.tools.browser import launch_args
 
     assert "--no-sandbox" not in launch_args(as_root=False)
     assert "--no-sandbox" in launch_args(as_root=True)
 
 
 def test_the_private_kernel_folder_is_removed_when_the_process_ends(tmp_path):
-    code = "from course_utils import notebooks; print(notebooks._current_env_kernel_dir())"
+    code = "from course_utils.tools import notebooks; print(notebooks._current_env_kernel_dir())"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "TMPDIR": str(tmp_path)})
     folder = Path(done.stdout.strip())

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import bootstrap
+from course_utils.tools import bootstrap
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def test_old_python_is_refused_with_the_fix():
 
 
 def test_old_python_cli_message_not_traceback():
-    code = ("import sys; from course_utils import bootstrap\n"
+    code = ("import sys; from course_utils.tools import bootstrap\n"
             "bootstrap.check_python.__defaults__ = ((3, 8, 0),)\n"
             "raise SystemExit(bootstrap.run_in_environment('test', []))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -154,9 +154,15 @@ def test_env_name_comes_from_environment_yml(fake_repo):
 
 
 def test_bootstrap_uses_the_standard_library_only():
-    source = Path(bootstrap.__file__).read_text()
-    imports = {line.split()[1].split(".")[0] for line in source.splitlines() if line.startswith(("import ", "from "))}
-    assert imports <= {"__future__", "hashlib", "json", "os", "re", "shutil", "subprocess", "sys", "dataclasses", "pathlib"}
+    """Set-up runs on a bare Python: bootstrap, and the course modules it imports, load with no
+    site-packages at all (``-S``), and nothing outside the standard library is imported."""
+    root = Path(bootstrap.__file__).resolve().parents[2]
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import course_utils.tools.bootstrap, course_utils.net; "
+            "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] not in sys.stdlib_module_names and m != '__main__')))")
+    out = subprocess.run([sys.executable, "-S", "-E", "-c", code, str(root)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert set(out.stdout.split()) == {"course_utils", "course_utils.tools", "course_utils.tools.bootstrap",
+                                       "course_utils.system", "course_utils.net"}
 
 
 def test_ci_runs_exactly_the_readme_test_command():
@@ -169,7 +175,7 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_chromium_found_or_installed_or_skipped_never_fails(monkeypatch, tmp_path):
-    from course_utils import bootstrap
+    from course_utils.tools import bootstrap
 
     said: list[str] = []
     monkeypatch.setenv("COURSE_CHROMIUM", "/somewhere/chrome")

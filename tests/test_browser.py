@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import browser
-from course_utils.notebooks import all_notebooks
+from course_utils.tools import browser
+from course_utils.tools.notebooks import all_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = Path(os.environ.get("COURSE_SCREENSHOTS", ROOT / "test-artifacts" / "screenshots"))

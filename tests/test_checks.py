@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pathlib import Path
 
-from course_utils.checks import Verdict, Wrong, check, expect_close, expect_shape
+from course_utils.checkers.helpers import Wrong, expect_close, expect_shape
+from course_utils.checks import Verdict, check
 
 
 def good_clean(text):
@@ -102,7 +103,6 @@ def test_causal_mask_checker():
 def test_scaled_attention_checker():
     import math
 
-    import torch
 
     def good(q, k, v, mask=None):
         scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
@@ -161,7 +161,7 @@ def test_silent_command_checker():
 
 
 def test_error_fixes_checker():
-    from course_utils.exercises import ERROR_FIXES
+    from course_utils.checkers.nb01 import ERROR_FIXES
 
     assert check("01.error_fixes", dict(ERROR_FIXES), quiet=True)
     swapped = dict(ERROR_FIXES)
@@ -183,7 +183,7 @@ def _describe_with(test):
 
 
 def test_describe_accepts_a_conda_aware_answer_and_teaches_the_venv_only_one():
-    from course_utils.exercises import _conda_like_python
+    from course_utils.checkers.nb02 import _conda_like_python
 
     both = _describe_with("sys.prefix != sys.base_prefix or (Path(sys.prefix) / 'conda-meta').is_dir()")
     assert check("02.describe", both, quiet=True)
@@ -229,7 +229,7 @@ def test_sha256_checker():
 def test_expect_number_takes_numbers_and_one_element_tensors():
     import torch
 
-    from course_utils.checks import Wrong, expect_number
+    from course_utils.checkers.helpers import Wrong, expect_number
 
     assert expect_number(3) == 3.0 and expect_number(torch.tensor(0.5)) == 0.5
     for bad in ("0.5x", None, torch.tensor([1.0, 2.0])):
@@ -267,7 +267,7 @@ def test_naive_softmax_cross_entropy_overflows_and_is_rejected():
 
 
 def test_infinite_and_nan_numbers_are_named():
-    from course_utils.checks import Wrong, expect_number
+    from course_utils.checkers.helpers import Wrong, expect_number
 
     for bad in (float("inf"), float("-inf"), float("nan")):
         with pytest.raises(Wrong, match="not a finite number"):

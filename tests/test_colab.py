@@ -19,7 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import REPO_URL, colab, notebooks
+from course_utils import REPO_URL
+from course_utils.tools import colab, notebooks
 
 NOTEBOOKS = notebooks.all_notebooks()
 

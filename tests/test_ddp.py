@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from course_utils.notebooks import apply_notebook_env
+from course_utils.tools.notebooks import apply_notebook_env
 
 
 def test_two_processes_end_identical_and_learn(tmp_path):

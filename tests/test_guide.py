@@ -6,8 +6,9 @@ import inspect
 import re
 from pathlib import Path
 
-from course_utils import doctor, guide, notebooks
-from course_utils.notebooks import BenchRow
+from course_utils import doctor
+from course_utils.tools import bench, guide, notebooks
+from course_utils.tools.bench import BenchRow
 
 GUIDE = notebooks.notebooks_dir() / "instructor_guide.md"
 
@@ -37,7 +38,7 @@ def test_guide_block_builds_schedules_and_memory_from_the_rows():
 
 def test_the_committed_guide_holds_a_measured_block():
     text = GUIDE.read_text(encoding="utf-8")
-    block = text.split(notebooks.README_START, 1)[1].split(notebooks.README_END, 1)[0]
+    block = text.split(bench.README_START, 1)[1].split(bench.README_END, 1)[0]
     assert "filled by" not in block, "run `python -m course_utils bench --write-readme`"
     for path in notebooks.all_notebooks():
         assert f"| {path.name[:2]} · " in block

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from course_utils import notebooks
+from course_utils.tools import bench, notebooks
 
 
 def test_tests_and_regenerate_share_the_settings():
@@ -34,12 +34,12 @@ def test_select_by_number_and_name():
 
 
 def test_bench_table_and_readme_block(tmp_path):
-    rows = [notebooks.BenchRow("00_welcome.ipynb", 7.4, 512.3)]
-    table = notebooks.bench_table(rows, 0.04)
+    rows = [bench.BenchRow("00_welcome.ipynb", 7.4, 512.3)]
+    table = bench.bench_table(rows, 0.04)
     assert "| `00_welcome.ipynb` | 7 | 60 | 512 |" in table and "fails in 0.04 s" in table
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{notebooks.README_START}\nold\n{notebooks.README_END}\noutro\n")
-    notebooks.write_readme_table(table, readme)
+    readme.write_text(f"intro\n{bench.README_START}\nold\n{bench.README_END}\noutro\n")
+    bench.write_readme_table(table, readme)
     text = readme.read_text()
     assert "old" not in text and table in text and text.startswith("intro") and text.endswith("outro\n")
 
@@ -49,6 +49,6 @@ def test_failure_timing_is_measured_without_the_offline_flag(monkeypatch):
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(hub, "probe_hub", lambda *a, **k: (False, "unreachable: gaierror"))
-    seen = notebooks._failure_without_offline_flag(lambda: hub.hub_status())
+    seen = bench._failure_without_offline_flag(lambda: hub.hub_status())
     assert seen == (False, "Hub unreachable: gaierror")
     assert os.environ["HF_HUB_OFFLINE"] == "1"

@@ -137,7 +137,7 @@ def test_never_runs_without_confirmation():
 
 def test_the_workshop_kit_fetches_verified_installers(server, tmp_path, monkeypatch):
     """`prefetch --installers miniforge` downloads each platform's installer and checks it."""
-    from course_utils import prefetch
+    from course_utils.tools import prefetch
 
     monkeypatch.setattr(installer, "MINIFORGE_BASE", server)
     said: list[str] = []

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import kit, prefetch
+from course_utils.tools import kit, prefetch
 from course_utils.errors import CourseError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,6 +90,22 @@ def test_the_learner_script_needs_only_the_standard_library():
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 0}
     assert imported - {"__future__"} <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
+
+
+def test_the_kits_own_copies_agree_with_course_utils_system(tmp_path, monkeypatch):
+    """kit.py runs alone, so it keeps copies of three facts whose home is course_utils/system.py."""
+    from course_utils import system
+
+    data = tmp_path / "blob.bin"
+    data.write_bytes(os.urandom(3 << 20))  # three 1 MiB blocks
+    assert kit.sha256_of(data) == system.sha256_of(data)
+    prefix = tmp_path / "venv"
+    kit.venv_python(prefix).parent.mkdir(parents=True)
+    kit.venv_python(prefix).write_text("")
+    assert kit.venv_python(prefix) == system.env_python(prefix)
+    for root in (True, False):
+        monkeypatch.setattr(os, "geteuid", lambda root=root: 0 if root else 1000, raising=False)
+        assert ("--allow-root" in kit.lab_command(Path("py"), tmp_path)) == (system.jupyter_root_args() == ["--allow-root"]) == root
 
 
 def test_the_offline_line_sets_the_environment(tmp_path):
@@ -177,7 +193,7 @@ RUNNER = """
 import json, sys
 from pathlib import Path
 import nbformat
-from course_utils.notebooks import execute
+from course_utils.tools.notebooks import execute
 path, stop = Path(sys.argv[1]), sys.argv[2]
 notebook = nbformat.read(path, as_version=4)
 if stop:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.notebooks import execute, notebooks_dir
+from course_utils.tools.notebooks import execute, notebooks_dir
 from tests.conftest import put_in_cache
 
 

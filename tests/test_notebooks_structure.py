@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.notebooks import all_notebooks
-from course_utils.browser import SCREENSHOT
-from course_utils.plotting import IMAGES
+from course_utils.tools.notebooks import all_notebooks
+from course_utils.tools.browser import SCREENSHOT
+from course_utils.tools.images import IMAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = all_notebooks()
@@ -76,7 +76,7 @@ def test_every_image_is_made_by_code():
 
 
 def test_images_command_redraws_them(tmp_path):
-    from course_utils.plotting import write_images
+    from course_utils.tools.images import write_images
 
     written = write_images(tmp_path)
     assert sorted(p.name for p in written) == sorted(IMAGES)

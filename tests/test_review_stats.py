@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from course_utils import review_stats as rs
+from course_utils.tools import review_stats as rs
 
 
 def test_words_lengths_and_sentences():

@@ -1,5 +1,5 @@
 """Every revealed solution really solves its exercise. The solutions run inside the nbval run
-itself (``course_utils.pytest_plugin`` adds a "NN.name solution" item after each exercise cell,
+itself (``course_utils.tools.pytest_plugin`` adds a "NN.name solution" item after each exercise cell,
 in the same kernel), so no notebook is executed twice; this file checks the pieces that plugin
 relies on, quickly."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from course_utils import notebooks
+from course_utils.tools import notebooks
 
 NOTEBOOKS = notebooks.all_notebooks()
 

@@ -26,9 +26,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import hub, kit
+from . import kit
+
+from .. import hub
 from .bootstrap import TORCH_CPU_INDEX, TORCH_CPU_SPEC
-from .errors import CourseError
+from ..errors import CourseError
 
 #: Hub ids the notebooks load; each goes into the kit's HF cache when this machine can get it.
 KIT_MODELS = ("bert-base-uncased", "sentence-transformers/all-MiniLM-L6-v2")
@@ -232,7 +234,7 @@ def gather_hub_files(hub_dir: Path, say=print) -> dict[str, str]:
 
 def gather_installers(dest: Path, distributions: list[str], platforms: list[str], say=print) -> list[str]:
     """Download and verify each asked-for installer for each platform into `dest`."""
-    from . import installer
+    from .. import installer
 
     names = []
     for distribution in distributions:
@@ -277,7 +279,7 @@ def is_earlier_kit(folder: Path) -> bool:
 def prefetch(dest: Path, platforms: list[str] | None = None, pythons: list[str] | None = None,
              installers: list[str] | None = None, from_installed: bool = False, say=print) -> Path:
     """Gather the kit into `dest` and write its manifest. Returns the manifest's path."""
-    from .session import repo_root
+    from ..session import repo_root
 
     root = repo_root()
     if root is None:
@@ -329,7 +331,7 @@ def prefetch(dest: Path, platforms: list[str] | None = None, pythons: list[str] 
     shutil.copy2(Path(kit.__file__), dest / kit.SETUP_SCRIPT)
     (dest / "README.txt").write_text(KIT_README.format(script=kit.SETUP_SCRIPT, pythons=" or ".join(pythons),
                                                        sets=", ".join(wheel_sets)), encoding="utf-8")
-    from . import __version__
+    from .. import __version__
 
     manifest = kit.write_manifest(dest, {"course_version": __version__, "wheel_sets": wheel_sets,
                                          "hub": sources, "installers": installer_names})

@@ -27,16 +27,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..system import env_python, find_chromium, find_conda, jupyter_root_args, running_as_root
+
 MIN_PYTHON = (3, 10)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIRST_NOTEBOOK = "notebooks/00_welcome.ipynb"
 #: The torch release the course is tested with; set-up asks for it first on CPU-only machines.
 TORCH_CPU_SPEC = "torch==2.13.*"
 #: PyTorch's own index of CPU-only wheels (override with COURSE_TORCH_CPU_INDEX, "" to skip).
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 STAMP_NAME = ".course-setup.json"
-#: Executables the real-browser test can drive (course_utils.browser finds the first on PATH).
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 #: Bump when the set-up steps change, so existing environments are refreshed once.
 SETUP_VERSION = "1"
 
@@ -78,23 +78,6 @@ def setup_hash(root: Path = ROOT, extras: str = "test") -> str:
     return digest.hexdigest()
 
 
-def env_python(prefix: Path) -> Path:
-    """The Python executable inside an environment prefix (venv or conda)."""
-    if os.name == "nt":
-        candidates = [prefix / "python.exe", prefix / "Scripts" / "python.exe"]
-    else:
-        candidates = [prefix / "bin" / "python"]
-    for candidate in candidates:
-        if candidate.exists():
-            return candidate
-    return candidates[-1]
-
-
-def find_conda() -> str | None:
-    """The conda executable: ``$CONDA_EXE`` (set by ``conda activate``) or the first on PATH."""
-    return os.environ.get("CONDA_EXE") or shutil.which("conda")
-
-
 def conda_exe() -> str | None:
     """The conda executable for set-up, unless COURSE_USE_VENV=1 asks for a plain venv."""
     if os.environ.get("COURSE_USE_VENV") == "1":
@@ -134,7 +117,7 @@ def _stamp_matches(prefix: Path, wanted: str) -> bool:
 
 def index_reachable(url: str, timeout: float = 5.0) -> bool:
     """True when `url` answers within `timeout` seconds, DNS included (any HTTP status means it answered)."""
-    from .net import head_status  # standard library only, like this module
+    from ..net import head_status  # standard library only, like this module
 
     return head_status(url, timeout)[0] is not None
 
@@ -233,10 +216,10 @@ def ensure_environment(root: Path = ROOT, quiet: bool = False) -> Plan:
 def ensure_chromium(say=print) -> bool:
     """Find a Chromium for the real-browser test; in a root shell with apt-get (CI, containers) install
     Debian's. Never fails: without one the test skips, and this says how to get one. True when found."""
-    if os.environ.get("COURSE_CHROMIUM") or any(shutil.which(name) for name in CHROMIUM_NAMES):
+    if os.environ.get("COURSE_CHROMIUM") or find_chromium():  # an explicit choice is the browser test's to judge
         return True
     apt = shutil.which("apt-get")
-    if os.environ.get("COURSE_NO_BROWSER_INSTALL") == "1" or not apt or not hasattr(os, "geteuid") or os.geteuid() != 0:
+    if os.environ.get("COURSE_NO_BROWSER_INSTALL") == "1" or not apt or not running_as_root():
         say("no Chromium here, so the real-browser test will skip (Debian/Ubuntu: `sudo apt-get install chromium`; "
             "or set COURSE_CHROMIUM to a Chrome or Chromium)")
         return False
@@ -246,7 +229,7 @@ def ensure_chromium(say=print) -> bool:
         say("$ " + " && ".join(" ".join(step) for step in steps) + "   (Chromium for the real-browser test)")
         try:
             if all(subprocess.run(step, env=env, stdout=subprocess.DEVNULL, timeout=900).returncode == 0 for step in steps):
-                return any(shutil.which(name) for name in CHROMIUM_NAMES)
+                return find_chromium() is not None
         except (OSError, subprocess.TimeoutExpired):
             pass
     say("could not install Chromium, so the real-browser test will skip")
@@ -302,7 +285,7 @@ def run_lowest(args: list[str], root: Path = ROOT) -> int:
     listing = subprocess.run([python, "-m", "pip", "list", "--format", "json"], capture_output=True, text=True)
     versions = {item["name"].lower().replace("_", "-"): item["version"] for item in json.loads(listing.stdout or "[]")}
     say("testing with " + ", ".join(f"{name} {versions.get(name, '?')}" for name in CORE_LIBRARIES))
-    command = [python, "-m", "pytest", "tests", "-q", "-o", "addopts=-p no:cacheprovider -p course_utils.pytest_plugin",
+    command = [python, "-m", "pytest", "tests", "-q", "-o", "addopts=-p no:cacheprovider -p course_utils.tools.pytest_plugin",
                "-k", LOWEST_DESELECT, *args]
     say("$", " ".join(command))
     return subprocess.run(command, cwd=root).returncode
@@ -317,9 +300,8 @@ def run_in_environment(action: str, args: list[str], root: Path = ROOT) -> int:
         return 2
     python = str(plan.python)
     if action == "lab":
-        command = [python, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", FIRST_NOTEBOOK, *args]
-        if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
-            command.append("--allow-root")  # containers and cloud VMs often run as root; Jupyter refuses otherwise
+        # containers and cloud VMs often run as root, where JupyterLab refuses to start without --allow-root
+        command = [python, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", FIRST_NOTEBOOK, *args, *jupyter_root_args(args)]
     elif action == "test":
         ensure_chromium(lambda *a: print("[setup]", *a, flush=True))
         command = [python, "-m", "pytest", *args]

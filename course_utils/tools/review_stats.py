@@ -118,7 +118,7 @@ def measure(train: tuple[Sequence[str], Sequence[int]], test: tuple[Sequence[str
 
 def course_rows() -> list[Row]:
     """The statistics of the course's offline reviews."""
-    from .reviews import read_rows
+    from ..reviews import read_rows
 
     rows = read_rows()
     split = {name: [row for row in rows if row["split"] == name] for name in ("train", "test")}
@@ -129,7 +129,7 @@ def course_rows() -> list[Row]:
 
 def dataset_rows(dataset_id: str) -> list[Row]:
     """The statistics of a data set as ``load_reviews`` serves it (from the cache when it is there)."""
-    from .hub import load_reviews
+    from ..hub import load_reviews
 
     data = load_reviews(dataset_id)
     return measure((data["train"]["text"], data["train"]["label"]), (data["test"]["text"], data["test"]["label"]))

@@ -74,7 +74,7 @@ def schedule(days: list[list[str]], minutes: dict[str, int], run_seconds: dict[s
 
 def guide_block(rows: Sequence, notebooks: Sequence[Path]) -> str:
     """The measured block of the guide: per-notebook figures, two schedules, memory per learner.
-    `rows` are ``notebooks.BenchRow``s of the same run."""
+    `rows` are ``bench.BenchRow``s of the same run."""
     import nbformat
 
     by_number = {row.notebook[:2]: row for row in rows}

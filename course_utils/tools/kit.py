@@ -46,8 +46,12 @@ class KitError(RuntimeError):
 
 # --------------------------------------------------------------------------- the manifest
 
+# This file runs alone in a kit, before anything is verified, so it imports nothing of the course's and
+# keeps its own copies of three facts whose home is course_utils/system.py: sha256_of, the venv's Python
+# and --allow-root. tests/test_kit.py checks that each copy agrees with the original.
+
 def sha256_of(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB blocks."""
+    """SHA-256 of a file, read in 1 MiB blocks (the same as ``course_utils.system.sha256_of``)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -204,6 +208,7 @@ def choose_wheels(root: Path, manifest: dict) -> Path:
 # --------------------------------------------------------------------------- set-up
 
 def venv_python(prefix: Path) -> Path:
+    """The Python of a venv this script made (``course_utils.system.env_python`` for a venv)."""
     return prefix / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .bootstrap import CHROMIUM_NAMES
-from .errors import CourseError
+from ..errors import CourseError
+from ..system import find_chromium, jupyter_root_args, running_as_root
 
 #: Headless, offline-friendly: no GPU, no QUIC, no background calls home (a closed network refuses them).
 LAUNCH_ARGS = ["--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -37,7 +37,7 @@ def launch_args(as_root: bool | None = None) -> list[str]:
     """Chromium's flags. Its sandbox is turned off only where Chromium refuses to start with it: as root
     (containers, CI); a learner's own account keeps it."""
     if as_root is None:
-        as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        as_root = running_as_root()
     return LAUNCH_ARGS + (["--no-sandbox"] if as_root else [])
 VIEWPORT = {"width": 1280, "height": 860}
 SCREENSHOT = "jupyterlab.png"
@@ -52,18 +52,6 @@ LAB_SETTINGS = {
 
 class BrowserUnavailable(CourseError):
     """No Chromium (or no Playwright) here; the message says how to get one."""
-
-
-def find_chromium() -> str | None:
-    """The system Chromium: $COURSE_CHROMIUM, else the first Chromium or Chrome on PATH."""
-    explicit = os.environ.get("COURSE_CHROMIUM")
-    if explicit:
-        return explicit if Path(explicit).is_file() else None
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 def require_browser() -> str:
@@ -132,9 +120,7 @@ def jupyterlab(notebooks: list[Path], timeout_s: float = 90) -> Iterator[LabServ
     port, token = _free_port(), secrets.token_hex(16)
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *jupyter_root_args()]
     log = (work / "server.log").open("w")
     process = subprocess.Popen(command, env=lab_environment(work), stdout=log, stderr=subprocess.STDOUT, cwd=root)
     url = f"http://127.0.0.1:{port}"

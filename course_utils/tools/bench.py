@@ -1,0 +1,184 @@
+"""Time and memory of each notebook and of the test command, and the README tables made from them.
+
+``python -m course_utils bench`` runs each notebook fresh the way ``regenerate`` does (outputs
+discarded) and prints its wall time and the peak memory of every process it starts; ``--suite``
+times the README's test command on a fresh clone. ``--write-readme`` writes both into README.md
+and the instructor guide's schedule.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..session import repo_root
+from .notebooks import NOTEBOOK_ENV, apply_notebook_env, execute, notebooks_dir, select
+
+#: Each notebook's time budget on 2 CPU cores, in seconds.
+BUDGETS_S = {"00": 60, "01": 60, "02": 60, "03": 60, "04": 60, "05": 60, "06": 90, "07": 120, "08": 150}
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+SUITE_START = "<!-- suite:start -->"
+SUITE_END = "<!-- suite:end -->"
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    notebook: str
+    seconds: float
+    peak_mb: float
+
+    @property
+    def budget(self) -> int | None:
+        return BUDGETS_S.get(self.notebook[:2])
+
+
+def _peak_children_rss(stop: threading.Event, peak: list[float]) -> None:
+    import psutil
+
+    me = psutil.Process()
+    while not stop.is_set():
+        total = 0
+        for child in me.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                pass
+        peak[0] = max(peak[0], total)
+        stop.wait(0.05)
+
+
+def bench_one(path: Path) -> BenchRow:
+    """Wall time and peak memory (the kernel's resident set) of one fresh run, outputs discarded."""
+    stop, peak = threading.Event(), [0.0]
+    sampler = threading.Thread(target=_peak_children_rss, args=(stop, peak), daemon=True)
+    sampler.start()
+    start = time.perf_counter()
+    try:
+        execute(path, write=False)
+    finally:
+        seconds = time.perf_counter() - start
+        stop.set()
+        sampler.join()
+    return BenchRow(path.name, seconds, peak[0] / 2**20)
+
+
+def bench_table(rows: list[BenchRow], failure_s: float) -> str:
+    """The benchmark as a markdown table (the README's notebook map uses it)."""
+    from ..hub import PROBE_TIMEOUT_S
+
+    lines = ["| notebook | CPU time, 2 cores (s) | budget (s) | peak memory (MB) |", "|---|---:|---:|---:|"]
+    for row in rows:
+        budget = row.budget if row.budget is not None else "-"
+        lines.append(f"| `{row.notebook}` | {row.seconds:.0f} | {budget} | {row.peak_mb:.0f} |")
+    lines.append(f"\nWith no network, resolving an id that nothing can serve fails in {failure_s:.2f} s "
+                 f"(Hub probe included, capped at {PROBE_TIMEOUT_S:g} s where DNS hangs; stock `from_pretrained` takes about 50 s).")
+    return "\n".join(lines)
+
+
+def write_readme_table(table: str, readme: Path | None = None, start: str = README_START, end: str = README_END) -> None:
+    """Replace the block between the `start` and `end` markers in README.md (or in `readme`) with `table`."""
+    readme = readme or (repo_root() or Path.cwd()) / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        raise SystemExit(f"{readme.name} has no {start} ... {end} block to fill")
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
+    readme.write_text(pattern.sub(lambda _: f"{start}\n{table}\n{end}", text), encoding="utf-8")
+
+
+def _clean_environment() -> dict[str, str]:
+    """This process's environment without what the course or a virtual environment set in it."""
+    drop = set(NOTEBOOK_ENV) | {"COURSE_OUTPUT_DIR", "JUPYTER_PATH", "VIRTUAL_ENV", "PYTHONPATH", "HF_HOME"}
+    env = {key: value for key, value in os.environ.items() if key not in drop}
+    if os.environ.get("VIRTUAL_ENV"):
+        venv_bin = str(Path(os.environ["VIRTUAL_ENV"]) / ("Scripts" if os.name == "nt" else "bin"))
+        env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
+    return env
+
+
+def bench_suite(runs: int = 2, write_readme: bool = False) -> list[float]:
+    """Time the README's test command on a fresh clone of this checkout's HEAD, `runs` times in a row
+    (the first includes set-up), with the bare Python a new user has. Stops at the first failed run.
+    Each run's output goes to test-artifacts/suite-run-N.log."""
+    import platform
+    import shutil
+    import subprocess
+
+    root = repo_root()
+    if root is None or not (root / ".git").exists():
+        raise SystemExit("bench --suite needs a git checkout of the course (it clones HEAD)")
+    python = getattr(sys, "_base_executable", None) or sys.executable
+    logs = root / "test-artifacts"
+    logs.mkdir(exist_ok=True)
+    times: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="course-clone-") as folder:
+        clone = Path(folder) / "zero-to-finetune"
+        subprocess.run(["git", "clone", "--quiet", str(root), str(clone)], check=True)
+        shared = root.parent / "shared"
+        if shared.is_dir():  # CI clones with shared/ beside the checkout
+            shutil.copytree(shared, Path(folder) / "shared", symlinks=True)
+        for run in range(1, runs + 1):
+            log = logs / f"suite-run-{run}.log"
+            start = time.perf_counter()
+            with log.open("w") as handle:
+                done = subprocess.run([python, "-m", "course_utils", "test"], cwd=clone, env=_clean_environment(),
+                                      stdout=handle, stderr=subprocess.STDOUT)
+            seconds = time.perf_counter() - start
+            tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
+            print(f"run {run}: {seconds / 60:.1f} min, exit {done.returncode}: {tail[0]}", flush=True)
+            if done.returncode != 0:
+                raise SystemExit(f"the test command failed on run {run} of a fresh clone; see {log}")
+            times.append(seconds)
+    cores = os.cpu_count() or 1
+    table = "\n".join([f"Measured by `python -m course_utils bench --suite` on a fresh clone, {cores} CPU cores, Python "
+                        f"{platform.python_version()}, no GPU:", "",
+                        "| run of `python3 -m course_utils test` | minutes |", "|---|---:|"]
+                       + [f"| {'first (set-up included)' if i == 0 else 'second' if i == 1 else f'run {i + 1}'} | {t / 60:.1f} |"
+                          for i, t in enumerate(times)])
+    print(table)
+    if write_readme:
+        write_readme_table(table, start=SUITE_START, end=SUITE_END)
+        print("wrote the suite times into README.md")
+    return times
+
+
+def _failure_without_offline_flag(measure) -> float:
+    """Time the failure the way a learner meets it: no HF_HUB_OFFLINE, so the Hub is probed first."""
+    from .. import hub
+
+    saved = {k: os.environ.pop(k) for k in hub.OFFLINE_FLAGS if k in os.environ}
+    hub._STATUS.clear()
+    try:
+        return measure()
+    finally:
+        os.environ.update(saved)
+        hub._STATUS.clear()
+
+
+def bench(names: list[str] | None = None, write_readme: bool = False) -> str:
+    """Run each notebook fresh, print the table of time and peak memory, optionally into README."""
+    from ..hub import timed_failure
+
+    apply_notebook_env()
+    rows = []
+    for path in select(names):
+        row = bench_one(path)
+        print(f"{row.notebook}: {row.seconds:.1f} s, peak {row.peak_mb:.0f} MB", flush=True)
+        rows.append(row)
+    failure_s = _failure_without_offline_flag(timed_failure)
+    table = bench_table(rows, failure_s)
+    print(table)
+    if write_readme:
+        from .guide import guide_block
+
+        write_readme_table(table)
+        guide = notebooks_dir() / "instructor_guide.md"
+        write_readme_table(guide_block(rows, select(names)), guide)
+        print(f"wrote the tables into README.md and {guide.name}")
+    return table

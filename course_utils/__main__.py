@@ -68,8 +68,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_lowest(argv[1:])
     args = _parser().parse_args(argv)
+    from .errors import CourseError
+
     try:
         return _dispatch(args)
+    except CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except ModuleNotFoundError as exc:
         print(f"error: the package '{exc.name}' is missing from this Python. "
               "Fix: run `python -m course_utils lab` (sets the course up), or activate the course environment "
@@ -89,14 +94,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .session import quiet_libraries
 
         quiet_libraries()
-        try:
-            if args.dataset or args.id in hub.OFFLINE_DATASETS:
-                hub.load_reviews(args.id)
-            else:
-                print(hub.resolve_model(args.id).describe())
-        except CourseError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+        if args.dataset or args.id in hub.OFFLINE_DATASETS:
+            hub.load_reviews(args.id)
+        else:
+            print(hub.resolve_model(args.id).describe())
         return 0
     if args.command == "regenerate":
         from .tools.notebooks import regenerate
@@ -132,34 +133,22 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "prefetch":
         from .tools.prefetch import prefetch
 
-        try:
-            prefetch(args.dir, args.platforms, args.pythons, args.installers, args.from_installed)
-        except CourseError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+        prefetch(args.dir, args.platforms, args.pythons, args.installers, args.from_installed)
         return 0
     if args.command == "screenshot":
-        from .tools.browser import BrowserUnavailable, readme_screenshot
+        from .tools.browser import readme_screenshot
         from .session import repo_root
 
-        try:
-            path = readme_screenshot((repo_root() or __import__("pathlib").Path.cwd()) / "images")
-        except (BrowserUnavailable, CourseError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+        path = readme_screenshot((repo_root() or __import__("pathlib").Path.cwd()) / "images")  # BrowserUnavailable is a CourseError
         print(f"wrote images/{path.name}")
         return 0
     if args.command == "review-stats":
         from .tools import review_stats
 
-        try:
-            rows = review_stats.dataset_rows(args.dataset) if args.dataset else review_stats.course_rows()
-        except CourseError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+        rows = review_stats.dataset_rows(args.dataset) if args.dataset else review_stats.course_rows()
         print(review_stats.table(rows))
         return 0
-    raise AssertionError(args.command)
+    raise CourseError(f"unknown command {args.command!r}. Fix: run `python -m course_utils --help` for the list.")
 
 
 if __name__ == "__main__":

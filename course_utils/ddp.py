@@ -19,6 +19,8 @@ import json
 import os
 from pathlib import Path
 
+from .errors import CourseError
+
 DATASET_ID = "stanfordnlp/imdb"
 
 
@@ -47,8 +49,8 @@ def weights_sha256(model) -> str:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if "RANK" not in os.environ:
-        raise SystemExit("course_utils.ddp runs under torchrun, which starts the processes: "
-                         "torchrun --standalone --nproc-per-node 2 -m course_utils.ddp --out outputs/ddp")
+        raise CourseError("course_utils.ddp runs under torchrun, which starts the processes. Fix: "
+                          "torchrun --standalone --nproc-per-node 2 -m course_utils.ddp --out outputs/ddp")
 
     import torch
     import torch.distributed as dist
@@ -113,4 +115,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except CourseError as exc:
+        raise SystemExit(f"error: {exc}") from None

@@ -14,6 +14,10 @@ class CourseError(RuntimeError):
         return [f"{type(self).__name__}: {self}"]
 
 
+class InputError(CourseError, ValueError, TypeError):
+    """A function was given an argument it does not take; the message says what it takes."""
+
+
 class ProfileError(CourseError, ValueError):
     """COURSE_PROFILE holds a value that is not a known profile."""
 

@@ -9,6 +9,7 @@ strong baseline that fine-tuning must beat.
 from __future__ import annotations
 
 from typing import Sequence
+from .errors import InputError
 
 SENTENCE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -48,12 +49,12 @@ def sentence_vectors(texts: Sequence[str], max_length: int = 64, batch_size: int
     import torch
 
     if isinstance(texts, str):
-        raise TypeError("sentence_vectors() takes a list of texts; wrap a single text in a list: [text]")
+        raise InputError("sentence_vectors() takes a list of texts. Fix: wrap a single text in a list: [text].")
     texts = list(texts)
     if not texts:
-        raise ValueError("sentence_vectors() needs at least one text")
+        raise InputError("sentence_vectors() needs at least one text. Fix: pass a non-empty list.")
     if keep not in ("start", "end"):
-        raise ValueError(f"keep must be 'start' or 'end', not {keep!r}")
+        raise InputError(f"keep must be 'start' or 'end', not {keep!r}. Fix: keep='start' (the usual) or keep='end'.")
     tokenizer, model = load_encoder(model_id)
     side = {"start": "right", "end": "left"}[keep]  # the side the tokenizer cuts away
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))

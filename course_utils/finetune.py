@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from .errors import InputError
 from .reviews import LABEL_NAMES
 
 LABELS = dict(enumerate(LABEL_NAMES))  # {0: "neg", 1: "pos"}, as IMDb names them
@@ -29,10 +30,10 @@ def head_and_tail(ids: Sequence[int], max_length: int, head: int = HEAD_TOKENS) 
     """
     ids = list(ids)
     if max_length < head + 2:
-        raise ValueError(f"max_length={max_length} leaves no room for [SEP] after [CLS] and {head} head tokens: "
-                         f"it must be at least head + 2 = {head + 2} (head = max_length - 2 keeps the start only)")
+        raise InputError(f"max_length={max_length} leaves no room for [SEP] after [CLS] and {head} head tokens. "
+                         f"Fix: make max_length at least head + 2 = {head + 2} (head = max_length - 2 keeps the start only).")
     if head < 0:
-        raise ValueError(f"head must be 0 or more, not {head}")
+        raise InputError(f"head must be 0 or more, not {head}. Fix: head=0 keeps only the end; the course uses 128.")
     if len(ids) <= max_length:
         return ids
     tail = max_length - head - 1  # the tail includes the final [SEP] (a tail of 1 is [SEP] alone)
@@ -64,7 +65,7 @@ def padded_tokens(lengths: Sequence[int], batch_size: int, pad_to: int | None = 
     each batch padded to its own longest member, or to `pad_to` when given."""
     lengths = list(lengths)
     if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        raise InputError(f"batch_size must be at least 1, not {batch_size}. Fix: pass a positive batch size.")
     total = 0
     for start in range(0, len(lengths), batch_size):
         batch = lengths[start:start + batch_size]
@@ -119,7 +120,8 @@ def trainer_curves(log_history: Sequence[dict]) -> dict[str, tuple[list[float], 
                 xs.append(float(entry["step"]))
                 ys.append(float(entry[key]))
     if not series:
-        raise ValueError("the log has no losses: train with logging_steps and an eval_strategy first")
+        raise InputError("the log has no losses. Fix: train with logging_steps and an eval_strategy first, then pass "
+                         "trainer.state.log_history.")
     return series
 
 
@@ -145,12 +147,12 @@ def expected_calibration_error(probabilities: Sequence[float], labels: Sequence[
 
     probabilities, labels = np.asarray(probabilities, dtype=float), np.asarray(labels)
     if probabilities.shape != labels.shape or probabilities.ndim != 1 or len(labels) == 0:
-        raise ValueError(f"probabilities and labels must be two 1-D sequences of the same non-zero length, "
-                         f"not shapes {probabilities.shape} and {labels.shape}")
+        raise InputError(f"probabilities and labels must be two 1-D sequences of the same non-zero length, "
+                         f"not shapes {probabilities.shape} and {labels.shape}. Fix: one probability per label.")
     if probabilities.min() < 0 or probabilities.max() > 1:
-        raise ValueError("probabilities must lie in [0, 1]: pass P(positive), e.g. softmax(logits)[:, 1], not logits")
+        raise InputError("probabilities must lie in [0, 1]. Fix: pass P(positive), e.g. softmax(logits)[:, 1], not logits.")
     if n_bins < 1:
-        raise ValueError(f"n_bins must be at least 1, not {n_bins}")
+        raise InputError(f"n_bins must be at least 1, not {n_bins}. Fix: the course uses n_bins=10.")
     bins = calibration_bins(probabilities, n_bins)
     total = 0.0
     for b in np.unique(bins):
@@ -200,7 +202,7 @@ def classify(texts: Sequence[str], model, tokenizer, max_length: int, head: int 
     import torch
 
     if isinstance(texts, str):
-        raise TypeError("classify takes a list of texts; for one text write classify([text], ...)")
+        raise InputError("classify takes a list of texts. Fix: for one text write classify([text], ...).")
     texts = list(texts)
     if not texts:
         return np.zeros((0, model.config.num_labels))

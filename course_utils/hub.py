@@ -235,7 +235,7 @@ def check_repo_id(repo_id: object, kind: str) -> str:
     """`repo_id` when it is a valid Hub id (huggingface_hub's own rule), else a ResolutionError."""
     example = "bert-base-uncased" if kind == "model" else "stanfordnlp/imdb"
     if not isinstance(repo_id, str) or not repo_id.strip():
-        raise ResolutionError(f"A {kind} id must be a non-empty string such as '{example}', not {repo_id!r:.80}.")
+        raise ResolutionError(f"A {kind} id must be a non-empty string, not {repo_id!r:.80}. Fix: pass an id such as '{example}'.")
     from huggingface_hub.utils import HFValidationError, validate_repo_id
 
     try:
@@ -427,4 +427,5 @@ def timed_failure(repo_id: str = "no-such-org/no-such-model") -> float:
         resolve_model(repo_id)
     except ResolutionError:
         return time.perf_counter() - start
-    raise AssertionError(f"{repo_id} unexpectedly resolved")
+    raise ResolutionError(f"{repo_id} unexpectedly resolved, so there is no failure to time. Fix: pass an id that no "
+                          "cache, Hub or offline copy can serve.")

@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CourseError, IntegrityError
+from .errors import CourseError, InputError, IntegrityError
 
 MINICONDA_BASE = "https://repo.anaconda.com/miniconda/"
 MINIFORGE_BASE = "https://github.com/conda-forge/miniforge/releases/latest/download/"
@@ -72,7 +72,7 @@ def pick_installer(distribution: str = "miniconda", system: str | None = None, m
     if system == "Linux" and arch == "arm64":
         arch = "aarch64"
     if distribution not in ("miniconda", "miniforge"):
-        raise CourseError(f"Unknown distribution {distribution!r}. Choose 'miniconda' or 'miniforge'.")
+        raise CourseError(f"Unknown distribution {distribution!r}. Fix: choose 'miniconda' or 'miniforge'.")
     key = (distribution, system, arch)
     if key not in FILES:
         if key == ("miniconda", "Darwin", "x86_64"):
@@ -80,7 +80,8 @@ def pick_installer(distribution: str = "miniconda", system: str | None = None, m
                               "Fix: use Miniforge (pick_installer('miniforge')), which still ships MacOSX-x86_64, "
                               "or an old installer from https://repo.anaconda.com/archive/.")
         known = sorted({f"{s} {m}" for d, s, m in FILES if d == distribution})
-        raise CourseError(f"No {distribution} installer is known for {system} {arch}. Known platforms: {', '.join(known)}.")
+        raise CourseError(f"No {distribution} installer is known for {system} {arch}. Fix: pick one of the known "
+                          f"platforms: {', '.join(known)}.")
     default = MINICONDA_BASE if distribution == "miniconda" else MINIFORGE_BASE
     return Installer(distribution, FILES[key], base_url or default)
 
@@ -122,7 +123,7 @@ def download(installer: Installer, folder: Path, expected_sha256: str, timeout: 
     from tqdm.auto import tqdm
 
     if not re.fullmatch(r"[0-9a-f]{64}", expected_sha256 or ""):
-        raise ValueError("expected_sha256 must be 64 lowercase hexadecimal characters (the published SHA-256)")
+        raise InputError("expected_sha256 must be 64 lowercase hexadecimal characters. Fix: copy the SHA-256 published beside the installer.")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / installer.filename
     partial = target.with_name(target.name + ".part")
@@ -175,16 +176,16 @@ def silent_install_command(installer: Installer, installer_path: str, prefix: st
         return [installer_path, "/InstallationType=JustMe", "/RegisterPython=0", "/S", f"/D={prefix}"]
     if installer.kind == "pkg":
         return ["installer", "-pkg", installer_path, "-target", "CurrentUserHomeDirectory"]
-    raise CourseError(f"Unknown installer type {installer.kind!r}.")
+    raise CourseError(f"Unknown installer type {installer.kind!r}. Fix: use an installer from pick_installer().")
 
 
 def run_installer(command: list[str], confirm: bool = False) -> int:
     """Run an install command, only when `confirm=True` is given explicitly."""
     if confirm is not True:
-        raise CourseError("Not running the installer: pass confirm=True to run it. It installs software on this machine.")
+        raise CourseError("Not running the installer: it installs software on this machine. Fix: pass confirm=True to run it.")
     start = time.perf_counter()
     if not isinstance(command, list) or not command or not all(isinstance(part, str) for part in command):
-        raise CourseError("run_installer() takes the command as a list of strings, as silent_install_command() returns it.")
+        raise CourseError("run_installer() takes the command as a list of strings. Fix: pass what silent_install_command() returns.")
     result = subprocess.run(command)  # never through a shell: nothing in a path can become a command
     print(f"installer finished with exit code {result.returncode} after {time.perf_counter() - start:.0f} s")
     return result.returncode

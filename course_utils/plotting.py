@@ -5,6 +5,7 @@ registered in ``IMAGES`` so ``python -m course_utils images`` can rebuild every 
 """
 
 from __future__ import annotations
+from .errors import InputError
 
 
 COURSE_COLORS = ["#3366aa", "#ee7733", "#228833", "#cc3311", "#aa3377", "#009988", "#777777"]
@@ -96,8 +97,8 @@ def heatmap(matrix, row_labels: list[str], col_labels: list[str], title: str = "
 
     values = np.asarray(getattr(matrix, "detach", lambda: matrix)())
     if values.ndim != 2 or values.shape != (len(row_labels), len(col_labels)):
-        raise ValueError(f"heatmap needs a 2-D matrix of shape ({len(row_labels)}, {len(col_labels)}) to match the labels, "
-                         f"got shape {values.shape}")
+        raise InputError(f"heatmap needs a 2-D matrix of shape ({len(row_labels)}, {len(col_labels)}) to match the labels, "
+                         f"got shape {values.shape}. Fix: one label per row and one per column.")
     if ax is None:
         size = max(3.0, 0.35 * len(col_labels) + 1.5)
         _, ax = plt.subplots(figsize=(size + (1 if colorbar else 0), max(3.0, 0.35 * len(row_labels) + 1.2)))
@@ -129,7 +130,7 @@ def curves(series: dict, xlabel: str = "step", ylabel: str = "", title: str = ""
     import matplotlib.pyplot as plt
 
     if not series:
-        raise ValueError("curves() needs at least one named series to draw")
+        raise InputError("curves() needs at least one named series to draw. Fix: pass a dict such as {\"train\": losses}.")
     if ax is None:
         _, ax = plt.subplots()
     for label, values in series.items():
@@ -138,7 +139,7 @@ def curves(series: dict, xlabel: str = "step", ylabel: str = "", title: str = ""
         values = [float(v) for v in values]
         xs = [float(v) for v in xs] if xs is not None else list(range(len(values)))
         if len(xs) != len(values):
-            raise ValueError(f"series {label!r} has {len(values)} values but x has {len(xs)}")
+            raise InputError(f"series {label!r} has {len(values)} values but x has {len(xs)}. Fix: give one x per value.")
         ax.plot(xs, values, "o-" if len(values) < 12 else "-", label=label, markersize=4)
     if logy:
         ax.set_yscale("log")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from .errors import CourseError
 
 DATA_DIR = Path(__file__).with_name("data")
 REVIEWS_FILE = DATA_DIR / "reviews.jsonl"
@@ -51,6 +52,7 @@ def load_parquet_folder(folder: Path):  # -> datasets.DatasetDict
     files = {split: sorted(str(p) for p in folder.rglob(f"{split}-*.parquet")) for split in SPLITS}
     missing = [split for split, found in files.items() if not found]
     if missing:
-        raise FileNotFoundError(f"no parquet files for split(s) {missing} under the snapshot")
+        raise CourseError(f"no parquet files for split(s) {missing} under the snapshot {folder.name}. Fix: delete this "
+                          "data set from the Hugging Face cache (`hf cache rm`) and load it again.")
     data = load_dataset("parquet", data_files=files)
     return DatasetDict({split: data[split].cast(_features()) for split in SPLITS})

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from .session import detect_frontend
+from .errors import InputError
 
 LIVE_FRONTENDS = ("jupyterlab", "jupyter", "colab")
 
@@ -28,10 +29,12 @@ def explore(draw: Callable[..., None], controls: dict[str, Any], static: Sequenc
     draw when widgets cannot be shown.
     """
     if not static:
-        raise ValueError("explore() needs at least one static setting to draw without a front end")
+        raise InputError("explore() needs at least one static setting to draw without a front end. "
+                         "Fix: pass static=[{...}] with a value for each control.")
     missing = [name for settings in static for name in settings if name not in controls]
     if missing:
-        raise ValueError(f"static settings name parameters that have no control: {sorted(set(missing))}")
+        raise InputError(f"static settings name parameters that have no control: {sorted(set(missing))}. "
+                         "Fix: add a control for each, or drop them from the static settings.")
     if widgets_live():
         import ipywidgets
 

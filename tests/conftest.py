@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,17 @@ def _fresh_probe_cache():
     hub._STATUS.clear()
     yield
     hub._STATUS.clear()
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """What a test (or the setup() it calls) writes into os.environ is undone after it, so no test reads
+    settings another test left behind (setup() sets OMP_NUM_THREADS, COURSE_PROFILE and more)."""
+    saved = dict(os.environ)
+    yield
+    if dict(os.environ) != saved:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from pathlib import Path
 
 from course_utils.checkers.helpers import Wrong, expect_close, expect_shape
-from course_utils.checks import Verdict, check
+from course_utils.checks import check
 
 
 def good_clean(text):
@@ -65,8 +65,18 @@ def test_unknown_exercise_lists_known_names():
     assert not verdict and "00.clean_review" in verdict.message
 
 
-def test_verdict_is_not_displayed_twice_in_jupyter():
-    assert Verdict("x", True, "ok")._ipython_display_() is None
+def test_verdict_is_not_displayed_twice_in_jupyter(capsys):
+    """check() prints its verdict; as the last line of a cell, IPython would show the returned Verdict
+    again as Out[...] unless it displays as nothing."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell("from course_utils import check\ncheck('00.count_positive', 1)", store_history=True)
+    finally:
+        InteractiveShell.clear_instance()
+    out = capsys.readouterr().out
+    assert out.count("00.count_positive") == 1, out
 
 
 def test_shape_helper():

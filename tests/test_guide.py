@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import re
-from pathlib import Path
 
 from course_utils import doctor
 from course_utils.tools import bench, guide, notebooks
@@ -51,7 +50,6 @@ def test_the_doctor_table_quotes_fixes_the_doctor_gives():
                 "--force-reinstall --no-cache-dir", "COURSE_OUTPUT_DIR", "needs >=3.10", "SHA-256 mismatch",
                 "no 'python3' kernel is registered", "not this environment's Python"):
         assert fix in text and fix in source, fix
-    assert Path(notebooks.notebooks_dir() / "instructor_guide.md").exists()
 
 
 def test_headers_that_state_a_total_agree_with_the_guide():

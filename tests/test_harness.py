@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from course_utils.errors import CourseError
 from course_utils.tools import bench, notebooks
 
 
@@ -29,7 +30,7 @@ def test_kernel_is_this_python():
 def test_select_by_number_and_name():
     assert [p.name for p in notebooks.select(["00"])] == ["00_welcome.ipynb"]
     assert [p.name for p in notebooks.select(["notebooks/00_welcome.ipynb"])] == ["00_welcome.ipynb"]
-    with pytest.raises(SystemExit, match="No notebook matches '99'"):
+    with pytest.raises(CourseError, match="No notebook matches '99'. Fix: name one of 00_welcome.ipynb"):
         notebooks.select(["99"])
 
 

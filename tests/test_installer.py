@@ -65,7 +65,7 @@ def test_intel_mac_miniconda_points_to_miniforge():
 
 
 def test_unknown_platform_lists_the_known_ones():
-    with pytest.raises(CourseError, match="Known platforms: .*Linux x86_64"):
+    with pytest.raises(CourseError, match="known platforms: .*Linux x86_64"):
         installer.pick_installer("miniforge", "Plan9", "mips")
 
 

@@ -62,8 +62,9 @@ def test_outputs_are_clean(path):
             text = "".join(out.get("text", "")) + json.dumps({k: v for k, v in out.get("data", {}).items() if k != "image/png"})
             assert not MACHINE_PATH.search(text), f"{where}: a machine path: {MACHINE_PATH.search(text).group(0)}"
             assert "Traceback" not in text and "\r" not in text, f"{where}: traceback or progress-bar noise"
-            assert "application/vnd.jupyter.widget-view+json" not in out.get("data", {}) or "image/png" in json.dumps(nb), \
-                f"{where}: a widget without a static picture beside it"
+            # regenerate has no live front end, so explore() draws its static settings instead of a widget
+            # that GitHub's view, nbval and a reader without a kernel could not show
+            assert "application/vnd.jupyter.widget-view+json" not in out.get("data", {}), f"{where}: a widget in the outputs"
 
 
 def test_every_image_is_made_by_code():

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import CourseError
 from ..session import repo_root
 from .notebooks import NOTEBOOK_ENV, apply_notebook_env, execute, notebooks_dir, select
 
@@ -87,7 +88,7 @@ def write_readme_table(table: str, readme: Path | None = None, start: str = READ
     readme = readme or (repo_root() or Path.cwd()) / "README.md"
     text = readme.read_text(encoding="utf-8")
     if start not in text or end not in text:
-        raise SystemExit(f"{readme.name} has no {start} ... {end} block to fill")
+        raise CourseError(f"{readme.name} has no {start} ... {end} block to fill. Fix: put the two marker lines back where the table goes.")
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
     readme.write_text(pattern.sub(lambda _: f"{start}\n{table}\n{end}", text), encoding="utf-8")
 
@@ -112,7 +113,7 @@ def bench_suite(runs: int = 2, write_readme: bool = False) -> list[float]:
 
     root = repo_root()
     if root is None or not (root / ".git").exists():
-        raise SystemExit("bench --suite needs a git checkout of the course (it clones HEAD)")
+        raise CourseError("bench --suite needs a git checkout of the course (it clones HEAD). Fix: run it in a clone made with `git clone`.")
     python = getattr(sys, "_base_executable", None) or sys.executable
     logs = root / "test-artifacts"
     logs.mkdir(exist_ok=True)
@@ -133,7 +134,7 @@ def bench_suite(runs: int = 2, write_readme: bool = False) -> list[float]:
             tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
             print(f"run {run}: {seconds / 60:.1f} min, exit {done.returncode}: {tail[0]}", flush=True)
             if done.returncode != 0:
-                raise SystemExit(f"the test command failed on run {run} of a fresh clone; see {log}")
+                raise CourseError(f"the test command failed on run {run} of a fresh clone. Fix: read {log}, mend the failure, and run again.")
             times.append(seconds)
     cores = os.cpu_count() or 1
     table = "\n".join([f"Measured by `python -m course_utils bench --suite` on a fresh clone, {cores} CPU cores, Python "

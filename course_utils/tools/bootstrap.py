@@ -27,6 +27,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import CourseError
 from ..system import env_python, find_chromium, find_conda, jupyter_root_args, running_as_root
 
 MIN_PYTHON = (3, 10)
@@ -41,7 +42,7 @@ STAMP_NAME = ".course-setup.json"
 SETUP_VERSION = "1"
 
 
-class SetupError(RuntimeError):
+class SetupError(CourseError):
     """A set-up step failed; the message says what to do."""
 
 
@@ -197,7 +198,7 @@ def run_steps(steps: list[list[str]], root: Path, say, fix: str) -> None:
         say("$", " ".join(step))
         result = subprocess.run(step, cwd=root)
         if result.returncode != 0:
-            raise SetupError(f"This set-up step failed (exit {result.returncode}): {' '.join(step)}\n{fix}")
+            raise SetupError(f"This set-up step failed (exit {result.returncode}): {' '.join(step)}\nFix: {fix}")
 
 
 def ensure_environment(root: Path = ROOT, quiet: bool = False) -> Plan:
@@ -206,7 +207,7 @@ def ensure_environment(root: Path = ROOT, quiet: bool = False) -> Plan:
     plan = make_plan(root)
     say = (lambda *a: None) if quiet else (lambda *a: print("[setup]", *a, flush=True))
     say(plan.reason)
-    run_steps(plan.steps, root, say, "Fix: read the lines above; with no network, use an offline workshop kit; "
+    run_steps(plan.steps, root, say, "read the lines above; with no network, use an offline workshop kit; "
               "to start clean, delete the .venv folder (or `conda env remove -n zero-to-finetune`) and run again.")
     if plan.steps:
         (plan.prefix / STAMP_NAME).write_text(json.dumps({"hash": setup_hash(root)}))
@@ -276,7 +277,7 @@ def run_lowest(args: list[str], root: Path = ROOT) -> int:
         prefix, steps = lowest_steps(root)
         prefix.mkdir(parents=True, exist_ok=True)  # `python -m venv` fills an existing empty folder
         (prefix / "floors.txt").write_text("\n".join(floor_pins(root)) + "\n")  # read by the uv step
-        run_steps(steps, root, say, "Fix: read the lines above (uv names the floor that cannot be met; raise it in "
+        run_steps(steps, root, say, "read the lines above (uv names the floor that cannot be met; raise it in "
                   "pyproject.toml and environment.yml); delete .venv-lowest to start clean.")
     except SetupError as exc:
         print(f"[lowest] FAILED: {exc}", file=sys.stderr)
@@ -306,7 +307,7 @@ def run_in_environment(action: str, args: list[str], root: Path = ROOT) -> int:
         ensure_chromium(lambda *a: print("[setup]", *a, flush=True))
         command = [python, "-m", "pytest", *args]
     else:
-        raise ValueError(f"unknown action {action!r}; use 'lab' or 'test'")
+        raise SetupError(f"unknown action {action!r}. Fix: use 'lab' or 'test'.")
     print("[setup] $", " ".join(command), flush=True)
     try:
         return subprocess.run(command, cwd=root).returncode

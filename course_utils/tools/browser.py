@@ -58,12 +58,12 @@ def require_browser() -> str:
     """The Chromium executable, once Playwright imports; BrowserUnavailable with the fix otherwise."""
     chromium = find_chromium()
     if chromium is None:
-        raise BrowserUnavailable("no Chromium found (Debian/Ubuntu: `sudo apt-get install chromium`; "
-                                 "elsewhere set COURSE_CHROMIUM to a Chrome or Chromium executable)")
+        raise BrowserUnavailable("no Chromium found. Fix: on Debian/Ubuntu `sudo apt-get install chromium`; "
+                                 "elsewhere set COURSE_CHROMIUM to a Chrome or Chromium executable")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        raise BrowserUnavailable("Playwright is not installed (`python -m pip install playwright`)") from None
+        raise BrowserUnavailable("Playwright is not installed. Fix: `python -m pip install playwright`") from None
     return chromium
 
 
@@ -128,7 +128,7 @@ def jupyterlab(notebooks: list[Path], timeout_s: float = 90) -> Iterator[LabServ
         deadline = time.monotonic() + timeout_s
         while True:
             if process.poll() is not None:
-                raise CourseError(f"JupyterLab stopped at start:\n{(work / 'server.log').read_text()[-2000:]}")
+                raise CourseError(f"JupyterLab stopped at start. Fix: read its log, below.\n{(work / 'server.log').read_text()[-2000:]}")
             try:
                 with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as answer:
                     if answer.status == 200:
@@ -136,7 +136,8 @@ def jupyterlab(notebooks: list[Path], timeout_s: float = 90) -> Iterator[LabServ
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise CourseError(f"JupyterLab did not answer within {timeout_s:g} s")
+                raise CourseError(f"JupyterLab did not answer within {timeout_s:g} s. Fix: run `python -m jupyterlab` "
+                                  "by hand to see why it does not start.")
             time.sleep(0.5)
         yield LabServer(url, token, root, process)
     finally:
@@ -201,7 +202,8 @@ def run_all(page, timeout_s: float = 300) -> RunResult:
             break
         except PageTimeout:  # the click did not reach the notebook; try again
             if attempt == 2:
-                raise CourseError("Run All Cells did not start any cell") from None
+                raise CourseError("Run All Cells did not start any cell. Fix: open the notebook in JupyterLab by hand "
+                                  "and check that the kernel starts.") from None
     deadline = time.monotonic() + timeout_s
     cells = executed = 0
     while time.monotonic() < deadline:
@@ -241,7 +243,8 @@ def slider_changes_plot(page, timeout_s: float = 30) -> tuple[str, str]:
         if (current.count() and current.get_attribute("src") not in (None, before_src)
                 and page.query_selector(idle) is not None):
             return before_value, panel.locator(".widget-readout").first.inner_text()
-    raise CourseError("the plot did not change after the slider moved")
+    raise CourseError("the plot did not change after the slider moved. Fix: check that ipywidgets is installed "
+                      "in the kernel's environment (`python -m course_utils doctor`).")
 
 
 def readme_screenshot(folder: Path) -> Path:
@@ -254,7 +257,8 @@ def readme_screenshot(folder: Path) -> Path:
         open_notebook(page, server, welcome.name)
         result = run_all(page)
         if result.errors or result.executed != result.cells:
-            raise CourseError(f"notebook 00 did not run cleanly in the browser: {result.errors[:1]}")
+            raise CourseError(f"notebook 00 did not run cleanly in the browser: {result.errors[:1]}. "
+                              "Fix: run `python -m course_utils regenerate 00` to see the failing cell.")
         # The environment check: the cell that asks for it, and its [OK]/[WARN] lines.
         page.locator(f"{CURRENT} .jp-CodeCell", has_text="[OK]").first.evaluate(
             "cell => cell.scrollIntoView({block: 'start'})")

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from .. import REPO_URL
+from ..errors import CourseError
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 _BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
@@ -26,7 +27,8 @@ def repo_slug(url: str = REPO_URL) -> str:
     """`owner/name` of a GitHub address."""
     match = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?/?", url)
     if not match:
-        raise ValueError(f"REPO_URL must be a GitHub address like https://github.com/owner/name, not {url!r}")
+        raise CourseError(f"REPO_URL must be a GitHub address like https://github.com/owner/name, not {url!r}. "
+                          "Fix: set REPO_URL in course_utils/__init__.py.")
     return match.group(1)
 
 
@@ -81,7 +83,8 @@ def sync(paths: list[Path], url: str = REPO_URL) -> list[Path]:
         notebook = nbformat.read(path, as_version=4)
         title, setup = _first(notebook.cells, "markdown"), _first(notebook.cells, "code")
         if title is None or setup is None:
-            raise ValueError(f"{path.name} has no title cell or no code cell to set up")
+            raise CourseError(f"{path.name} has no title cell or no code cell to set up. "
+                              "Fix: start the notebook with its title (markdown) and its setup() cell.")
         before = (title.source, setup.source)
         if _BADGE.search(title.source):
             title.source = _BADGE.sub(lambda _: badge(path.name, url), title.source, count=1)

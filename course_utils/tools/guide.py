@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Sequence
 
+from ..errors import CourseError
+
 #: Which notebooks each day covers. One day: the conda notebooks and the maths are pre-reading.
 ONE_DAY: list[list[str]] = [["00", "06", "07", "08"]]
 TWO_DAYS: list[list[str]] = [["00", "01", "02", "03", "04"], ["05", "06", "07", "08"]]
@@ -28,7 +30,8 @@ def teaching_minutes(path: Path) -> int:
     header = nbformat.read(path, as_version=4).cells[0].source
     match = re.search(r"\*\*Time needed:\*\* about (\d+) minutes(?:[^;.]*?(\d+) more)?", header)
     if not match:
-        raise ValueError(f"{path.name}: its first cell has no '**Time needed:** about N minutes'")
+        raise CourseError(f"{path.name}: its first cell has no '**Time needed:** about N minutes'. "
+                          "Fix: add that line to the notebook's header cell.")
     return int(match.group(1)) + int(match.group(2) or 0)
 
 

@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..errors import CourseError
 from ..session import repo_root
 
 NOTEBOOK_ENV = {
@@ -38,13 +39,13 @@ NOTEBOOK_ENV = {
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
 }
 CELL_TIMEOUT_S = 900
-#: Per-notebook budgets on 2 CPU cores (seconds), from the issues; the benchmark compares against them.
 
 
 def notebooks_dir() -> Path:
     root = repo_root()
     if root is None:
-        raise FileNotFoundError("the notebooks are only available in a checkout of the course repository")
+        raise CourseError("the notebooks are only available in a checkout of the course repository. "
+                          "Fix: run this in a clone (`git clone`), not from an installed course_utils.")
     return root / "notebooks"
 
 
@@ -91,7 +92,8 @@ def select(names: list[str] | None) -> list[Path]:
         stem = Path(name).name
         hits = [p for p in notebooks if p.name == stem or p.name.startswith(f"{stem}_") or p.stem == stem]
         if not hits:
-            raise SystemExit(f"No notebook matches {name!r}. Notebooks: {', '.join(p.name for p in notebooks)}")
+            raise CourseError(f"No notebook matches {name!r}. Fix: name one of {', '.join(p.name for p in notebooks)} "
+                              "(or its number, such as 07).")
         chosen += hits
     return chosen
 
@@ -190,6 +192,6 @@ def regenerate(names: list[str] | None = None) -> None:
             execute(path)
         except CellExecutionError as exc:
             summary = f"{exc.ename}: {exc.evalue}" if getattr(exc, "ename", None) else str(exc).splitlines()[0]
-            raise SystemExit(f"regenerate stopped: {path.name} raised {summary}. The file was left unchanged; "
-                             "fix the cell and run the command again.") from None
+            raise CourseError(f"regenerate stopped: {path.name} raised {summary}. The file was left unchanged. Fix: "
+                              "mend that cell and run the command again.") from None
         print(f"regenerated {path.name} in {time.perf_counter() - start:.0f} s", flush=True)

@@ -59,10 +59,10 @@ def _python_now() -> str:
 def pip_download_command(dest: Path, course_wheel: Path, platform_name: str, python: str) -> list[str]:
     """The `pip download` that gathers every wheel the course needs for one platform and Python."""
     if platform_name not in PIP_PLATFORMS:
-        raise CourseError(f"Unknown platform {platform_name!r}. Choose from: {', '.join(PIP_PLATFORMS)} "
+        raise CourseError(f"Unknown platform {platform_name!r}. Fix: choose from {', '.join(PIP_PLATFORMS)} "
                           "(PyTorch publishes no wheels for Intel Macs any more).")
     if not re.fullmatch(r"3\.\d{1,2}", python):
-        raise CourseError(f"--python wants a version such as 3.11, not {python!r}.")
+        raise CourseError(f"--python wants a version such as 3.11, not {python!r}. Fix: write it as 3.11 or 3.12.")
     command = [sys.executable, "-m", "pip", "download", "--dest", str(dest), "--only-binary=:all:",
                "--platform", PIP_PLATFORMS[platform_name], "--python-version", python, "--implementation", "cp",
                str(course_wheel), TORCH_CPU_SPEC]
@@ -160,7 +160,8 @@ def repack_installed(dist: metadata.Distribution, dest: Path, work: Path) -> Pat
     shutil.rmtree(tree, ignore_errors=True)
     made = set(dest.glob("*.whl")) - before
     if done.returncode != 0 or len(made) != 1:
-        raise CourseError(f"`wheel pack` failed for {dist.metadata['Name']}: {(done.stderr or done.stdout).strip()[-300:]}")
+        raise CourseError(f"`wheel pack` failed for {dist.metadata['Name']}: {(done.stderr or done.stdout).strip()[-300:]}. "
+                          "Fix: reinstall that package (`pip install --force-reinstall`), or build the kit without --from-installed.")
     return made.pop()
 
 
@@ -186,7 +187,8 @@ def build_course_wheel(root: Path, dest: Path) -> Path:
                            "--wheel-dir", str(dest), str(root)], capture_output=True, text=True, timeout=600)
     found = sorted(dest.glob("course_utils-*.whl"))
     if done.returncode != 0 or not found:
-        raise CourseError(f"Building the course wheel failed: {done.stderr.strip()[-400:]}")
+        raise CourseError(f"Building the course wheel failed: {done.stderr.strip()[-400:]}. "
+                          "Fix: run `python -m pip wheel --no-deps .` in the repository to see the whole error.")
     return found[-1]
 
 
@@ -289,7 +291,7 @@ def prefetch(dest: Path, platforms: list[str] | None = None, pythons: list[str] 
     pythons = list(dict.fromkeys(pythons or [_python_now()]))
     unknown = [name for name in platforms if name not in PIP_PLATFORMS]
     if unknown:
-        raise CourseError(f"Unknown platform(s) {', '.join(unknown)}. Choose from: {', '.join(PIP_PLATFORMS)}.")
+        raise CourseError(f"Unknown platform(s) {', '.join(unknown)}. Fix: choose from {', '.join(PIP_PLATFORMS)}.")
     if from_installed and (platforms != [kit.platform_key()] or pythons != [_python_now()]):
         raise CourseError(f"--from-installed can only gather wheels for this machine ({kit.this_wheel_set()}). "
                           "Fix: drop --from-installed (on a machine with network) to download wheels for other platforms.")

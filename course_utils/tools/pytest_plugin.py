@@ -47,7 +47,7 @@ class SolutionItem(pytest.Item):
     def runtest(self) -> None:
         kernel = self.parent.kernel
         if kernel is None or not kernel.is_alive():
-            raise RuntimeError("the notebook's kernel is not running")
+            pytest.fail("the notebook's kernel is not running (an earlier cell stopped it); fix that cell first", pytrace=False)
         msg_id = kernel.execute_cell_input(self.source, allow_stdin=False)
         kernel.await_reply(msg_id, timeout=SOLUTION_TIMEOUT_S)
         text, errors = [], []
@@ -55,7 +55,7 @@ class SolutionItem(pytest.Item):
             try:
                 message = self.parent.get_kernel_message(timeout=SOLUTION_TIMEOUT_S)
             except Empty:
-                raise RuntimeError(f"no output from the solution of {self.exercise} within {SOLUTION_TIMEOUT_S} s") from None
+                pytest.fail(f"no output from the solution of {self.exercise} within {SOLUTION_TIMEOUT_S} s", pytrace=False)
             if message["parent_header"].get("msg_id") != msg_id:
                 continue
             kind, content = message["msg_type"], message["content"]
@@ -66,8 +66,10 @@ class SolutionItem(pytest.Item):
             elif kind == "error":
                 errors.append(f"{content['ename']}: {content['evalue']}")
         out = "".join(text)
-        assert not errors, f"the solution of {self.exercise} raised {errors[0]}"
-        assert f"[Correct] {self.exercise}" in out, f"the solution of {self.exercise} gives {out.strip()!r}"
+        if errors:
+            pytest.fail(f"the solution of {self.exercise} raised {errors[0]}", pytrace=False)
+        if f"[Correct] {self.exercise}" not in out:
+            pytest.fail(f"the solution of {self.exercise} gives {out.strip()!r}, not [Correct]", pytrace=False)
 
     def reportinfo(self):
         return self.path, 0, f"{self.path.name}: solution of {self.exercise}"

@@ -216,3 +216,16 @@ def test_lowest_steps_install_the_floors_with_uv_constraints(fake_repo):
     assert prefix.name == ".venv-lowest"
     uv = steps[-1]
     assert uv[uv.index("--constraint") + 1] == str(prefix / "floors.txt") and uv[-1] == f"{fake_repo}[test]"
+
+
+def test_the_fast_tier_leaves_out_the_end_to_end_tests(monkeypatch, fake_repo):
+    plan = bootstrap.Plan("venv", fake_repo / ".venv")
+    monkeypatch.setattr(bootstrap, "ensure_environment", lambda root: plan)
+    ran: list = []
+    monkeypatch.setattr(bootstrap, "ensure_chromium", lambda say: ran.append("chromium"))
+    monkeypatch.setattr(bootstrap.subprocess, "run", lambda command, **k: ran.append(command) or subprocess.CompletedProcess(command, 0))
+    assert bootstrap.run_in_environment("test", ["--fast", "-x"], fake_repo) == 0
+    assert ran == [[str(plan.python), "-m", "pytest", "-x", "-m", "not full"]], "no Chromium, no full tier"
+    ran.clear()
+    assert bootstrap.run_in_environment("test", [], fake_repo) == 0
+    assert ran == ["chromium", [str(plan.python), "-m", "pytest"]]

@@ -26,7 +26,7 @@ try:
 except browser.BrowserUnavailable as exc:
     CHROMIUM, WHY_NOT = None, str(exc)
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=f"no real-browser test here: {WHY_NOT}")
+pytestmark = [pytest.mark.full, pytest.mark.skipif(CHROMIUM is None, reason=f"no real-browser test here: {WHY_NOT}")]
 
 
 def _saved_check_names(path: Path) -> list[str]:

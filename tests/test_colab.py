@@ -20,6 +20,7 @@ import nbformat
 import pytest
 
 from course_utils import REPO_URL
+from course_utils.errors import CourseError
 from course_utils.tools import colab, notebooks
 
 NOTEBOOKS = notebooks.all_notebooks()
@@ -51,7 +52,7 @@ def test_sync_rewrites_badge_and_setup_cell_and_keeps_the_rest(tmp_path):
 
 def test_repo_url_is_a_github_address():
     assert colab.repo_slug(REPO_URL).count("/") == 1
-    with pytest.raises(ValueError, match="GitHub address"):
+    with pytest.raises(CourseError, match="GitHub address"):
         colab.repo_slug("https://gitlab.com/a/b")
 
 
@@ -73,6 +74,7 @@ def _colab_like_site(tmp_path: Path) -> Path:
     return site
 
 
+@pytest.mark.full
 @pytest.mark.skipif(os.name == "nt", reason="Colab is Linux; the stand-in site folder is made of symlinks")
 def test_colab_simulation_installs_the_wheel_and_runs_notebook_00(tmp_path):
     from nbclient import NotebookClient

@@ -7,9 +7,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from course_utils.tools.notebooks import apply_notebook_env
 
 
+@pytest.mark.full
 def test_two_processes_end_identical_and_learn(tmp_path):
     env = apply_notebook_env(dict(os.environ))
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",

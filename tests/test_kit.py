@@ -211,6 +211,7 @@ def _run_notebook(python: Path, path: Path, stop: str = "") -> list[dict]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.full
 def test_kit_round_trip(made_kit, tmp_path):
     kit_dir, lines = made_kit
     manifest = json.loads((kit_dir / "manifest.json").read_text())

@@ -13,6 +13,8 @@ import pytest
 from course_utils.tools.notebooks import execute, notebooks_dir
 from tests.conftest import put_in_cache
 
+pytestmark = pytest.mark.full  # end to end: CI's full tier, not `test --fast`
+
 
 def save_resplit_imdb(folder: Path) -> None:
     """The course's reviews split afresh (half of each class to train, half to test, seeded), as IMDb parquet."""

@@ -9,10 +9,13 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from course_utils import hub
 from course_utils.tools.notebooks import execute, notebooks_dir, with_solutions
 from tests.conftest import put_in_cache, save_imdb_parquet, save_tiny_bert
+
+pytestmark = pytest.mark.full  # end to end: CI's full tier, not `test --fast`
 
 PROBE = "import course_utils\ncourse_utils.setup(verbose=False)\ncourse_utils.model_path('sentence-transformers/all-MiniLM-L6-v2')"
 

@@ -94,6 +94,7 @@ def test_cached_parquet_snapshot_is_loaded(hf_home, tmp_path):
     assert data["train"].features["label"].names == ["neg", "pos"]
 
 
+@pytest.mark.full
 def test_shipped_file_is_rebuilt_exactly_by_the_builder():
     spec = importlib.util.spec_from_file_location("build_reviews", reviews.DATA_DIR / "build_reviews.py")
     builder = importlib.util.module_from_spec(spec)

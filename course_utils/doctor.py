@@ -32,18 +32,22 @@ class Check:
         return f"[{self.status}]{' ' * (5 - len(self.status))}{self.name}: {self.detail}{tail}"
 
 
-def _requirements() -> list[tuple[str, str, bool]]:
-    """(name, specifier, is_test_extra) for each requirement of the installed course package."""
+def _requirements(lab: bool = True) -> list[tuple[str, str]]:
+    """(name, specifier) for what a notebook needs: the installed course package's own requirements, and
+    with `lab` its ``[lab]`` extra (JupyterLab and the kernel; Colab brings its own). The ``[dev]`` and
+    ``[kit]`` extras maintain the course; their absence is the test suite's to report, not the learner's."""
     from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
 
     rows = []
     for text in md.requires(DISTRIBUTION) or []:
         req = Requirement(text)
-        if req.marker is not None and not req.marker.evaluate({"extra": "test"}):
-            continue  # a back-port for another Python (e.g. tomli below 3.11)
-        is_test = bool(req.marker) and "extra" in str(req.marker)
+        if canonicalize_name(req.name) == DISTRIBUTION:
+            continue  # an extra that names others (course-utils[lab,kit])
+        if req.marker is not None and not req.marker.evaluate({"extra": "lab" if lab else ""}):
+            continue  # another extra, or a back-port for another Python
         spec = ",".join(sorted((str(s) for s in req.specifier), key=lambda s: (s[0] == "<", s)))
-        rows.append((req.name, spec, is_test))
+        rows.append((req.name, spec))
     return rows
 
 
@@ -110,12 +114,12 @@ def package_fix(name: str, spec: str, kind: str | None = None) -> str:
     return f"python -m pip install \"{name}{spec}\""
 
 
-def check_package(name: str, spec: str, optional: bool = False, kind: str | None = None) -> Check:
+def check_package(name: str, spec: str, kind: str | None = None) -> Check:
     """Is `name` installed, at a version inside `spec`? (`kind`: ``environment_kind()``, if known.)"""
     from packaging.specifiers import SpecifierSet
 
-    level = "WARN" if optional else "FAIL"
-    fix = package_fix(name, spec, kind) + ("  (needed for the tests only)" if optional else "")
+    level = "FAIL"
+    fix = package_fix(name, spec, kind)
     try:
         version = md.version(name)
     except md.PackageNotFoundError:
@@ -227,16 +231,18 @@ def run_checks(verbose: bool = True) -> list[Check]:
     kind = environment_kind()  # once: every package's fix depends on it
     checks = [check_python(), check_environment(kind)]
     try:
-        requirements = _requirements()
+        from .session import detect_frontend
+
+        requirements = _requirements(lab=detect_frontend() != "colab")
     except md.PackageNotFoundError:
         requirements = []
         checks.append(Check("FAIL", "course package", "course-utils is not installed",
-                            "from the repository root: python -m pip install -e \".[test]\""))
+                            "from the repository root: python -m pip install -e \".[dev]\""))
     except ModuleNotFoundError:
         requirements = []
         checks.append(Check("FAIL", "packaging", "not installed", "python -m pip install packaging"))
-    for name, spec, is_test in requirements:
-        checks.append(check_package(name, spec, optional=is_test, kind=kind))
+    for name, spec in requirements:
+        checks.append(check_package(name, spec, kind=kind))
     for probe in (check_torch_build, check_kernel, check_hub, check_disk, check_offline_model, check_offline_reviews):
         try:
             checks.append(probe())

@@ -48,7 +48,7 @@ def test_venv_plan_without_gpu_installs_cpu_torch_first(fake_repo, monkeypatch):
     # torch alone, from the CPU index only: no package is looked up on two indexes
     assert bootstrap.TORCH_CPU_SPEC in commands[1] and "--index-url https://download.pytorch.org/whl/cpu" in commands[1]
     assert "--extra-index-url" not in commands[1]
-    assert commands[2].endswith(f"install -e {fake_repo}[test]")
+    assert commands[2].endswith(f"install -e {fake_repo}[dev]")
     assert "CPU build of torch" in plan.reason
 
 
@@ -215,7 +215,7 @@ def test_lowest_steps_install_the_floors_with_uv_constraints(fake_repo):
     prefix, steps = bootstrap.lowest_steps(fake_repo)
     assert prefix.name == ".venv-lowest"
     uv = steps[-1]
-    assert uv[uv.index("--constraint") + 1] == str(prefix / "floors.txt") and uv[-1] == f"{fake_repo}[test]"
+    assert uv[uv.index("--constraint") + 1] == str(prefix / "floors.txt") and uv[-1] == f"{fake_repo}[dev]"
 
 
 def test_the_fast_tier_leaves_out_the_end_to_end_tests(monkeypatch, fake_repo):

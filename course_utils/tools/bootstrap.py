@@ -70,7 +70,7 @@ def has_nvidia_gpu() -> bool:
     return out.returncode == 0 and "GPU" in out.stdout
 
 
-def setup_hash(root: Path = ROOT, extras: str = "test") -> str:
+def setup_hash(root: Path = ROOT, extras: str = "dev") -> str:
     """Hash of everything that defines the environment; a change means 'install again'."""
     digest = hashlib.sha256(f"{SETUP_VERSION}|{extras}".encode())
     for name in ("pyproject.toml", "environment.yml"):
@@ -171,7 +171,7 @@ def make_plan(root: Path = ROOT, gpu: bool | None = None) -> Plan:
     if not env_python(prefix).exists():
         steps.append([sys.executable, "-m", "venv", str(prefix)])
     steps += torch_steps(python, gpu, say=lambda *a: print("[setup]", *a, flush=True))
-    steps.append([python, "-m", "pip", "install", "-e", f"{root}[test]"])
+    steps.append([python, "-m", "pip", "install", "-e", f"{root}[dev]"])
     why = (kept or "no conda here, so a .venv with pip") + ("" if gpu else "; no NVIDIA GPU, so the CPU build of torch")
     return Plan("venv", prefix, steps, why)
 
@@ -265,7 +265,7 @@ def lowest_steps(root: Path = ROOT) -> tuple[Path, list[list[str]]]:
         steps.append([sys.executable, "-m", "venv", str(prefix)])
     steps.append([str(python), "-m", "pip", "install", "--quiet", "uv>=0.5"])
     steps.append([str(python), "-m", "uv", "pip", "install", "--python", str(python), "--resolution", "lowest-direct",
-                  "--constraint", str(prefix / "floors.txt"), "-e", f"{root}[test]"])
+                  "--constraint", str(prefix / "floors.txt"), "-e", f"{root}[dev]"])
     return prefix, steps
 
 

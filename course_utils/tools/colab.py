@@ -9,6 +9,10 @@ The setup cell installs the course with pip on Colab only (Colab has PyTorch and
 does nothing visible anywhere else. Colab's kernel imports ``google.colab`` at start-up, which is
 the marker it checks. ``COURSE_UTILS_SOURCE`` replaces the Git address with another pip source,
 such as a wheel from the workshop kit or the one the Colab simulation test builds.
+
+Both the badge and the install name the release tag ``v{__version__}``, not ``main``: a learner on
+Colab gets the notebooks and the helper package of one release, which match. Publishing a release
+means tagging it (``git tag v0.1.0 && git push --tags``) after bumping ``__version__``.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .. import REPO_URL
+from .. import REPO_URL, __version__
 from ..errors import CourseError
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+#: The Git tag of this release; Colab opens and installs the course at it.
+RELEASE_TAG = f"v{__version__}"
 _BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
 
 
@@ -35,7 +41,7 @@ def repo_slug(url: str = REPO_URL) -> str:
 def badge(notebook_name: str, url: str = REPO_URL) -> str:
     """The markdown of the badge that opens `notebook_name` (under notebooks/) in Colab."""
     return (f"[![Open In Colab]({BADGE_IMAGE})]"
-            f"(https://colab.research.google.com/github/{repo_slug(url)}/blob/main/notebooks/{notebook_name})")
+            f"(https://colab.research.google.com/github/{repo_slug(url)}/blob/{RELEASE_TAG}/notebooks/{notebook_name})")
 
 
 def setup_cell(url: str = REPO_URL) -> str:
@@ -44,7 +50,7 @@ def setup_cell(url: str = REPO_URL) -> str:
         "import os, sys\n"
         "\n"
         "if \"google.colab\" in sys.modules:  # on Google Colab only: install the course (PyTorch is there already)\n"
-        f"    %pip install --quiet {{os.environ.get(\"COURSE_UTILS_SOURCE\", \"git+{url}\")}}\n"
+        f"    %pip install --quiet {{os.environ.get(\"COURSE_UTILS_SOURCE\", \"git+{url}@{RELEASE_TAG}\")}}\n"
         "import course_utils\n"
         "\n"
         "config = course_utils.setup()"

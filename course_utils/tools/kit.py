@@ -31,6 +31,8 @@ MANIFEST = "manifest.json"
 KIT_FORMAT = 1
 SETUP_SCRIPT = "setup_from_kit.py"
 PACKAGE = "course-utils"
+#: The extra a learner's environment installs with it: JupyterLab and the kernel.
+LEARNER_EXTRA = "lab"
 #: The .pth file that makes the kit's environment offline and points it at the kit's HF cache.
 OFFLINE_PTH = "zero_to_finetune_kit.pth"
 #: What an operating system leaves in a copied folder or on a USB stick: never part of a kit.
@@ -282,7 +284,7 @@ def pip_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
 def pip_install_command(python: Path, wheels: Path, *extra: str) -> list[str]:
     """pip install of the course from the kit's wheels only: no index, isolated from user configuration."""
     return [str(python), "-m", "pip", "--isolated", "install", "--no-index", "--find-links", str(wheels),
-            *extra, PACKAGE]
+            *extra, f"{PACKAGE}[{LEARNER_EXTRA}]"]
 
 
 def lab_command(python: Path, dest: Path) -> list[str]:

@@ -65,20 +65,20 @@ def pip_download_command(dest: Path, course_wheel: Path, platform_name: str, pyt
         raise CourseError(f"--python wants a version such as 3.11, not {python!r}. Fix: write it as 3.11 or 3.12.")
     command = [sys.executable, "-m", "pip", "download", "--dest", str(dest), "--only-binary=:all:",
                "--platform", PIP_PLATFORMS[platform_name], "--python-version", python, "--implementation", "cp",
-               str(course_wheel), TORCH_CPU_SPEC]
+               f"{course_wheel}[{kit.LEARNER_EXTRA}]", TORCH_CPU_SPEC]
     if platform_name.startswith("linux-") and TORCH_CPU_INDEX:
         command += ["--extra-index-url", TORCH_CPU_INDEX]  # the CPU build; PyPI's Linux torch pulls GBs of CUDA
     return command
 
 
-def dependency_closure(name: str = kit.PACKAGE) -> list[metadata.Distribution]:
-    """Every installed distribution `name` needs, directly or not (markers evaluated here), without `name`."""
+def dependency_closure(name: str = kit.PACKAGE, extras: frozenset[str] = frozenset({kit.LEARNER_EXTRA})) -> list[metadata.Distribution]:
+    """Every installed distribution `name` with `extras` needs, directly or not (markers evaluated here), without `name`."""
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
     wanted: dict[str, set[str]] = {}
     found: dict[str, metadata.Distribution] = {}
-    queue: list[tuple[str, set[str]]] = [(name, set())]
+    queue: list[tuple[str, set[str]]] = [(name, set(extras))]
     while queue:
         current, extras = queue.pop()
         try:

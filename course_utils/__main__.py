@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     resolve.add_argument("--dataset", action="store_true", help="the id is a data set, not a model")
     regen = sub.add_parser("regenerate", help="execute notebooks in place")
     regen.add_argument("notebooks", nargs="*")
+    regen.add_argument("--unlocked", action="store_true", help="run even where installed versions differ from the lock")
+    sub.add_parser("twins", help="write the text twin (notebooks/text/*.py) of every notebook")
+    sub.add_parser("lock", help="write this environment's versions into .ci/lock/requirements.txt")
     bench = sub.add_parser("bench", help="time each notebook fresh")
     bench.add_argument("notebooks", nargs="*")
     bench.add_argument("--write-readme", action="store_true", help="write the tables into README.md and notebooks/instructor_guide.md")
@@ -102,7 +105,21 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "regenerate":
         from .tools.notebooks import regenerate
 
-        regenerate(args.notebooks)
+        regenerate(args.notebooks, unlocked=args.unlocked)
+        return 0
+    if args.command == "twins":
+        from .tools.notebooks import all_notebooks
+        from .tools.twins import write_twin
+
+        for path in all_notebooks():
+            print(f"wrote notebooks/text/{write_twin(path).name}")
+        return 0
+    if args.command == "lock":
+        from .tools.bootstrap import LOCK_FILE
+        from .tools.lock import write_lock
+
+        write_lock()
+        print(f"wrote {LOCK_FILE}: the versions of this environment, which set-up now installs")
         return 0
     if args.command == "bench":
         from .tools.bench import bench, bench_suite
@@ -127,7 +144,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             found = [problem for path in all_notebooks() for problem in colab.problems(path)]
             print("\n".join(found) or f"every notebook's badge and setup cell agree with {colab.REPO_URL}")
             return 1 if found else 0
+        from .tools.twins import write_twin
+
         for path in colab.sync(all_notebooks()):
+            write_twin(path)
             print(f"wrote {path.name}: run `python -m course_utils regenerate {path.name[:2]}` to refresh its outputs")
         return 0
     if args.command == "prefetch":

@@ -28,7 +28,8 @@ STYLE = {
 
 
 def use_course_style() -> None:
-    """Apply the course's rcParams and make inline figures PNG."""
+    """Apply the course's rcParams and make inline figures PNG, without the "Software: Matplotlib version ..."
+    text PNG files carry by default (a matplotlib upgrade would otherwise rewrite every stored figure)."""
     import matplotlib as mpl
     from cycler import cycler
 
@@ -37,7 +38,7 @@ def use_course_style() -> None:
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-        set_matplotlib_formats("png")
+        set_matplotlib_formats("png", metadata={"Software": None})
     except ImportError:  # outside Jupyter there is no inline backend to configure
         pass
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -59,6 +60,9 @@ def test_outputs_are_clean(path):
             assert out["output_type"] != "error", f"{where}: a traceback"
             assert not (out["output_type"] == "stream" and out["name"] == "stderr"), f"{where}: stderr: {out['text']!r}"
             assert "image/svg+xml" not in out.get("data", {}), f"{where}: an SVG figure"
+            if "image/png" in out.get("data", {}):
+                assert b"Matplotlib version" not in base64.b64decode(out["data"]["image/png"]), \
+                    f"{where}: a figure that carries matplotlib's version (an upgrade would rewrite it)"
             text = "".join(out.get("text", "")) + json.dumps({k: v for k, v in out.get("data", {}).items() if k != "image/png"})
             assert not MACHINE_PATH.search(text), f"{where}: a machine path: {MACHINE_PATH.search(text).group(0)}"
             assert "Traceback" not in text and "\r" not in text, f"{where}: traceback or progress-bar noise"

@@ -38,6 +38,9 @@ TORCH_CPU_SPEC = "torch==2.13.*"
 #: PyTorch's own index of CPU-only wheels (override with COURSE_TORCH_CPU_INDEX, "" to skip).
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 STAMP_NAME = ".course-setup.json"
+#: The exact versions the committed outputs were generated with (``python -m course_utils lock``),
+#: installed as pip constraints by the venv set-up; COURSE_UNLOCKED=1 takes the newest in range instead.
+LOCK_FILE = ".ci/lock/requirements.txt"
 #: Bump when the set-up steps change, so existing environments are refreshed once.
 SETUP_VERSION = "1"
 
@@ -73,7 +76,7 @@ def has_nvidia_gpu() -> bool:
 def setup_hash(root: Path = ROOT, extras: str = "dev") -> str:
     """Hash of everything that defines the environment; a change means 'install again'."""
     digest = hashlib.sha256(f"{SETUP_VERSION}|{extras}".encode())
-    for name in ("pyproject.toml", "environment.yml"):
+    for name in ("pyproject.toml", "environment.yml", LOCK_FILE):
         path = root / name
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()
@@ -102,6 +105,8 @@ class Plan:
     prefix: Path
     steps: list[list[str]] = field(default_factory=list)
     reason: str = ""
+    #: step index -> the command to run instead when that step fails (the locked install -> the unlocked one)
+    fallbacks: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def python(self) -> Path:
@@ -171,9 +176,17 @@ def make_plan(root: Path = ROOT, gpu: bool | None = None) -> Plan:
     if not env_python(prefix).exists():
         steps.append([sys.executable, "-m", "venv", str(prefix)])
     steps += torch_steps(python, gpu, say=lambda *a: print("[setup]", *a, flush=True))
-    steps.append([python, "-m", "pip", "install", "-e", f"{root}[dev]"])
+    install = [python, "-m", "pip", "install", "-e", f"{root}[dev]"]
+    fallbacks = {}
+    lock = root / LOCK_FILE
+    if lock.is_file() and os.environ.get("COURSE_UNLOCKED") != "1":
+        fallbacks[len(steps)] = install
+        install = install + ["--constraint", str(lock)]
+    steps.append(install)
     why = (kept or "no conda here, so a .venv with pip") + ("" if gpu else "; no NVIDIA GPU, so the CPU build of torch")
-    return Plan("venv", prefix, steps, why)
+    if fallbacks:
+        why += "; the versions the outputs were made with (" + LOCK_FILE + ")"
+    return Plan("venv", prefix, steps, why, fallbacks)
 
 
 def _conda_prefix(conda: str, name: str) -> Path | None:
@@ -192,11 +205,18 @@ def _conda_envs_dir(conda: str) -> Path:
     return Path(dirs[0]) if dirs else Path.home() / ".conda" / "envs"
 
 
-def run_steps(steps: list[list[str]], root: Path, say, fix: str) -> None:
-    """Run each command in `root`, saying it first; the first that fails raises ``SetupError`` with `fix`."""
-    for step in steps:
+def run_steps(steps: list[list[str]], root: Path, say, fix: str, fallbacks: dict[int, list[str]] | None = None) -> None:
+    """Run each command in `root`, saying it first; the first that fails (and its fallback, if it has one)
+    raises ``SetupError`` with `fix`."""
+    for index, step in enumerate(steps):
         say("$", " ".join(step))
         result = subprocess.run(step, cwd=root)
+        if result.returncode != 0 and fallbacks and index in fallbacks:
+            step = fallbacks[index]
+            say("the exact versions the course was tested with cannot be installed here (lines above), so set-up takes "
+                "the newest inside the course's ranges: every notebook works, a few printed numbers may differ")
+            say("$", " ".join(step))
+            result = subprocess.run(step, cwd=root)
         if result.returncode != 0:
             raise SetupError(f"This set-up step failed (exit {result.returncode}): {' '.join(step)}\nFix: {fix}")
 
@@ -208,7 +228,8 @@ def ensure_environment(root: Path = ROOT, quiet: bool = False) -> Plan:
     say = (lambda *a: None) if quiet else (lambda *a: print("[setup]", *a, flush=True))
     say(plan.reason)
     run_steps(plan.steps, root, say, "read the lines above; with no network, use an offline workshop kit; "
-              "to start clean, delete the .venv folder (or `conda env remove -n zero-to-finetune`) and run again.")
+              "to start clean, delete the .venv folder (or `conda env remove -n zero-to-finetune`) and run again.",
+              plan.fallbacks)
     if plan.steps:
         (plan.prefix / STAMP_NAME).write_text(json.dumps({"hash": setup_hash(root)}))
     return plan

@@ -182,9 +182,16 @@ def with_solutions(notebook):  # -> tuple[nbformat.NotebookNode, dict[int, str]]
     return solved, exercises
 
 
-def regenerate(names: list[str] | None = None) -> None:
-    """Execute notebooks in place: the only way the committed outputs are made."""
+def regenerate(names: list[str] | None = None, unlocked: bool = False) -> None:
+    """Execute notebooks in place: the only way the committed outputs are made. Refuses where the installed
+    versions differ from the lock, unless `unlocked`."""
     from nbclient.exceptions import CellExecutionError
+
+    from .lock import require_locked_versions
+    from .twins import write_twin
+
+    if not unlocked:
+        require_locked_versions()
 
     for path in select(names):
         start = time.perf_counter()
@@ -194,4 +201,5 @@ def regenerate(names: list[str] | None = None) -> None:
             summary = f"{exc.ename}: {exc.evalue}" if getattr(exc, "ename", None) else str(exc).splitlines()[0]
             raise CourseError(f"regenerate stopped: {path.name} raised {summary}. The file was left unchanged. Fix: "
                               "mend that cell and run the command again.") from None
+        write_twin(path)
         print(f"regenerated {path.name} in {time.perf_counter() - start:.0f} s", flush=True)

@@ -1,0 +1,620 @@
+# %% [markdown]
+# # 05 · Gradient descent, losses and regularization
+#
+# **You will watch gradient descent walk downhill, derive gradients by hand (backpropagation) and check them against autograd, choose a learning rate from the curvature, write SGD, momentum, Adam and AdamW until they match PyTorch step for step, and train a classifier on BERT's sentence vectors with them, choosing its settings on validation data.**
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/zero-to-finetune/zero-to-finetune/blob/v0.1.0/notebooks/05_gradient_descent.ipynb)
+#
+# **Time needed:** about 60 minutes to read and run; with the three exercises, about 90. The code runs in under a minute.
+# **Prerequisites:** [04 · Probability and Bayes](04_probability_and_bayes.ipynb) (cross-entropy); a derivative as "the slope".
+
+# %% [markdown]
+# ## Learning objectives
+#
+# After this notebook you can:
+#
+# 1. run gradient descent, and predict from the curvature which learning rates converge, oscillate or diverge;
+# 2. derive gradients by hand with the chain rule (a scalar graph, a linear layer, softmax with cross-entropy) and check them against autograd and finite differences;
+# 3. write SGD, momentum, Adam and AdamW from their update rules and match `torch.optim` step for step;
+# 4. train logistic regression on frozen BERT sentence vectors with full batches and mini-batches, choosing learning rates and regularization on a validation split;
+# 5. explain L1, L2 and AdamW's decoupled weight decay, and build the warm-up-then-linear-decay schedule that fine-tuning uses.
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import os, sys
+
+if "google.colab" in sys.modules:  # on Google Colab only: install the course (PyTorch is there already)
+    # %pip install --quiet {os.environ.get("COURSE_UTILS_SOURCE", "git+https://github.com/zero-to-finetune/zero-to-finetune@v0.1.0")}
+import course_utils
+
+config = course_utils.setup()
+
+# %%
+import math
+
+import ipywidgets
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+
+from course_utils import check, plotting
+from course_utils.widgets import explore
+
+STEPS = 100                   # optimizer steps compared with torch.optim
+MAX_TOKENS = 64               # tokens per review for the sentence vectors
+REVIEWS_PER_SPLIT = config.pick(quick=1000, full=None)   # at most this many per split (None: all; real IMDb has 25,000)
+
+
+# %% [markdown]
+# ## Gradient descent in one dimension
+#
+# To minimize a function $f(w)$, start somewhere and step against the slope:
+#
+# $$w_{t+1} = w_t - \eta\, f'(w_t),$$
+#
+# where $\eta$ is the **learning rate**. On $f(w) = (w - 2)^2 + 1$, with $f'(w) = 2(w - 2)$, each step multiplies the distance to the minimum by $(1 - 2\eta)$. So $\eta$ decides everything: too small crawls, around $0.5$ jumps straight there, between $0.5$ and $1$ overshoots back and forth, above $1$ diverges. The limits come from the **curvature** $f''(w) = 2$: a step multiplies the distance by $1 - \eta f''$, which shrinks it only while $\eta < 2 / f''$. Keep that rule; it decides the learning rates below. Slide it (four settings are drawn when there is no live front end):
+
+# %%
+def f(w):
+    return (w - 2) ** 2 + 1
+
+
+def gradient_descent_1d(learning_rate, start=-1.0, steps=12):
+    path = [start]
+    for _ in range(steps):
+        path.append(path[-1] - learning_rate * 2 * (path[-1] - 2))
+    return path
+
+
+def draw_1d(learning_rate=0.1):
+    path = gradient_descent_1d(learning_rate)
+    grid = torch.linspace(-2.5, 6.5, 200)
+    fig, ax = plt.subplots(figsize=(4.8, 2.8))
+    ax.plot(grid, f(grid), color=plotting.COURSE_COLORS[6], lw=1)
+    ax.plot(path, [f(w) for w in path], "o-", ms=4, lw=1, color=plotting.COURSE_COLORS[1])
+    verdict = "diverges" if abs(path[-1] - 2) > abs(path[0] - 2) else f"ends at w = {path[-1]:.2f}"
+    ax.set(xlim=(-2.5, 6.5), ylim=(0, 20), xlabel="w", ylabel="f(w)", title=f"η = {learning_rate}: {verdict}")
+    plt.show()
+
+
+explore(draw_1d, {"learning_rate": ipywidgets.FloatSlider(value=0.1, min=0.01, max=1.1, step=0.01)},
+        static=[{"learning_rate": 0.03}, {"learning_rate": 0.3}, {"learning_rate": 0.9}, {"learning_rate": 1.05}])
+
+
+# %% [markdown]
+# ## Gradients: autograd, checked by finite differences
+#
+# For functions of millions of weights we do not derive gradients by hand: PyTorch's **autograd** records the computation and runs it backwards (`loss.backward()`). To trust it (or your own derivation), compare with the **central finite difference** $\frac{f(w + h e_i) - f(w - h e_i)}{2h}$, one coordinate at a time, in float64 so rounding does not hide a mistake. Here on the logistic-regression loss we will train below:
+
+# %%
+def logistic_loss(w, b, X, y):
+    return F.binary_cross_entropy_with_logits(X @ w + b, y)
+
+
+generator = torch.Generator().manual_seed(0)
+X_small = torch.randn(20, 5, generator=generator, dtype=torch.float64)
+y_small = (torch.rand(20, generator=generator) > 0.5).double()
+w = torch.randn(5, generator=generator, dtype=torch.float64, requires_grad=True)
+b = torch.zeros((), dtype=torch.float64)
+
+logistic_loss(w, b, X_small, y_small).backward()
+h = 1e-6
+numeric = torch.zeros(5, dtype=torch.float64)
+with torch.no_grad():
+    for i in range(5):
+        step = torch.zeros(5, dtype=torch.float64)
+        step[i] = h
+        numeric[i] = (logistic_loss(w + step, b, X_small, y_small) - logistic_loss(w - step, b, X_small, y_small)) / (2 * h)
+print("autograd:          ", [round(g, 6) for g in w.grad.tolist()])
+print("finite differences:", [round(g, 6) for g in numeric.tolist()])
+print("largest difference below 1e-8:", (w.grad - numeric).abs().max().item() < 1e-8)
+assert (w.grad - numeric).abs().max().item() < 1e-8
+
+# %% [markdown]
+# `torch.autograd.gradcheck` does this same comparison for you. But where do gradients come from? Exercise 1 asks you to derive this one by hand; the next section shows how.
+#
+# ## Backpropagation by hand
+#
+# A network is a chain of simple steps, and the **chain rule** gives the derivative of the loss through the chain: multiply the local derivatives, from the loss back to the input. Autograd does exactly this, step by step, in reverse order (hence *back*-propagation). Four derivations cover everything a BERT classifier needs.
+#
+# **1. A scalar graph.** One review's logistic regression: $z = w x + b$, $p = \sigma(z)$, $L = -[y \log p + (1-y) \log(1-p)]$. Going backwards: $\frac{\partial L}{\partial p} = -\frac{y}{p} + \frac{1-y}{1-p}$, $\frac{\partial p}{\partial z} = p(1-p)$, and their product simplifies to $\frac{\partial L}{\partial z} = p - y$. Then $\frac{\partial L}{\partial w} = (p - y)\,x$ and $\frac{\partial L}{\partial b} = p - y$. Each local derivative, by hand, against autograd:
+
+# %%
+x, y, w0, b0 = 2.0, 1.0, -0.3, 0.1
+w_t = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
+b_t = torch.tensor(b0, dtype=torch.float64, requires_grad=True)
+z_t = w_t * x + b_t
+z_t.retain_grad()
+p_t = torch.sigmoid(z_t)
+p_t.retain_grad()
+loss_t = -(y * p_t.log() + (1 - y) * (1 - p_t).log())
+loss_t.backward()
+
+p = 1 / (1 + math.exp(-(w0 * x + b0)))
+by_hand = {"dL/dp": -y / p + (1 - y) / (1 - p), "dL/dz": p - y, "dL/dw": (p - y) * x, "dL/db": p - y}
+by_autograd = {"dL/dp": p_t.grad.item(), "dL/dz": z_t.grad.item(), "dL/dw": w_t.grad.item(), "dL/db": b_t.grad.item()}
+for name in by_hand:
+    print(f"{name}: by hand {by_hand[name]:+.6f}, autograd {by_autograd[name]:+.6f}")
+    assert math.isclose(by_hand[name], by_autograd[name], rel_tol=1e-12)
+
+# %% [markdown]
+# **2. A linear layer.** For a batch, $Y = X W^\top + b$ with $X$ of shape $(n, \text{in})$, $W$ of shape $(\text{out}, \text{in})$ (notebook 03's `x @ W.T + b`). Suppose the layers above have already sent back $\delta = \partial L / \partial Y$, of shape $(n, \text{out})$. Since $y_{ij} = \sum_k x_{ik} w_{jk} + b_j$, each weight $w_{jk}$ touches column $j$ of $Y$ through column $k$ of $X$, and each input $x_{ik}$ touches row $i$ of $Y$ through all of $W$:
+#
+# $$\frac{\partial L}{\partial W} = \delta^\top X, \qquad \frac{\partial L}{\partial b} = \sum_i \delta_{i,:}, \qquad \frac{\partial L}{\partial X} = \delta\, W.$$
+#
+# **The shape rule** makes them easy to remember: a gradient has the shape of the thing it belongs to, $(\text{out}, \text{in})$ for $W$, $(n, \text{in})$ for $X$, and only one arrangement of $\delta$, $X$ and $W$ (with one transpose) gives each shape. $\partial L/\partial X$ is the $\delta$ the layer below receives: that is how the chain continues down a network. Checked on a random layer (exercise 3 asks you to write it):
+
+# %%
+X = torch.randn(4, 3, generator=generator, dtype=torch.float64, requires_grad=True)
+W = torch.randn(2, 3, generator=generator, dtype=torch.float64, requires_grad=True)
+bias = torch.randn(2, generator=generator, dtype=torch.float64, requires_grad=True)
+delta = torch.randn(4, 2, generator=generator, dtype=torch.float64)      # pretend: dL/dY from the layers above
+(X @ W.T + bias).backward(delta)                                         # autograd, given dL/dY = delta
+print("dL/dW = δᵀX matches:", torch.allclose(delta.T @ X.detach(), W.grad), tuple(W.grad.shape))
+print("dL/db = Σ δ matches: ", torch.allclose(delta.sum(0), bias.grad), tuple(bias.grad.shape))
+print("dL/dX = δW matches:  ", torch.allclose(delta @ W.detach(), X.grad), tuple(X.grad.shape))
+assert torch.allclose(delta.T @ X.detach(), W.grad) and torch.allclose(delta @ W.detach(), X.grad)
+
+# %% [markdown]
+# **3. Softmax and cross-entropy.** BERT's classifier ends with logits $z$ (one per class), softmax and cross-entropy (notebook 04). The derivative of the mean loss over $n$ examples with respect to the logits is strikingly simple:
+#
+# $$\frac{\partial L}{\partial z} = \frac{1}{n}\big(\operatorname{softmax}(z) - \text{onehot}(y)\big):$$
+#
+# the predicted probabilities minus the truth. Raising the right class's logit lowers the loss by exactly as much as the model was unsure.
+#
+# **4. Sigmoid is a two-class softmax.** For two logits $z_0, z_1$, $\operatorname{softmax}(z)_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}} = \sigma(z_1 - z_0)$. So the logistic regression above is a 2-class softmax with logits $(0, z)$, its $p - y$ is rule 3 for two classes, and the 2-logit head that 07 fine-tunes is logistic regression on the difference of its logits. Both, checked:
+
+# %%
+logits = torch.randn(5, 3, generator=generator, dtype=torch.float64, requires_grad=True)
+targets = torch.tensor([0, 2, 1, 1, 0])
+F.cross_entropy(logits, targets).backward()
+by_hand = (F.softmax(logits.detach(), dim=1) - F.one_hot(targets, 3)) / len(targets)
+print("dL/dz = (softmax - one-hot) / n matches autograd:", torch.allclose(by_hand, logits.grad))
+assert torch.allclose(by_hand, logits.grad)
+
+pair = torch.randn(5, 2, generator=generator, dtype=torch.float64)
+print("softmax(z)[1] = sigmoid(z1 - z0):", torch.allclose(F.softmax(pair, dim=1)[:, 1], torch.sigmoid(pair[:, 1] - pair[:, 0])))
+assert torch.allclose(F.softmax(pair, dim=1)[:, 1], torch.sigmoid(pair[:, 1] - pair[:, 0]))
+
+
+# %% [markdown]
+# A whole network's backward pass is these rules, applied layer by layer from the loss down: `loss.backward()` does nothing else.
+#
+# ## Optimizers from scratch
+#
+# Every optimizer is an update rule. With gradient $g_t$ at step $t$:
+#
+# - **SGD**: $w \leftarrow w - \eta\, g_t$. (In the strict sense, *stochastic* gradient descent uses the gradient of a random mini-batch; with the whole data set at once it is plain gradient descent. The rule is the same; mini-batches come below.)
+# - **Momentum**: keep a running direction $m \leftarrow \mu m + g_t$, then $w \leftarrow w - \eta\, m$: a ball rolling downhill, which builds up speed along consistent directions.
+# - **Adam**: running averages of the gradient and of its square, $m \leftarrow \beta_1 m + (1-\beta_1) g_t$, $v \leftarrow \beta_2 v + (1-\beta_2) g_t^2$, corrected for starting at zero, $\hat m = m / (1-\beta_1^t)$, $\hat v = v / (1-\beta_2^t)$; then $w \leftarrow w - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)$: each weight gets its own step size.
+# - **AdamW**: Adam plus *decoupled* weight decay, $w \leftarrow w - \eta \lambda w$, applied directly to the weights (more on this below).
+#
+# Each function below takes the parameter, its gradient and a `state` dictionary, and changes the parameter in place:
+
+# %%
+def sgd(param, grad, state, lr):
+    param -= lr * grad
+
+
+def momentum(param, grad, state, lr, mu=0.9):
+    state["m"] = grad.clone() if "m" not in state else mu * state["m"] + grad
+    param -= lr * state["m"]
+
+
+def adam(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=False):
+    beta1, beta2 = betas
+    if decoupled:
+        param -= lr * weight_decay * param          # AdamW: shrink the weights directly
+    elif weight_decay:
+        grad = grad + weight_decay * param          # Adam's "L2": λw, the gradient of (λ/2)‖w‖²
+    t = state["t"] = state.get("t", 0) + 1
+    state["m"] = beta1 * state.get("m", torch.zeros_like(param)) + (1 - beta1) * grad
+    state["v"] = beta2 * state.get("v", torch.zeros_like(param)) + (1 - beta2) * grad**2
+    m_hat = state["m"] / (1 - beta1**t)
+    v_hat = state["v"] / (1 - beta2**t)
+    param -= lr * m_hat / (v_hat.sqrt() + eps)
+
+
+# %% [markdown]
+# Now the test: start our version and PyTorch's from the same weights on the same loss, and compare the weights after every one of `STEPS` steps (in float64, so the only differences are our mistakes).
+
+# %%
+X_check = torch.randn(64, 16, generator=generator, dtype=torch.float64)
+y_check = (torch.rand(64, generator=generator) > 0.5).double()
+start = 0.5 * torch.randn(16, generator=generator, dtype=torch.float64)
+
+
+def largest_gap(mine, theirs, options):
+    # Run our rule and torch.optim side by side from `start`; return the largest weight difference seen.
+    ours, reference = start.clone().requires_grad_(), start.clone().requires_grad_()
+    optimizer = theirs([reference], **options)
+    state, gap = {}, 0.0
+    for _ in range(STEPS):
+        for param in (ours, reference):
+            param.grad = None
+            logistic_loss(param, 0.0, X_check, y_check).backward()
+        with torch.no_grad():
+            mine(ours, ours.grad, state)
+        optimizer.step()
+        gap = max(gap, (ours - reference).abs().max().item())
+    return gap
+
+
+comparisons = [
+    ("SGD", lambda p, g, s: sgd(p, g, s, lr=0.5), torch.optim.SGD, {"lr": 0.5}),
+    ("momentum", lambda p, g, s: momentum(p, g, s, lr=0.1, mu=0.9), torch.optim.SGD, {"lr": 0.1, "momentum": 0.9}),
+    ("Adam", lambda p, g, s: adam(p, g, s, lr=0.05), torch.optim.Adam, {"lr": 0.05}),
+    ("Adam + L2", lambda p, g, s: adam(p, g, s, lr=0.05, weight_decay=0.1), torch.optim.Adam, {"lr": 0.05, "weight_decay": 0.1}),
+    ("AdamW", lambda p, g, s: adam(p, g, s, lr=0.05, weight_decay=0.1, decoupled=True), torch.optim.AdamW,
+     {"lr": 0.05, "weight_decay": 0.1}),
+]
+for name, mine, theirs, options in comparisons:
+    gap = largest_gap(mine, theirs, options)
+    print(f"{name:10s} largest difference over {STEPS} steps: below 1e-6: {gap < 1e-6}  (below 1e-12: {gap < 1e-12})")
+    assert gap < 1e-6
+
+
+# %% [markdown]
+# ### The learning rate from the curvature: a narrow valley
+#
+# The function $f(w_1, w_2) = \frac{1}{2}(w_1^2 + 25\, w_2^2)$ is a valley 25 times steeper across than along. Its **Hessian**, the matrix of second derivatives, is $\operatorname{diag}(1, 25)$: its eigenvalues (notebook 03) are the curvatures along the two axes. Along each eigenvector a gradient step multiplies the distance to the minimum by $1 - \eta\lambda_i$, so gradient descent converges only if $\eta < 2/\lambda_{\max} = 2/25 = 0.08$, and then crawls along the flat direction, where each step removes only a fraction $\eta \lambda_{\min}$ of the distance. The ratio $\kappa = \lambda_{\max}/\lambda_{\min} = 25$, the **condition number**, measures how bad this is.
+#
+# The settings below are chosen from that curvature, not to make a point: SGD near its limit ($\eta = 0.07$, so the factor across the valley is $1 - 0.07 \cdot 25 = -0.75$: it overshoots and **zig-zags**); momentum with the classic tuning for a quadratic with curvatures from $m$ to $L$, $\eta = 4/(\sqrt{L} + \sqrt{m})^2$ and $\mu = \big(\frac{\sqrt{\kappa} - 1}{\sqrt{\kappa} + 1}\big)^2$; and Adam at the best of a few learning rates for this budget. Both axes use the same scale.
+
+# %%
+def valley(w):
+    return 0.5 * (w[0] ** 2 + 25 * w[1] ** 2)
+
+
+def path_of(rule, lr, steps=40, **options):
+    w = torch.tensor([-4.5, 1.0], requires_grad=True)
+    state, path = {}, [w.detach().clone()]
+    for _ in range(steps):
+        w.grad = None
+        valley(w).backward()
+        with torch.no_grad():
+            rule(w, w.grad, state, lr, **options)
+        path.append(w.detach().clone())
+    return torch.stack(path)
+
+
+curvatures = torch.linalg.eigvalsh(torch.diag(torch.tensor([1.0, 25.0])))
+m, L = curvatures.min().item(), curvatures.max().item()
+kappa = L / m
+tuned = {"lr": 4 / (math.sqrt(L) + math.sqrt(m)) ** 2, "mu": ((math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)) ** 2}
+adam_lr = min((0.1, 0.3, 1.0), key=lambda lr: valley(path_of(adam, lr)[-1]).item())   # the best for 40 steps
+print(f"curvatures {m:g} and {L:g}: SGD stable for η < {2 / L:.3f}; tuned momentum η = {tuned['lr']:.3f}, μ = {tuned['mu']:.3f}; "
+      f"Adam's best η of 0.1, 0.3, 1: {adam_lr:g}")
+
+grid = torch.linspace(-5, 5, 200)
+W1, W2 = torch.meshgrid(grid, grid / 2.5, indexing="xy")
+fig, ax = plt.subplots(figsize=(8.5, 4.2))
+ax.contour(W1, W2, valley([W1, W2]), levels=[0.5, 2, 5, 10, 20, 40], colors="gray", linewidths=0.7)
+finals, paths = {}, {}
+for label, rule, lr, options in [("SGD, η=0.07", sgd, 0.07, {}),
+                                 (f"momentum, η={tuned['lr']:.3f}, μ={tuned['mu']:.2f}", momentum, tuned["lr"], {"mu": tuned["mu"]}),
+                                 (f"Adam, η={adam_lr:g}", adam, adam_lr, {})]:
+    path = paths[label.split(",")[0]] = path_of(rule, lr, **options)
+    finals[label.split(",")[0]] = valley(path[-1]).item()
+    ax.plot(path[:, 0], path[:, 1], "o-", ms=3, lw=1.2, label=f"{label}: f = {valley(path[-1]):.1e} after 40 steps")
+ax.plot([0], [0], "k*", ms=10)
+ax.set(xlabel="w₁ (flat direction)", ylabel="w₂ (steep direction)", title="40 steps on a narrow valley", aspect="equal")
+ax.legend(fontsize=8, loc="upper right")
+plt.show()
+crossings = int((paths["SGD"][1:, 1] * paths["SGD"][:-1, 1] < 0).sum())
+print(f"SGD crosses the valley floor on {crossings} of 40 steps")
+assert crossings >= 30 and finals["momentum"] < 1e-6 < finals["SGD"] and finals["momentum"] < finals["Adam"]
+
+# %% [markdown]
+# SGD zig-zags across the valley on nearly every step while it creeps along it. Tuned momentum is faster by orders of magnitude: its path also swings across, but the swings die out quickly, and speed builds along the valley. Adam takes steps of about the same size in every direction at first (it divides by each gradient's own size), so it heads diagonally; on a perfect bowl like this, a method tuned to the curvature beats it. Adam earns its place where curvature differs wildly between weights and changes as training goes, as in a transformer, and where nobody can compute the Hessian. *Try it:* give SGD $\eta = 0.085$, just above $2/25$.
+
+# %% [markdown]
+# ## Logistic regression on BERT's sentence vectors
+#
+# Now a real task: sentiment, with the course's offline BERT as a frozen feature extractor. Each review becomes one 384-number sentence vector (mean-pooled, from `course_utils.sentence_vectors`, as in notebook 03); a **logistic regression** $P(\text{pos}) = \sigma(x \cdot w + b)$ learns 385 numbers on top. This is also the "cheap strong baseline" that notebook 07 compares fine-tuning with.
+#
+# To stay fast on a CPU we read only `MAX_TOKENS` tokens of each review, and we keep its **end** (`keep="end"`): reviewers often retell the plot first and give their verdict last. *Try it:* use `keep="start"` instead and compare the validation accuracies below; notebook 07 meets the same question when BERT's 512-token limit cuts long reviews.
+#
+# Every choice below (learning rates, the optimizer, the penalty) is made on a **validation split**: a fifth of the training reviews, set aside. The test reviews are used once, at the very end; a setting chosen by its test score would make that score an optimistic guess (notebook 08 says more).
+
+# %%
+from course_utils import load_reviews, sentence_vectors
+
+reviews = load_reviews("stanfordnlp/imdb")
+if REVIEWS_PER_SPLIT is not None:   # a CPU-sized random sample when the data set is large; the offline reviews fit whole
+    reviews = {split: data.shuffle(seed=0).select(range(min(REVIEWS_PER_SPLIT, len(data)))) if len(data) > REVIEWS_PER_SPLIT
+               else data for split, data in reviews.items()}
+X_all = sentence_vectors(reviews["train"]["text"], max_length=MAX_TOKENS, keep="end")
+y_all = torch.tensor(reviews["train"]["label"], dtype=torch.float32)
+X_test = sentence_vectors(reviews["test"]["text"], max_length=MAX_TOKENS, keep="end")
+y_test = torch.tensor(reviews["test"]["label"], dtype=torch.float32)
+
+order = torch.randperm(len(y_all), generator=torch.Generator().manual_seed(0))
+held_out = len(order) // 5
+X_train, y_train = X_all[order[held_out:]], y_all[order[held_out:]]
+X_val, y_val = X_all[order[:held_out]], y_all[order[:held_out]]
+print("features:", tuple(X_train.shape), "for training,", tuple(X_val.shape), "for validation,", tuple(X_test.shape), "for the test")
+
+# %% [markdown]
+# Which learning rate? The curvature again. The logistic loss's Hessian is $\frac{1}{n} \tilde X^\top D \tilde X$, where $\tilde X$ is $X$ with a column of ones for the bias and $D$ holds $\sigma(z)(1 - \sigma(z)) \le \frac14$; at the start ($w = 0$) it equals $\frac{1}{4n}\tilde X^\top \tilde X$ and is never larger, so $L = \lambda_{\max}\big(\frac{1}{4n}\tilde X^\top \tilde X\big)$ bounds the curvature and gradient descent is stable for $\eta < 2/L$.
+
+# %%
+with_bias = torch.cat([X_train, torch.ones(len(X_train), 1)], dim=1)
+L = torch.linalg.eigvalsh(with_bias.T @ with_bias / (4 * len(X_train))).max().item()
+print(f"largest curvature L = {L:.3f}, so gradient descent is stable for η < 2/L = {2 / L:.2f}")
+
+
+# %%
+def train_logistic(rule, lr, epochs=150, penalty=None, strength=0.0, batch_size=None, **options):
+    """Training with one of our optimizers, on full batches (batch_size=None) or shuffled mini-batches;
+    returns weights, bias and the training loss after each step."""
+    torch.manual_seed(0)
+    shuffle = torch.Generator().manual_seed(0)
+    w = torch.zeros(X_train.shape[1], requires_grad=True)
+    b = torch.zeros((), requires_grad=True)
+    states, losses = ({}, {}), []
+    for _ in range(epochs):
+        batches = [torch.arange(len(y_train))] if batch_size is None else torch.randperm(len(y_train), generator=shuffle).split(batch_size)
+        for rows in batches:
+            loss = logistic_loss(w, b, X_train[rows], y_train[rows])
+            losses.append(loss.item())
+            if penalty == "l2":
+                loss = loss + 0.5 * strength * (w ** 2).sum()   # (λ/2)‖w‖²: its gradient is λw
+            elif penalty == "l1":
+                loss = loss + strength * w.abs().sum()
+            w.grad = b.grad = None
+            loss.backward()
+            with torch.no_grad():
+                rule(w, w.grad, states[0], lr, **options)
+                rule(b, b.grad, states[1], lr, **{k: v for k, v in options.items() if k != "weight_decay"})
+    return w.detach(), b.detach(), losses
+
+
+def evaluate(w, b, X, y):
+    """(loss, accuracy) of the weights on one split."""
+    return logistic_loss(w, b, X, y).item(), ((X @ w + b > 0).float() == y).float().mean().item()
+
+
+grids = {"SGD": (sgd, [0.5 / L, 1 / L, 1.5 / L, 1.9 / L], {}),
+         "momentum": (momentum, [0.5 / L, 1 / L, 2 / L, 3 / L], {"mu": 0.9}),
+         "Adam": (adam, [0.01, 0.03, 0.1, 0.3, 1.0], {})}
+chosen = {}
+for name, (rule, rates, options) in grids.items():
+    scores = {lr: evaluate(*train_logistic(rule, lr, **options)[:2], X_val, y_val)[0] for lr in rates}
+    chosen[name] = min(scores, key=scores.get)
+    print(f"{name:9s} validation loss by η: " + ", ".join(f"{lr:.3g}: {loss:.3f}" for lr, loss in scores.items())
+          + f"  -> η = {chosen[name]:.3g}")
+
+# %%
+runs = {f"{name} η={lr:.3g}": train_logistic(grids[name][0], lr, **grids[name][2]) for name, lr in chosen.items()}
+plotting.curves({name: losses for name, (_, _, losses) in runs.items()}, xlabel="step (full batch: one per epoch)",
+                ylabel="training loss", title="Each optimizer at its validated learning rate")
+plt.show()
+final = {name: evaluate(w, b, X_val, y_val) for name, (w, b, _) in runs.items()}
+for name, (loss, accuracy) in final.items():
+    print(f"{name:18s} validation loss {loss:.3f}, validation accuracy {accuracy:.3f}")
+ranking = sorted(final, key=lambda name: final[name][0])
+print("lowest validation loss first:", ", ".join(name.split()[0] for name in ranking))
+
+# %% [markdown]
+# Each optimizer got its best learning rate from the same small grid and the same budget of 150 full-batch steps, and the ranking above is measured, not assumed. Two honest caveats: a different budget can change it (plain gradient descent keeps improving long after 150 steps), and the grid for SGD stops at its stability limit $2/L$, which no one can exceed, while momentum may go further.
+#
+# ### Mini-batches
+#
+# Each step above computed the gradient on all the training reviews. **Mini-batch SGD**, the *stochastic* in SGD, takes it on a random batch (here 32 reviews): a noisy estimate, but many more steps for the same amount of computing. One pass over the data (an **epoch**) then takes many steps instead of one (counted below). Twenty epochs of mini-batches against 150 epochs of full batches, at the same learning rate $1/L$:
+
+# %%
+full = train_logistic(sgd, 1 / L, epochs=150)
+mini = train_logistic(sgd, 1 / L, epochs=20, batch_size=32)
+plotting.curves({"full batch, 150 epochs": full[2], "batches of 32, 20 epochs": mini[2]}, xlabel="optimizer step",
+                ylabel="training loss (on the batch)", title="Noisy but many: mini-batch steps", logy=True)
+plt.show()
+full_loss, mini_loss = evaluate(*full[:2], X_val, y_val)[0], evaluate(*mini[:2], X_val, y_val)[0]
+print(f"full batch: {len(full[2])} steps over 150 epochs, validation loss {full_loss:.3f}")
+print(f"mini-batch: {len(mini[2])} steps over 20 epochs, validation loss {mini_loss:.3f}")
+assert mini_loss < full_loss
+
+# %% [markdown]
+# With less than a seventh of the passes over the data, the mini-batches reach a lower validation loss: many noisy steps beat few exact ones. This is why every deep network, BERT included, trains on mini-batches (notebooks 07 and 08), and why its loss curve looks jagged.
+
+# %% [markdown]
+# ## Regularization: L1 and L2
+#
+# A model with many weights can fit accidents of its training data. **Regularization** adds a price for large weights to the loss:
+#
+# - **L2** (ridge, "weight decay"): $\mathcal{L} + \frac{\lambda}{2} \lVert w\rVert_2^2 = \mathcal{L} + \frac{\lambda}{2} \sum_j w_j^2$, whose gradient adds exactly $\lambda w$: the convention of `torch.optim`'s `weight_decay` and of this whole course. It shrinks all weights smoothly towards zero.
+# - **L1** (lasso): $\mathcal{L} + \lambda \sum_j |w_j|$. Its pull does not weaken near zero, so it pushes many weights to (nearly) exactly zero: a sparse model that uses few features.
+#
+# First the question that matters: does a penalty help here? On the validation split, with Adam at its validated learning rate:
+
+# %%
+adam_lr = chosen["Adam"]
+unregularized = train_logistic(adam, adam_lr)
+train_accuracy = evaluate(*unregularized[:2], X_train, y_train)[1]
+val_loss, val_accuracy = evaluate(*unregularized[:2], X_val, y_val)
+print(f"no penalty: training accuracy {train_accuracy:.3f}, validation accuracy {val_accuracy:.3f} "
+      f"(gap {train_accuracy - val_accuracy:.3f}), validation loss {val_loss:.3f}")
+candidates = {("none", 0.0): val_loss}
+for penalty, strengths in (("l2", [1e-4, 1e-3, 1e-2]), ("l1", [1e-4, 1e-3])):
+    for strength in strengths:
+        w, b, _ = train_logistic(adam, adam_lr, penalty=penalty, strength=strength)
+        candidates[(penalty, strength)] = evaluate(w, b, X_val, y_val)[0]
+        print(f"{penalty} λ={strength:g}: validation loss {candidates[(penalty, strength)]:.3f}")
+best_penalty = min(candidates, key=candidates.get)
+print("chosen on validation:", "no penalty" if best_penalty[0] == "none" else f"{best_penalty[0]} with λ={best_penalty[1]:g}")
+
+# %% [markdown]
+# The gap between training and validation accuracy is how much the model overfits, and the validation split decides whether a penalty pays for itself here (printed above). What the penalties *do* is clearer in a picture: the weights of the same model trained with neither, L2 and L1, sorted by size, at strengths large enough to see the effect (chosen for the picture, not for accuracy):
+
+# %%
+settings = {"no penalty": (None, 0.0), "L2, λ=0.02": ("l2", 0.02), "L1, λ=0.002": ("l1", 0.002)}
+weights = {}
+for label, (penalty, strength) in settings.items():
+    w, b, _ = train_logistic(adam, 0.05, penalty=penalty, strength=strength)
+    weights[label] = w
+    # The share of tiny weights, to the nearest 10%: the exact count moves with the CPU's rounding.
+    print(f"{label:12s} validation accuracy {evaluate(w, b, X_val, y_val)[1]:.3f}, ‖w‖₂ = {w.norm():.2f}, "
+          f"weights with |w| < 0.01: about {round((w.abs() < 0.01).double().mean().item(), 1):.0%}")
+tiny = {label: (w.abs() < 0.01).double().mean().item() for label, w in weights.items()}
+assert tiny["L1, λ=0.002"] > 0.3 > tiny["L2, λ=0.02"]            # the claim below: L1 sends many weights to ~0
+assert weights["L2, λ=0.02"].abs().max() < weights["no penalty"].abs().max()   # L2 keeps them small
+
+fig, ax = plt.subplots(figsize=(6.4, 3.4))
+for label, w in weights.items():
+    ax.plot(w.abs().sort(descending=True).values, label=label)
+ax.set(yscale="log", ylim=(1e-4, None), xlabel="weights, largest first", ylabel="|w| (log scale)",
+       title="What L1 and L2 do to the weights")
+ax.legend(fontsize=9)
+plt.show()
+
+# %% [markdown]
+# L1 leaves a large share of the weights near zero; L2 keeps all of them small. Regularization earns its keep when the weights far outnumber the examples, as when 07 fine-tunes all of BERT's tens of millions of weights on at most a few thousand reviews. *Try it:* add more strengths to the validation search above and see where the validation loss turns.
+#
+# ### Adam + L2 is not AdamW
+#
+# In plain SGD, adding $\lambda w$ to the gradient (the gradient of the L2 penalty) and shrinking the weights by $\eta\lambda w$ each step (weight decay) are the same thing. In Adam they are not: the L2 term goes through Adam's per-weight scaling $1/\sqrt{\hat v}$, so weights with large gradients are barely decayed, and weights with tiny gradients are decayed hard. **AdamW** (Loshchilov and Hutter, [Decoupled Weight Decay Regularization](https://arxiv.org/abs/1711.05101)) applies the decay directly to the weights, the same for all, outside Adam's scaling; it is what `transformers` uses for fine-tuning, and what notebook 08 uses. Same $\lambda$, different results:
+
+# %%
+decay = 0.1
+w_l2, b_l2, _ = train_logistic(adam, 0.05, weight_decay=decay)
+w_adamw, b_adamw, _ = train_logistic(adam, 0.05, weight_decay=decay, decoupled=True)
+for label, w, b in [("Adam, weight_decay=0.1 (L2)", w_l2, b_l2), ("AdamW, weight_decay=0.1", w_adamw, b_adamw)]:
+    print(f"{label:28s} ‖w‖₂ = {w.norm():.3f}, validation accuracy {evaluate(w, b, X_val, y_val)[1]:.3f}")
+assert w_l2.norm() < w_adamw.norm()
+
+# %% [markdown]
+# ### The test, once
+#
+# All choices are made: Adam at its validated learning rate, with the penalty the validation split chose. Only now do the test reviews come out:
+
+# %%
+penalty, strength = best_penalty
+final_w, final_b, _ = train_logistic(adam, adam_lr, penalty=None if penalty == "none" else penalty, strength=strength)
+test_loss, test_accuracy = evaluate(final_w, final_b, X_test, y_test)
+print(f"test accuracy {test_accuracy:.3f} (validation accuracy was {evaluate(final_w, final_b, X_val, y_val)[1]:.3f})")
+
+# %% [markdown]
+# ## Learning-rate schedules: warm up, then decay
+#
+# Fine-tuning a pretrained model starts gently: for the first steps, Adam's estimates $\hat v$ are based on few gradients, and a full-size step can wreck what pretraining learned. So the learning rate **warms up** linearly from 0 to its peak over the first few percent of steps, then **decays** linearly to 0 at the end. `transformers` provides it as `get_linear_schedule_with_warmup`; ours is one line, and must agree:
+
+# %%
+from transformers import get_linear_schedule_with_warmup
+
+TOTAL, WARMUP, PEAK = 200, 20, 5e-5
+
+
+def linear_warmup_decay(step, warmup=WARMUP, total=TOTAL):
+    if step < warmup:
+        return step / warmup
+    return max(0.0, (total - step) / (total - warmup))
+
+
+dummy = torch.nn.Parameter(torch.zeros(1))
+optimizer = torch.optim.AdamW([dummy], lr=PEAK)
+scheduler = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=WARMUP, num_training_steps=TOTAL)
+theirs = []
+for _ in range(TOTAL):
+    theirs.append(scheduler.get_last_lr()[0])
+    optimizer.step()
+    scheduler.step()
+ours = [PEAK * linear_warmup_decay(step) for step in range(TOTAL)]
+print("same learning rate at every step:", all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15) for a, b in zip(ours, theirs)))
+assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15) for a, b in zip(ours, theirs))
+
+plotting.curves({"linear warm-up and decay": ours, "constant": [PEAK] * TOTAL}, xlabel="optimizer step",
+                ylabel="learning rate", title=f"{WARMUP} warm-up steps, then linear decay to 0")
+plt.show()
+
+
+# %% [markdown]
+# ## Exercises
+#
+# ### Exercise 1: derive and check a gradient
+#
+# Write `logistic_gradient(X, y, w, b)` returning the gradient of the mean logistic loss `F.binary_cross_entropy_with_logits(X @ w + b, y)` with respect to `w`, **without autograd**. Derive it first: the scalar graph in *Backpropagation by hand* did it for one review; now average over the batch, and write the sum over reviews as a matrix product. The checker compares it with autograd.
+
+# %%
+def logistic_gradient(X, y, w, b):
+    # Your code here: replace this line.
+    return torch.zeros_like(w)
+
+
+check("05.logistic_gradient", logistic_gradient)
+
+
+# %% [markdown]
+# <details>
+# <summary><b>Solution</b> (click to open)</summary>
+#
+# ```python
+# def logistic_gradient(X, y, w, b):
+#     return X.T @ (torch.sigmoid(X @ w + b) - y) / len(y)
+# ```
+# </details>
+#
+# Why: for one review $\partial L/\partial w = (\sigma(z) - y)\,x$ (rule 1 above). The mean over $n$ reviews adds these up and divides by $n$; stacking the reviews as rows of $X$, the sum $\sum_i (\sigma(z_i) - y_i)\, x_i$ is $X^\top (\sigma(Xw + b) - y)$.
+
+# %% [markdown]
+# ### Exercise 2: the largest stable learning rate
+#
+# Write `largest_stable_lr(H)` that takes the Hessian `H` of a quadratic loss (a symmetric matrix with positive eigenvalues) and returns the largest learning rate for which gradient descent still converges from every start. Derive it from what a step does along each eigenvector; then check your answer against the valley above ($H = \operatorname{diag}(1, 25)$).
+
+# %%
+def largest_stable_lr(H):
+    # Your code here: replace this line.
+    return 0.01
+
+
+check("05.largest_stable_lr", largest_stable_lr)
+
+
+# %% [markdown]
+# <details>
+# <summary><b>Solution</b> (click to open)</summary>
+#
+# ```python
+# def largest_stable_lr(H):
+#     return 2 / torch.linalg.eigvalsh(H).max().item()
+# ```
+#
+# Along eigenvector $i$ a step multiplies the distance to the minimum by $1 - \eta \lambda_i$. It shrinks when $|1 - \eta\lambda_i| < 1$, that is $0 < \eta < 2/\lambda_i$, and this must hold for every $i$, so the steepest direction decides: $\eta < 2/\lambda_{\max}$ (0.08 for the valley). At exactly $2/\lambda_{\max}$ the steep direction bounces back and forth forever.
+# </details>
+
+# %% [markdown]
+# ### Exercise 3: a linear layer's backward pass
+#
+# Write `linear_backward(X, W, delta)` for the layer $Y = X W^\top + b$: given the input `X` of shape `(n, in)`, the weights `W` of shape `(out, in)` and `delta` $= \partial L/\partial Y$ of shape `(n, out)`, return `(dW, db, dX)`, the gradients of the loss with respect to `W`, `b` and `X`. Use the shape rule, then check the derivation; the checker compares with autograd.
+
+# %%
+def linear_backward(X, W, delta):
+    # Your code here: replace this line.
+    return W, delta[0], X
+
+
+check("05.linear_backward", linear_backward)
+
+# %% [markdown]
+# <details>
+# <summary><b>Solution</b> (click to open)</summary>
+#
+# ```python
+# def linear_backward(X, W, delta):
+#     return delta.T @ X, delta.sum(dim=0), delta @ W
+# ```
+#
+# `dW` must have the shape of `W`, `(out, in)`: only `delta.T @ X` gives it. `db`: the bias is added to every row of $Y$, so its gradient collects `delta` from every row. `dX`, `(n, in)`: `delta @ W`. This is exactly what `loss.backward()` computes for every `nn.Linear` in BERT.
+# </details>
+
+# %% [markdown]
+# ## Summary
+#
+# - Gradient descent steps against the gradient; the curvature decides the learning rate: along each eigenvector of the Hessian a step multiplies the error by $1 - \eta\lambda$, so $\eta < 2/\lambda_{\max}$, and a large condition number means zig-zags and crawling.
+# - Backpropagation is the chain rule, layer by layer: $p - y$ for the logistic loss, $\delta^\top X$, $\sum \delta$ and $\delta W$ for a linear layer, softmax minus one-hot for cross-entropy; sigmoid is a two-class softmax. Autograd and finite differences check every derivation.
+# - SGD, momentum, Adam and AdamW are a few lines each, and ours match `torch.optim` to better than 1e-6 over 100 steps. On a quadratic, momentum tuned to the curvature is fastest; Adam needs no curvature at all.
+# - Mini-batches give many cheap noisy steps, and beat a few exact ones.
+# - Learning rates and penalties are chosen on a validation split; the test split is used once. L2, $\frac{\lambda}{2}\lVert w\rVert^2$ with gradient $\lambda w$, shrinks weights; L1 zeroes many of them; AdamW decays weights directly, unlike L2 inside Adam; fine-tuning uses AdamW with a linear warm-up then decay.
+#
+# **Next:** [06 · Self-attention from scratch](06_self_attention.ipynb).

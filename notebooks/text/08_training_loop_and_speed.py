@@ -1,0 +1,762 @@
+# %% [markdown]
+# # 08 · The training loop, evaluation and speed
+#
+# **You will write the fine-tuning loop that the Trainer hides, evaluate the model the way a careful reviewer would, and measure every common speed-up on your own CPU: which help, which do not, and why.**
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/zero-to-finetune/zero-to-finetune/blob/v0.1.0/notebooks/08_training_loop_and_speed.ipynb)
+#
+# **Time needed:** about 90 minutes to read and try; the code runs in a few minutes on a 2-core CPU laptop (the README's table has the measured time).
+# **Prerequisites:** [07 · Fine-tuning with the Trainer](07_finetune_with_trainer.ipynb); [05 · Gradient descent](05_gradient_descent.ipynb) for AdamW and warm-up; [03 · Linear algebra](03_linear_algebra.ipynb) for low rank.
+
+# %% [markdown]
+# ## Learning objectives
+#
+# After this notebook you can:
+#
+# 1. write a PyTorch training loop with AdamW parameter groups, warm-up and decay, gradient clipping, evaluation and best-checkpoint keeping, and show it matches the Trainer;
+# 2. evaluate a classifier in depth: per-class metrics, calibration, a chosen threshold, accuracy by length, and its mistakes;
+# 3. measure what speeds training up on a CPU (padding, grouping, freezing, accumulation, bf16, `torch.compile`, threads) and say what changes on a GPU;
+# 4. run the same loop with `accelerate`, on several processes with `torchrun`, and with LoRA adapters from `peft`;
+# 5. use the fine-tuned encoder's relatives for other jobs, such as semantic search.
+
+# %% [markdown]
+# ## Setup
+#
+# The sizes of notebook 07, except one: in the quick profile 08 trains on 384 reviews instead of 592, so that its three fine-tunes (the plain loop, the Trainer to compare it with, and LoRA) fit in about two minutes on a laptop CPU.
+
+# %%
+import os, sys
+
+if "google.colab" in sys.modules:  # on Google Colab only: install the course (PyTorch is there already)
+    # %pip install --quiet {os.environ.get("COURSE_UTILS_SOURCE", "git+https://github.com/zero-to-finetune/zero-to-finetune@v0.1.0")}
+import course_utils
+
+config = course_utils.setup()
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from course_utils import check
+
+MODEL_ID = config.model_id     # quick: sentence-transformers/all-MiniLM-L6-v2; full: bert-base-uncased (as in 07)
+DATASET_ID = "stanfordnlp/imdb"
+
+MAX_LENGTH = config.pick(quick=128, full=512)
+HEAD = config.pick(quick=32, full=128)
+N_TRAIN = config.pick(quick=384, full=None)              # 07 uses 592: three fine-tunes here
+N_VALIDATION = config.pick(quick=96, full=1000)
+N_TEST = config.pick(quick=320, full=None)
+BATCH_SIZE = config.pick(quick=16, full=32)
+EPOCHS = config.pick(quick=1, full=2)
+LEARNING_RATE = config.pick(quick=2e-4, full=2e-5)
+FREEZE_EMBEDDINGS = config.pick(quick=True, full=False)
+LORA_RANK = 8
+LORA_LEARNING_RATE = config.pick(quick=5e-3, full=5e-4)   # adapters start at zero; one short epoch needs a large rate
+
+# %% [markdown]
+# ## 1 · Data and model, as in 07
+#
+# Notebook 07 built these step by step; here the same steps come from `course_utils.finetune`: the same splits, head-and-tail tokenization with `map(batched=True)`, no padding yet. We keep each review's token count aside for later and give the model only the columns it takes.
+
+# %%
+from transformers import AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding
+
+from course_utils.finetune import freeze_embeddings, label_config, tokenize_reviews
+
+reviews = course_utils.load_reviews(DATASET_ID)
+split = reviews["train"].shuffle(seed=config.seed).train_test_split(
+    test_size=N_VALIDATION, seed=config.seed, stratify_by_column="label")
+train_reviews = split["train"].select(range(N_TRAIN)) if N_TRAIN else split["train"]
+validation_reviews = split["test"]
+test_reviews = reviews["test"].shuffle(seed=config.seed).select(range(N_TEST)) if N_TEST else reviews["test"]
+
+model_folder = course_utils.model_path(MODEL_ID)
+tokenizer = AutoTokenizer.from_pretrained(model_folder)
+collator = DataCollatorWithPadding(tokenizer)
+encoded = {name: tokenize_reviews(part, tokenizer, MAX_LENGTH, HEAD)
+           for name, part in [("train", train_reviews), ("validation", validation_reviews), ("test", test_reviews)]}
+lengths = {name: part["length"] for name, part in encoded.items()}
+encoded = {name: part.select_columns(["input_ids", "attention_mask", "label"]) for name, part in encoded.items()}
+print({name: len(part) for name, part in encoded.items()})
+
+
+# %% [markdown]
+# A fresh model each time we need one: pretrained BERT, a new classification head, embeddings frozen in the quick profile (07 says why). `torch.manual_seed` first, so the new head starts the same every time.
+
+# %%
+def fresh_model():
+    torch.manual_seed(config.seed)
+    model = AutoModelForSequenceClassification.from_pretrained(model_folder, num_labels=2, **label_config())
+    if FREEZE_EMBEDDINGS:
+        freeze_embeddings(model)
+    return model.to(config.device)
+
+
+# %% [markdown]
+# ## 2 · The training loop in plain PyTorch
+#
+# The Trainer is a loop like the one below, plus logging and bookkeeping. Writing it yourself is how you learn what each setting does, and it is what you need the day the Trainer does not fit. The pieces:
+#
+# - a `DataLoader` that shuffles the reviews and lets the **collator** pad each batch (dynamic padding, as in 07);
+# - **AdamW** with two parameter groups: weight decay on weight matrices, none on biases and LayerNorm (`course_utils.finetune.parameter_groups`; you write it in Exercise 1);
+# - a **linear schedule with warm-up**: the learning rate climbs from 0 over the first 10% of steps, then falls linearly to 0 (notebook 05);
+# - **gradient clipping**: if the gradient's norm exceeds 1, scale it down to 1, so one odd batch cannot throw the weights far;
+# - **evaluation** every few steps under `torch.inference_mode()` (no graph is recorded: faster, less memory) and `model.eval()` (dropout off);
+# - keeping the **best checkpoint**: whenever validation accuracy improves, save the weights; at the end, load the best.
+#
+# First, prediction: P(positive) for every review of a data set.
+
+# %%
+from torch.utils.data import DataLoader
+
+
+def predict(model, data, batch_size=64):
+    """P(pos) for every review in `data`, and the true labels."""
+    model.eval()                                    # dropout off
+    probabilities, labels = [], []
+    with torch.inference_mode():                    # no autograd graph: faster, less memory
+        for batch in DataLoader(data, batch_size=batch_size, collate_fn=collator):
+            labels.append(batch.pop("labels"))
+            batch = {key: value.to(config.device) for key, value in batch.items()}   # where the model is
+            probabilities.append(torch.softmax(model(**batch).logits.float(), dim=-1)[:, 1].cpu())
+    return torch.cat(probabilities).numpy(), torch.cat(labels).numpy()
+
+
+# %% [markdown]
+# Then the loop. It returns its curves and saves the best weights to `checkpoint`:
+
+# %%
+from transformers import get_linear_schedule_with_warmup
+
+from course_utils.finetune import parameter_groups
+
+
+def train(model, learning_rate, checkpoint, epochs=EPOCHS, evaluations=3, warmup_share=0.1, max_grad_norm=1.0):
+    loader = DataLoader(encoded["train"], batch_size=BATCH_SIZE, shuffle=True, collate_fn=collator,
+                        generator=torch.Generator().manual_seed(config.seed))
+    optimizer = torch.optim.AdamW(parameter_groups(model, weight_decay=0.01), lr=learning_rate)
+    total_steps = epochs * len(loader)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(warmup_share * total_steps), total_steps)
+    evaluate_at = set(np.linspace(0, total_steps, evaluations + 1).round().astype(int)[1:])
+    curves = {"training loss": ([], []), "validation accuracy": ([], [])}
+    best, step = -1.0, 0
+    for _ in range(epochs):
+        for batch in loader:
+            batch = {key: value.to(config.device) for key, value in batch.items()}
+            model.train()                                        # dropout on
+            loss = model(**batch).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            step += 1
+            curves["training loss"][0].append(step); curves["training loss"][1].append(loss.item())
+            if step in evaluate_at:
+                probabilities, labels = predict(model, encoded["validation"])
+                accuracy = float(np.mean((probabilities > 0.5) == labels))
+                curves["validation accuracy"][0].append(step); curves["validation accuracy"][1].append(accuracy)
+                if accuracy > best:                              # keep the best checkpoint
+                    best = accuracy
+                    torch.save(model.state_dict(), checkpoint)
+    model.load_state_dict(torch.load(checkpoint, weights_only=True))   # tensors only: never unpickle code
+    return curves
+
+
+# %% [markdown]
+# Train, and time it:
+
+# %%
+model = fresh_model()
+start = time.perf_counter()
+loop_curves = train(model, LEARNING_RATE, checkpoint=config.output_dir / "imdb-loop-best.pt")
+loop_seconds = time.perf_counter() - start
+print(f"best validation accuracy {max(loop_curves['validation accuracy'][1]):.2f}")
+
+# %%
+from course_utils.plotting import curves
+
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
+curves({"training loss": loop_curves["training loss"]}, ylabel="cross-entropy",
+       title=f"The plain loop: {loop_seconds:.0f} s on this machine", ax=left)
+curves({"validation accuracy": loop_curves["validation accuracy"]}, ylabel="accuracy", ax=right)
+right.set_ylim(0.4, 1.0)
+plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# The training loss is noisy because each point is one batch of 16 (the Trainer in 07 averaged 5 steps per point).
+#
+# ### Does it match the Trainer?
+#
+# Same model, data, batch size, learning rate, schedule, weight decay, clipping and seed, with the Trainer (07's settings, minus `group_by_length`, which our loop does not do):
+
+# %%
+from transformers import PrinterCallback, Trainer, TrainingArguments
+
+trainer_model = fresh_model()
+arguments = TrainingArguments(
+    output_dir=str(config.output_dir / "imdb-trainer-08"), num_train_epochs=EPOCHS,
+    per_device_train_batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE, weight_decay=0.01,
+    warmup_steps=0.1, lr_scheduler_type="linear", max_grad_norm=1.0, save_strategy="no",
+    report_to="none", disable_tqdm=True, dataloader_pin_memory=False, seed=config.seed)
+trainer = Trainer(model=trainer_model, args=arguments, train_dataset=encoded["train"], data_collator=collator)
+trainer.remove_callback(PrinterCallback)
+trainer.train()
+
+test_probabilities, test_labels = predict(model, encoded["test"])
+trainer_probabilities, _ = predict(trainer_model, encoded["test"])
+del trainer, trainer_model                      # free its memory: we keep only its predictions
+
+# %% [markdown]
+# "Within noise" needs a size for the noise. With 320 test reviews, an accuracy is uncertain by a couple of points: the 95% interval below is the exact binomial one from `scipy`. And since both models see the same reviews, the sharper question is how often they *disagree*: McNemar's test asks whether the reviews only one gets right lean to one side more than chance allows.
+
+# %%
+from scipy.stats import binomtest
+
+loop_right = (test_probabilities > 0.5) == test_labels
+trainer_right = (trainer_probabilities > 0.5) == test_labels
+for name, right in [("plain loop", loop_right), ("Trainer", trainer_right)]:
+    interval = binomtest(int(right.sum()), len(right)).proportion_ci(0.95)
+    print(f"{name:>10}: test accuracy {right.mean():.3f}  (95% interval {interval.low:.3f} to {interval.high:.3f})")
+only_loop, only_trainer = int((loop_right & ~trainer_right).sum()), int((trainer_right & ~loop_right).sum())
+p_value = binomtest(only_loop, only_loop + only_trainer).pvalue if only_loop + only_trainer else 1.0
+print(f"right only with the loop: {only_loop}, only with the Trainer: {only_trainer}; McNemar p = {p_value:.2f}")
+intervals = [binomtest(int(right.sum()), len(right)).proportion_ci(0.95) for right in (loop_right, trainer_right)]
+assert intervals[0].high >= intervals[1].low and intervals[1].high >= intervals[0].low   # the claim below: they overlap
+assert p_value > 0.05                                                                # ... and McNemar finds no difference
+
+# %% [markdown]
+# The intervals overlap, and McNemar's p is far above 0.05: the few reviews on which the two disagree are what two runs of the same method with different random draws give. (The Trainer shuffles and applies dropout with its own random generator, so the runs are not bit-identical; that is the noise.)
+#
+# ## 3 · Evaluation in depth
+#
+# One accuracy hides a lot. From here on we study the loop's best model on the test reviews.
+#
+# ### Per-class precision, recall and F1
+
+# %%
+from sklearn.metrics import classification_report
+
+test_predictions = (test_probabilities > 0.5).astype(int)
+print(classification_report(test_labels, test_predictions, target_names=["neg", "pos"], digits=3))
+
+# %% [markdown]
+# `support` is the number of test reviews of each class; *macro avg* averages the two classes equally, *weighted avg* by support.
+#
+# ### Calibration: can we believe the probabilities?
+#
+# A model says "positive, p = 0.9". Of all the reviews it says that about, are about 90% positive? If so it is **calibrated**, and its probabilities can be used for decisions (send the unsure 10% to a human). A **reliability diagram** bins the predictions by probability and plots, per bin, the share that really are positive against the mean predicted probability; a calibrated model sits on the diagonal. The **expected calibration error** (ECE) is the average gap, weighted by how many predictions fall in each bin:
+#
+# $$\mathrm{ECE} = \sum_{b} \frac{n_b}{n}\,\bigl|\,\text{share positive}_b - \text{mean probability}_b\,\bigr|$$
+#
+# This is the ECE of P(pos), the **binary** (positive-class) variant, which matches the reliability diagram. Guo et al. ([2017](https://arxiv.org/abs/1706.04599)) define ECE on the **top label's** confidence, max(p, 1 − p), whose bins differ, so the two numbers differ too: always say which one you report. scikit-learn draws the diagram (`CalibrationDisplay`); it has no ECE, so `course_utils` sums the gaps of the same bins (you write it in Exercise 2).
+
+# %%
+from sklearn.calibration import CalibrationDisplay
+
+from course_utils.finetune import expected_calibration_error
+
+ece = expected_calibration_error(test_probabilities, test_labels, n_bins=10)
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+CalibrationDisplay.from_predictions(test_labels, test_probabilities, n_bins=10, ax=left, name="fine-tuned BERT")
+left.set(title=f"Reliability diagram (ECE {ece:.3f})")
+right.hist(test_probabilities, bins=20, range=(0, 1))
+right.set(title="How sure is it?", xlabel="P(pos)", ylabel="test reviews")
+plt.tight_layout(); plt.show()
+print(f"expected calibration error of P(pos) (binary ECE, 10 bins): {ece:.3f}")
+confidence = np.maximum(test_probabilities, 1 - test_probabilities).mean()
+accuracy = np.mean(loop_right)
+print(f"mean confidence {confidence:.2f}, accuracy {accuracy:.2f}: "
+      f"{'over-confident' if confidence > accuracy + 0.01 else 'under-confident' if confidence < accuracy - 0.01 else 'about right'} on average")
+
+# %% [markdown]
+# How to read it: a point above the diagonal means the reviews in that bin are positive more often than the model says; below, less often. The histogram (right) shows where the predictions fall; a bin that holds only a handful of reviews makes its point jump about, which is why ECE weights each gap by its bin's size. The last line compares the model's mean confidence with its accuracy: a model that is right less often than it claims to be is *over-confident*. Neural classifiers trained to convergence usually are (Guo et al., [2017](https://arxiv.org/abs/1706.04599)); a short fine-tune like ours can err either way; the standard repair is *temperature scaling*, dividing the logits by one number fitted on the validation set (notebook 04's softmax temperature).
+#
+# ### Choosing a threshold
+#
+# We called a review positive when P(pos) > 0.5. That is right when both mistakes cost the same. If a false "positive" costs more (say, quoting a review on a poster), raise the threshold. Choose it on the **validation** set, never on the test set:
+
+# %%
+from sklearn.metrics import precision_recall_fscore_support
+
+validation_probabilities, validation_labels = predict(model, encoded["validation"])
+thresholds = np.round(np.arange(0.05, 0.96, 0.05), 2)
+scores = {"precision": [], "recall": [], "accuracy": []}
+for threshold in thresholds:
+    predicted = (validation_probabilities > threshold).astype(int)
+    precision, recall, _, _ = precision_recall_fscore_support(validation_labels, predicted, average="binary", zero_division=0)
+    scores["precision"].append(precision); scores["recall"].append(recall)
+    scores["accuracy"].append(np.mean(predicted == validation_labels))
+best_accuracy = max(scores["accuracy"])
+candidates = [t for t, a in zip(thresholds, scores["accuracy"]) if a == best_accuracy]
+threshold = min(candidates, key=lambda t: abs(t - 0.5))      # among the best, the one nearest 0.5
+for name, values in scores.items():
+    plt.plot(thresholds, values, label=name)
+plt.axvline(threshold, color="grey", ls=":", label=f"chosen: {threshold}")
+plt.xlabel("threshold on P(pos)"); plt.title("Validation reviews"); plt.legend(); plt.show()
+test_accuracy_at_threshold = np.mean((test_probabilities > threshold) == test_labels)
+print(f"thresholds with the best validation accuracy ({best_accuracy:.2f}): {candidates[0]} to {candidates[-1]}")
+print(f"chosen {threshold}; test accuracy there {test_accuracy_at_threshold:.3f} (at 0.5: {np.mean(loop_right):.3f})")
+assert abs(test_accuracy_at_threshold - np.mean(loop_right)) <= 0.02   # the claim below: it barely moves
+
+# %% [markdown]
+# On 96 validation reviews one or two reviews decide which threshold "wins", so the choice is noisy and the test accuracy barely moves from what it was at 0.5 (the cell checks that it stays within two points): here 0.5 was fine. The curves show the real trade-off: as the threshold rises, precision rises and recall falls. Where the two mistakes cost differently, the threshold is a business decision, not a modelling one; where you need a good threshold, you need more validation data.
+#
+# ### Accuracy by review length
+#
+# Long reviews are cut to their head and tail. Does the model do worse on them? Split the test reviews into four equal groups by length in words:
+
+# %%
+words = np.array([len(text.split()) for text in test_reviews["text"]])
+edges = np.quantile(words, [0, 0.25, 0.5, 0.75, 1.0]).round().astype(int)
+groups = np.clip(np.searchsorted(edges[1:-1], words, side="right"), 0, 3)
+names = [f"{edges[i]}-{edges[i + 1]}" for i in range(4)]
+accuracy_by_group = [loop_right[groups == g].mean() for g in range(4)]
+plt.bar(names, accuracy_by_group)
+plt.ylim(0.5, 1.0); plt.xlabel("words per review"); plt.ylabel("test accuracy")
+plt.title(f"Longer than {MAX_LENGTH} tokens: {np.mean(np.array(lengths['test']) >= MAX_LENGTH):.0%} of test reviews, cut to head and tail")
+plt.show()
+for name, group_accuracy, count in zip(names, accuracy_by_group, np.bincount(groups, minlength=4)):
+    print(f"{name:>9} words: accuracy {group_accuracy:.3f} on {count} reviews")
+
+# %% [markdown]
+# Each group holds 80 reviews, so one mistake moves its bar by more than a point: read differences of a point or two as noise. Where a gap is large, it is worth asking what the model saw.
+
+# %% [markdown]
+# ### Error analysis
+#
+# Finally, read every mistake. For each: the truth, the prediction and its probability, the length, and the part of the review the model actually saw (head and tail, decoded back from the tokens):
+
+# %%
+mistakes = np.flatnonzero(~loop_right)
+print(f"{len(mistakes)} mistakes out of {len(test_labels)}\n")
+for index in mistakes[np.argsort(-np.abs(test_probabilities[mistakes] - 0.5))]:
+    seen = tokenizer.decode(encoded["test"][int(index)]["input_ids"], skip_special_tokens=True)
+    print(f"true {['neg', 'pos'][test_labels[index]]}, P(pos) = {test_probabilities[index]:.2f}, "
+          f"{words[index]} words, {lengths['test'][index]} tokens kept")
+    print(f"  seen: {seen[:160]} [...] {seen[-200:]}\n")
+
+# %% [markdown]
+# Read them before you explain them. A story that fits one mistake ("the opener sounded damning", "the verdict was cut away") is worth believing only if it holds across many, and if reviews *without* that feature are classified better: check a story against the correct predictions too before you act on it. One thing the decoded text does show for every review: `<br />` reaches the model as tokens (`< br / >`), so cleaning it away before tokenizing would free a few tokens per review for text.
+#
+# *Try it:* for each mistake, decide which kind it is: **a misleading opener**, **the verdict cut away** (the opinion sits in the middle of a long review), **mixed opinions** (praise and criticism, the label following the overall rating), **sarcasm or negation**, or **a wrong label**. Counting the kinds tells you what to fix: a different `HEAD`, a longer `MAX_LENGTH`, more data of one kind, or cleaner labels.
+#
+# ## 4 · Speed: what helps on a CPU, measured
+#
+# Training time is, roughly, *tokens processed × cost per token*. Every trick below attacks one of the two. We measure each here, on this machine, rather than trusting folklore.
+#
+# **Padding and grouping** change the tokens. Their cost is best seen as the time of one training step (forward, backward, AdamW) of a batch of 16 reviews against its padded width. We measure that at a few widths, then add up each strategy's batches of the full epoch:
+
+# %%
+speed_model = fresh_model()
+speed_optimizer = torch.optim.AdamW(parameter_groups(speed_model, 0.01), lr=1e-5)
+
+
+def step_seconds(batches, autocast=False):
+    """Wall time of one training step per batch (forward, backward, AdamW), summed over `batches`."""
+    start = time.perf_counter()
+    for batch in batches:
+        with torch.autocast(config.device, dtype=torch.bfloat16, enabled=autocast):
+            loss = speed_model(**batch).loss / len(batches)
+        loss.backward()
+    speed_optimizer.step()
+    speed_optimizer.zero_grad()
+    return time.perf_counter() - start
+
+
+def batch_of(size, width):
+    """`size` training reviews cut to head and tail and padded to `width` tokens."""
+    rows = tokenize_reviews(train_reviews.select(range(size)), tokenizer, width, min(HEAD, width - 3))
+    return DataCollatorWithPadding(tokenizer, padding="max_length", max_length=width)(
+        [{"input_ids": r["input_ids"], "attention_mask": r["attention_mask"], "label": r["label"]} for r in rows]).to(config.device)
+
+
+step_seconds([batch_of(BATCH_SIZE, 128)])                      # a first step warms up
+widths = [32, 64, 128, 256, 512]
+seconds_at_width = [min(step_seconds([batch_of(BATCH_SIZE, w)]) for _ in range(2 if w < 512 else 1)) for w in widths]
+
+# %% [markdown]
+# Now each strategy's epoch: the widths of all its batches (exactly, from the token counts) and the measured step time at each width (interpolated between the measured widths):
+
+# %%
+from course_utils.finetune import padded_tokens
+
+long_lengths = tokenize_reviews(train_reviews, tokenizer, 512, 128)["length"]   # the same reviews, cut at 512 instead
+shuffled = torch.randperm(len(long_lengths), generator=torch.Generator().manual_seed(config.seed)).tolist()
+
+
+def epoch(batch_lengths, pad_to=None):
+    """Tokens and estimated seconds of one epoch of batches of BATCH_SIZE, in this order."""
+    batches = [batch_lengths[i:i + BATCH_SIZE] for i in range(0, len(batch_lengths), BATCH_SIZE)]
+    seconds = sum(np.interp(pad_to or max(b), widths, seconds_at_width) * len(b) / BATCH_SIZE for b in batches)
+    return padded_tokens(batch_lengths, BATCH_SIZE, pad_to), seconds
+
+
+padding = {
+    "512, pad to 512 (the seed code)": epoch(long_lengths, pad_to=512),
+    "512, dynamic padding": epoch([long_lengths[i] for i in shuffled]),
+    "512, dynamic, grouped by length": epoch(sorted(long_lengths)),
+    "128 head+tail, pad to 128": epoch(lengths["train"], pad_to=128),
+    "128 head+tail, dynamic (07's recipe)": epoch([lengths["train"][i] for i in shuffled]),
+    "128 head+tail, dynamic, grouped": epoch(sorted(lengths["train"])),
+}
+for name, (tokens, _) in padding.items():
+    print(f"{name:>37}: {tokens:>8,} tokens per epoch")
+tokens = {name: count for name, (count, _) in padding.items()}
+assert tokens["512, dynamic padding"] > 0.9 * tokens["512, pad to 512 (the seed code)"]      # the claims below:
+assert tokens["512, dynamic, grouped by length"] < 0.8 * tokens["512, dynamic padding"]        # grouping is what pays
+
+# %% [markdown]
+# At 512 tokens, dynamic padding alone saves little on these reviews: enough of them are longer than 512 (07 printed the share) that almost every random batch of 16 holds one and is padded to 512 anyway. **Grouping by length** is what pays, because it puts the long reviews together. At 128, almost every review fills the window and neither trick has much left to remove: the big saving was choosing to read 128 tokens (head and tail) instead of 512.
+#
+# **The other tricks** change the cost per token. Each is measured as one training step on the same 16 reviews at 128 tokens, against the plain step:
+#
+# - **freezing the lower layers**: no gradients for the embeddings and the first 3 of the 6 layers, so backward stops halfway;
+# - **gradient accumulation**: 4 micro-batches of 4, one optimizer step: the same update as a batch of 16 with a quarter of the activation memory;
+# - **bf16 autocast**: matrix products in 16-bit brain floats;
+# - **`torch.compile`**: PyTorch traces the model and generates fused kernels (the first step pays for compiling);
+# - **threads**: 1 instead of all the cores PyTorch uses by default.
+
+# %%
+batch = batch_of(BATCH_SIZE, 128)
+quarters = [{key: value[i:i + BATCH_SIZE // 4] for key, value in batch.items()} for i in range(0, BATCH_SIZE, BATCH_SIZE // 4)]
+plain = min(step_seconds([batch]) for _ in range(2))
+relative = {}
+
+for layer in [speed_model.base_model.embeddings, *speed_model.base_model.encoder.layer[:3]]:
+    layer.requires_grad_(False)
+relative["freeze embeddings + lower 3 layers"] = min(step_seconds([batch]) for _ in range(2)) / plain
+for layer in speed_model.base_model.encoder.layer[:3]:
+    layer.requires_grad_(True)                       # back as before (embeddings stay frozen, as in 07)
+
+relative["gradient accumulation, 4 x 4"] = min(step_seconds(quarters) for _ in range(2)) / plain
+relative["bf16 autocast"] = step_seconds(quarters[:1], autocast=True) / step_seconds(quarters[:1])
+
+threads = torch.get_num_threads()
+torch.set_num_threads(1)
+relative["1 thread instead of " + str(threads)] = step_seconds([batch]) / plain
+torch.set_num_threads(threads)
+
+# %% [markdown]
+# `torch.compile` needs a C++ compiler on a CPU (it generates C++ and compiles it); where there is none, it is reported and skipped. Compiling takes a while, once:
+
+# %%
+plain_model = speed_model
+try:
+    speed_model = torch.compile(plain_model)
+    start = time.perf_counter()
+    step_seconds([batch])
+    compile_seconds = time.perf_counter() - start
+    relative["torch.compile"] = min(step_seconds([batch]) for _ in range(2)) / plain
+    print("torch.compile: compiled and measured")
+except Exception as error:                         # no compiler, or a platform torch.compile does not support
+    compile_seconds = None
+    print(f"torch.compile is not available here ({type(error).__name__}); skipped")
+finally:
+    speed_model = plain_model
+
+# %% [markdown]
+# Activation memory, the part that grows with the batch, counted exactly (`course_utils.finetune.saved_activation_bytes` adds up the tensors autograd keeps for the backward pass). The weights, their gradients and AdamW's two averages do not depend on the batch:
+
+# %%
+from course_utils.finetune import saved_activation_bytes
+
+trainable = sum(p.numel() for p in speed_model.parameters() if p.requires_grad)
+total = sum(p.numel() for p in speed_model.parameters())
+print(f"weights {total * 4 / 2**20:.0f} MB; gradients + AdamW state of the trainable {trainable / 1e6:.1f} M: {trainable * 12 / 2**20:.0f} MB")
+speed_model.train()
+for size in (16, 8, 4):
+    print(f"activations for a batch of {size:>2} at 128 tokens: {saved_activation_bytes(speed_model, batch_of(size, 128)) / 2**20:5.0f} MB")
+del speed_model, plain_model, speed_optimizer        # free their memory: the rest of the notebook does not need them
+
+# %% [markdown]
+# Everything on one figure: the measured step time against the width (left), and the estimated epoch for each strategy and trick (right, the tricks relative to 07's recipe):
+
+# %%
+import matplotlib.ticker
+
+recipe = padding["128 head+tail, dynamic (07's recipe)"][1]
+rows = {name: seconds for name, (_, seconds) in padding.items()}
+rows.update({name: recipe * ratio for name, ratio in relative.items()})
+fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [1, 2]})
+left.plot(widths, seconds_at_width, "o-")
+left.set(xlabel="padded width (tokens)", ylabel="seconds per step of 16 reviews", title="One training step, measured")
+names = list(rows)[::-1]
+
+
+def versus_recipe(seconds):
+    ratio = recipe / seconds
+    return f"{ratio:.1f}x faster" if ratio > 1.05 else f"{1 / ratio:.1f}x slower" if ratio < 0.95 else "the same"
+
+
+bars = right.barh(names, [rows[n] for n in names], color=["C0" if n in padding else "C1" for n in names])
+right.bar_label(bars, labels=[f"{rows[n]:.0f} s, {versus_recipe(rows[n])}" for n in names], padding=3, fontsize=8)
+right.set_xscale("log")
+right.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+right.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+right.set(xlim=(min(rows.values()) / 2, max(rows.values()) * 6), xlabel="seconds per epoch of the training reviews (log scale)",
+          title=f"Epoch time on this CPU ({threads} threads, {torch.backends.cpu.get_cpu_capability()}), against 07's recipe")
+if compile_seconds:
+    right.text(0.99, 0.02, f"compiling took {compile_seconds:.0f} s once", transform=right.transAxes, ha="right", fontsize=8)
+plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# What the numbers say, on a CPU and on a GPU:
+#
+# | Trick | On this CPU | On a GPU |
+# |---|---|---|
+# | Read fewer tokens (head + tail 128 instead of 512) | the biggest win by far | the same: attention grows with length squared |
+# | Dynamic padding, grouping by length | large at 512 with grouping; little at 128, where reviews fill the window | the same arithmetic |
+# | Freezing lower layers | faster (backward stops early); may cost some accuracy | the same |
+# | Gradient accumulation | a little slower (smaller matrix products), a quarter of the activation memory | how large effective batches fit on a small GPU |
+# | bf16 autocast | depends on the CPU (the figure's title names what this one offers): **much slower** on CPUs without bf16 instructions (most laptops, AVX2 only), faster only on CPUs with AMX or AVX-512 BF16 | about 2x faster and half the activation memory on any recent GPU: the first thing to switch on (`bf16=True` in `TrainingArguments`) |
+# | `torch.compile` | little or no gain at this size on a 2-core laptop (the ratio moves around 1x from run to run); costs compile time once | often 1.3-2x for training, more with larger batches |
+# | Threads | use all physical cores (PyTorch does by default); fewer is slower | irrelevant to the model; give the `DataLoader` workers instead |
+#
+# The honest summary for a laptop: choose what to read (truncation), group by length, freeze what you can, and leave bf16 and `torch.compile` for the GPU.
+#
+# ## 5 · The same loop with `accelerate`
+#
+# On a GPU the loop needs `.to(device)` everywhere; on several GPUs it needs a distributed sampler and gradient averaging; with bf16 it needs autocast. `accelerate` does all of that in one place, and the loop stays the same on a laptop, a GPU or eight GPUs. The changes from our loop are marked:
+
+# %%
+from accelerate import Accelerator
+
+accelerator = Accelerator()                       # NEW: finds the device(s); Accelerator(mixed_precision="bf16") on a GPU
+accelerate_model = fresh_model()
+optimizer = torch.optim.AdamW(parameter_groups(accelerate_model, 0.01), lr=LEARNING_RATE)
+loader = DataLoader(encoded["train"].select(range(64)), batch_size=BATCH_SIZE, shuffle=True, collate_fn=collator)
+schedule = get_linear_schedule_with_warmup(optimizer, 1, len(loader))
+accelerate_model, optimizer, loader, schedule = accelerator.prepare(accelerate_model, optimizer, loader, schedule)  # NEW
+
+accelerate_model.train()
+for batch in loader:                              # batches arrive on the right device already
+    loss = accelerate_model(**batch).loss
+    accelerator.backward(loss)                    # NEW: instead of loss.backward()
+    accelerator.clip_grad_norm_(accelerate_model.parameters(), 1.0)   # NEW: clips across all processes
+    optimizer.step(); schedule.step(); optimizer.zero_grad()
+summary = f"device {accelerator.device.type}, {accelerator.num_processes} process(es), mixed precision: {accelerator.mixed_precision}"
+
+import gc
+
+del accelerator, accelerate_model, optimizer, loader, schedule   # free the memory before DDP starts two more processes
+gc.collect()
+print(summary)
+
+# %% [markdown]
+# Saved as a script, the same code runs on one machine with `python train.py` and on several GPUs with `accelerate launch --num_processes 4 train.py`, unchanged.
+#
+# ## 6 · Beyond one machine: data parallel with `torchrun`
+#
+# **Data parallelism** runs one copy of the model per process (per GPU, or per CPU core); each process takes its own share of every batch, and after each backward pass the processes **average their gradients** (an *all-reduce*), so every copy takes the same step and stays identical. PyTorch's `DistributedDataParallel` (DDP) does the averaging, over *gloo* on CPUs and *NCCL* between GPUs; `torchrun` starts the processes and tells each its rank.
+#
+# The whole fine-tune is written that way in `course_utils/ddp.py` (open it: it is our loop plus a `DistributedSampler`, `init_process_group` and a `DDP` wrapper). From a terminal:
+#
+# ```bash
+# torchrun --standalone --nproc-per-node 2 -m course_utils.ddp --train-size 64 --out outputs/ddp
+# ```
+#
+# Here we start it from Python, on 64 reviews, and check the two claims: the loss falls, and every process ends with exactly the same weights (compared by a SHA-256 of every number). With a GPU it starts one process per GPU. On Windows, run it in WSL: PyTorch's distributed launcher targets Linux and macOS.
+
+# %%
+import json
+import subprocess
+import sys
+
+ddp_folder = config.output_dir / "ddp"
+processes = torch.cuda.device_count() if config.device == "cuda" else 2   # one process per GPU; 2 on a CPU
+command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(processes),
+           "-m", "course_utils.ddp", "--train-size", "64", "--max-length", "64", "--epochs", "3", "--out", str(ddp_folder)]
+if sys.platform == "win32":
+    print("Skipped on Windows: run this notebook in WSL to try torchrun.")
+else:
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"torchrun failed:\n{done.stderr[-2000:]}")
+    ranks = [json.loads((ddp_folder / f"rank{rank}.json").read_text()) for rank in range(processes)]
+    for report in ranks:
+        print(f"rank {report['rank']}: {report['reviews_per_rank']} reviews per epoch")
+    first, last = ranks[0]["losses"][0], ranks[0]["losses"][-1]
+    identical = len({report["weights_sha256"] for report in ranks}) == 1
+    print(f"loss fell from the first step to the last: {last < first}; identical weights on every rank: {identical}")
+    assert last < first and identical
+
+# %% [markdown]
+# On a CPU laptop two processes of one thread each are no faster than one process of two threads (the cores were already busy). DDP pays on several GPUs, or several machines: `torchrun --nnodes 2 --nproc-per-node 8 ...` runs the same module on 16 GPUs.
+#
+# ## 7 · Parameter-efficient fine-tuning: LoRA
+#
+# Notebook 03 ended with a bet: the *change* fine-tuning makes to a weight matrix, $\Delta W$, is low-rank ([03 · Low rank](03_linear_algebra.ipynb#Low-rank:-compressing-a-real-BERT-weight-matrix)). **LoRA** (Hu et al., [2021](https://arxiv.org/abs/2106.09685)) takes it: freeze every pretrained weight, and learn $\Delta W = BA$ beside some of them, with $B$ of shape $(d, r)$ and $A$ of shape $(r, d)$ for a small rank $r$. $B$ starts at zero, so training starts exactly from the pretrained model. `peft` adds the adapters to the attention's query and value matrices:
+
+# %%
+from peft import LoraConfig, TaskType, get_peft_model
+
+lora_config = LoraConfig(task_type=TaskType.SEQ_CLS, r=LORA_RANK, lora_alpha=2 * LORA_RANK, lora_dropout=0.1,
+                         target_modules=["query", "value"])   # SEQ_CLS also trains the new classifier head
+lora_model = get_peft_model(fresh_model(), lora_config)
+lora_model.print_trainable_parameters()
+
+# %%
+start = time.perf_counter()
+lora_curves = train(lora_model, LORA_LEARNING_RATE, checkpoint=config.output_dir / "imdb-lora-best.pt")
+lora_seconds = time.perf_counter() - start
+lora_probabilities, _ = predict(lora_model, encoded["test"])
+
+full_trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+lora_trainable = sum(p.numel() for p in lora_model.parameters() if p.requires_grad)
+for name, count, probabilities in [("full fine-tuning", full_trainable, test_probabilities),
+                                   (f"LoRA, rank {LORA_RANK}", lora_trainable, lora_probabilities)]:
+    print(f"{name:>16}: {count / 1e6:6.2f} M trainable, test accuracy {np.mean((probabilities > 0.5) == test_labels):.3f}")
+print(f"LoRA trains {lora_trainable / full_trainable:.2%} of what full fine-tuning trains here")
+assert lora_trainable < 0.01 * full_trainable      # the claim below: under 1%
+
+# %%
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
+left.bar(["full", f"LoRA r={LORA_RANK}"], [loop_seconds, lora_seconds], color=["C0", "C2"])
+left.set(ylabel="seconds", title="Training time on this machine (3 evaluations included)")
+curves({"full": loop_curves["validation accuracy"], "LoRA": lora_curves["validation accuracy"]},
+       ylabel="validation accuracy", ax=right)
+right.set_ylim(0.4, 1.0)
+plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# LoRA trains under 1% of the numbers full fine-tuning does here (and full fine-tuning already left the embeddings frozen). Compare the two accuracies above: after one short epoch LoRA has had few steps to move its adapters from zero; with more steps the gap closes, and Hu et al. match full fine-tuning on their benchmarks. It saves less **time** than its size suggests: the forward and backward passes still run through every layer; what disappears is the weight gradients and AdamW's state for the frozen matrices. Its real gifts are **memory** (the optimizer state of a 7-billion-parameter model is 56 GB; of its adapters, a few MB) and **storage**: an adapter is a few hundred kilobytes, so one base model can serve many tasks. `lora_model.merge_and_unload()` folds $BA$ into $W$ for inference at no extra cost.
+#
+# ## 8 · Where to go next
+#
+# **Semantic search with the offline BERT.** The encoder in `course_utils` (*all-MiniLM-L6-v2*) was trained so that texts with similar meaning get similar vectors (notebook 03's cosine similarity). Search the test reviews by meaning, not by words:
+
+# %%
+import torch.nn.functional as F
+
+from course_utils.finetune import classify
+
+review_vectors = course_utils.sentence_vectors(test_reviews["text"], max_length=128)
+query = "the music was beautiful"
+query_vector = course_utils.sentence_vectors([query], max_length=128)
+similarity = (review_vectors @ query_vector.T).squeeze(1)      # the vectors are unit length: dot = cosine
+top = similarity.argsort(descending=True)[:3].tolist()
+verdicts = classify([test_reviews[i]["text"] for i in top], model, tokenizer, MAX_LENGTH, HEAD)  # read as in training
+print(f"query: {query}\n")
+for index, row in zip(top, verdicts):
+    text = test_reviews[index]["text"].replace("<br /><br />", " ")
+    print(f"similarity {similarity[index]:.2f}, fine-tuned model: {['neg', 'pos'][int(row.argmax())]} (p = {row.max():.2f})")
+    print(f"  {text[:220]}...\n")
+
+
+# %% [markdown]
+# Look at the verdicts beside the matches: the search finds reviews by topic, whatever their opinion. A sentence encoder captures what a text is *about*, which is why its frozen vectors made a weaker sentiment classifier than fine-tuning (07). Searching by meaning is the core of every retrieval system, including the retrieval step of retrieval-augmented generation (RAG): embed the documents once, embed the question, take the nearest. `sentence-transformers` and a vector index (FAISS, or a database with vector search) scale it to millions.
+#
+# **Where to run bigger things.** [Google Colab](https://colab.research.google.com/) gives a free T4 GPU: open any notebook of this course with its badge, and the full profile runs `bert-base-uncased` on the real IMDb (07 estimates the time from arithmetic; we have not yet timed it on a GPU). The [Hugging Face Hub](https://huggingface.co/models) holds the models and data sets: `trainer.push_to_hub()` or `model.push_to_hub("you/imdb-bert")` publishes yours, with a model card.
+#
+# **Encoders beside today's LLMs.** BERT is an *encoder*: it reads the whole text at once (attention in both directions) and produces vectors; that makes it small, fast and excellent at classification, search and tagging. GPT-style *decoders* generate text one token at a time (the causal mask of notebook 06) and can classify zero-shot from a prompt, with no training, at hundreds of times the compute per review. The encoder line continues: [ModernBERT](https://huggingface.co/blog/modernbert) (2024) reads 8,192 tokens with a faster attention. For a fixed classification task with a few thousand labelled examples, a fine-tuned encoder is still usually the cheapest accurate answer; when labels are scarce or the task changes weekly, prompt a decoder, and consider distilling its answers into an encoder.
+#
+# ## Exercises
+
+# %% [markdown]
+# ### Exercise 1: no weight decay on biases and LayerNorm
+#
+# Write `no_decay_groups(model, weight_decay)` returning two AdamW parameter groups: the trainable weight matrices with `weight_decay`, the trainable biases and LayerNorm parameters with `0.0`. Leave out frozen parameters (`requires_grad=False`). Hint: what do biases and LayerNorm parameters have in common that weight matrices do not? Look at `parameter.ndim`.
+
+# %%
+def no_decay_groups(model, weight_decay):
+    # Your code here: replace this line.
+    return [{"params": list(model.parameters()), "weight_decay": weight_decay}]
+
+
+check("08.param_groups", no_decay_groups)
+
+
+# %% [markdown]
+# <details>
+# <summary><b>Solution</b> (click to open)</summary>
+#
+# ```python
+# def no_decay_groups(model, weight_decay):
+#     decay, no_decay = [], []
+#     for parameter in model.parameters():
+#         if parameter.requires_grad:
+#             (no_decay if parameter.ndim < 2 else decay).append(parameter)
+#     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+# ```
+#
+# Pass it to the optimizer as `torch.optim.AdamW(no_decay_groups(model, 0.01), lr=...)`. Matching by name (`"bias" in name or "LayerNorm" in name`) also works for BERT, but breaks on models that name their norms differently.
+# </details>
+
+# %% [markdown]
+# ### Exercise 2: expected calibration error
+#
+# Write `expected_calibration_error(probabilities, labels, n_bins)` for a binary classifier: cut $[0, 1]$ into `n_bins` equal bins (a probability of exactly 1.0 goes in the last bin), and sum over the bins that hold any predictions: (share of predictions in the bin) × |share of those that are positive − their mean probability|. Then compare with `course_utils.finetune.expected_calibration_error(test_probabilities, test_labels)`.
+
+# %%
+def expected_calibration_error(probabilities, labels, n_bins=10):
+    # Your code here: replace this line.
+    return 0.0
+
+
+check("08.ece", expected_calibration_error)
+
+
+# %% [markdown]
+# <details>
+# <summary><b>Solution</b> (click to open)</summary>
+#
+# ```python
+# def expected_calibration_error(probabilities, labels, n_bins=10):
+#     probabilities, labels = np.asarray(probabilities, dtype=float), np.asarray(labels)
+#     bins = np.minimum((probabilities * n_bins).astype(int), n_bins - 1)   # bin of each prediction; 1.0 in the last
+#     ece = 0.0
+#     for b in np.unique(bins):
+#         inside = bins == b
+#         ece += inside.mean() * abs(labels[inside].mean() - probabilities[inside].mean())
+#     return ece
+# ```
+#
+# `inside.mean()` is the bin's share of all predictions. (A probability exactly on an edge, such as 0.3, can land on either side of it after floating-point rounding; `calibration_curve` places it with `np.searchsorted` on `np.linspace` edges, so ours can differ from it there.)
+# </details>
+
+# %% [markdown]
+# ### Exercise 3: gradient accumulation
+#
+# When a batch of 16 does not fit in memory, run it as several micro-batches and take **one** optimizer step. Write `train_step_accumulated(model, optimizer, micro_batches)`: for each micro-batch (a dict to pass as `model(**batch)`), compute the loss, scale it so the summed gradients equal the gradient of the whole batch's mean loss, and call `backward()`; then step the optimizer once and zero the gradients.
+
+# %%
+def train_step_accumulated(model, optimizer, micro_batches):
+    # Your code here: replace these lines.
+    for batch in micro_batches:
+        model(**batch).loss.backward()
+        optimizer.step()
+
+
+check("08.accumulation", train_step_accumulated)
+
+# %% [markdown]
+# <details>
+# <summary><b>Solution</b> (click to open)</summary>
+#
+# ```python
+# def train_step_accumulated(model, optimizer, micro_batches):
+#     for batch in micro_batches:
+#         loss = model(**batch).loss / len(micro_batches)   # the mean over the whole batch, in parts
+#         loss.backward()                                    # gradients add up in .grad
+#     optimizer.step()
+#     optimizer.zero_grad()
+# ```
+#
+# The division makes the sum of the micro-batch gradients equal the whole batch's mean gradient (for equal-sized micro-batches). In the Trainer it is one argument: `gradient_accumulation_steps=4`.
+# </details>
+
+# %% [markdown]
+# ## Summary
+#
+# - The Trainer is a loop you can write: `DataLoader` + collator, AdamW with parameter groups, warm-up and linear decay, clipping, evaluation under `inference_mode`, the best checkpoint kept. Ours matched the Trainer within the noise of 320 test reviews.
+# - Evaluate beyond accuracy: per-class precision and recall, calibration (reliability diagram, ECE), a threshold chosen on validation data, accuracy by length, and every mistake read.
+# - On a CPU, speed comes from reading fewer tokens, grouping by length and freezing layers; bf16 and `torch.compile` are GPU tools, and can be slower on a laptop. Measure before you believe.
+# - `accelerate` keeps one loop for every device; `torchrun` + DDP runs it on many processes with identical weights; LoRA trains a fraction of a percent of the numbers (printed in section 7) and, given enough steps, reaches full fine-tuning's accuracy (Hu et al.).
+# - A pretrained encoder also gives you semantic search for free; the fine-tuned classifier, served with its own head-and-tail recipe, then says what each match thinks.
+#
+# **You have finished the course.** Go back to [00 · Welcome](00_welcome.ipynb) to run the environment check on a new machine, or open this notebook in Colab and run the full profile on a GPU.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 
 class Wrong(Exception):
@@ -104,6 +104,19 @@ def expect_close(answer: Any, expected: float, tol: float = 1e-6, what: str = "y
     value = expect_number(answer, what)
     if not close(value, expected, tol=tol):
         raise Wrong(f"{what} is {two_numbers(value, expected)[0]}, which is not the expected value.")
+
+
+def expect_value(got: float, wanted: float, mistakes: Sequence[tuple[float, str]], wrong: str, rel: float = 1e-6) -> None:
+    """Return when `got` equals `wanted` up to `rel`; else raise Wrong with the reason of the first known mistake
+    `got` equals (each a value and what it means), or `wrong` with ``{got}`` and ``{wanted}`` filled in with the
+    digits it takes to see them differ."""
+    if close(got, wanted, rel=rel):
+        return
+    for value, reason in mistakes:
+        if close(got, value, rel=rel):
+            raise Wrong(reason)
+    shown, expected = two_numbers(got, wanted)
+    raise Wrong(wrong.format(got=shown, wanted=expected))
 
 
 def expect_tensor(answer: Any, like: Any, what: str = "your answer") -> Any:

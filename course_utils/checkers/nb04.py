@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .helpers import (Wrong, close, exercise, expect_callable, expect_number, two_numbers)
+from .helpers import (expect_value, Wrong, exercise, expect_callable, expect_number)
 
 
 @exercise("04.posterior", hint="P(flag) = P(flag|spoiler)P(spoiler) + P(flag|clean)(1 - P(spoiler)); divide P(flag|spoiler)P(spoiler) by it.")
@@ -15,13 +15,9 @@ def _posterior(posterior: Any) -> None:
     for prior, hit, false_alarm in ((0.02, 0.90, 0.05), (0.5, 0.8, 0.2), (0.3, 0.6, 0.6), (0.001, 0.99, 0.01)):
         wanted = hit * prior / (hit * prior + false_alarm * (1 - prior))
         value = expect_number(posterior(prior, hit, false_alarm), "what posterior() returns")
-        if not close(value, wanted):
-            if close(value, hit):
-                raise Wrong("that is P(flag | spoiler), the likelihood; Bayes' rule turns it around.")
-            if close(value, hit * prior):
-                raise Wrong("you forgot to divide by the evidence P(flag).")
-            shown, expected = two_numbers(value, wanted)
-            raise Wrong(f"posterior({prior}, {hit}, {false_alarm}) gave {shown}, expected {expected}.")
+        expect_value(value, wanted, [(hit, "that is P(flag | spoiler), the likelihood; Bayes' rule turns it around."),
+                                     (hit * prior, "you forgot to divide by the evidence P(flag).")],
+                     f"posterior({prior}, {hit}, {false_alarm}) gave {{got}}, expected {{wanted}}.")
 
 
 @exercise("04.mle", hint="differentiate the two log terms one at a time; log(1 - q) needs the chain rule.")
@@ -34,14 +30,9 @@ def _mle(slope: Any) -> None:
         (k * point.log() + (n - k) * (1 - point).log()).backward()
         wanted = point.grad.item()
         got = expect_number(slope(q, k, n), f"slope({q}, {k}, {n})")
-        if close(got, wanted):
-            continue
-        if close(got, -wanted):
-            raise Wrong("the sign is flipped: the derivative of log(1 - q) is -1 / (1 - q).")
-        if close(got, k / q):
-            raise Wrong("the failures are missing: the term (n - k) log(1 - q) has a slope too.")
-        shown, expected = two_numbers(got, wanted)
-        raise Wrong(f"slope({q}, {k}, {n}) gave {shown}; the derivative there is {expected}.")
+        expect_value(got, wanted, [(-wanted, "the sign is flipped: the derivative of log(1 - q) is -1 / (1 - q)."),
+                                   (k / q, "the failures are missing: the term (n - k) log(1 - q) has a slope too.")],
+                     f"slope({q}, {k}, {n}) gave {{got}}; the derivative there is {{wanted}}.")
 
 
 @exercise("04.cross_entropy", hint="log_probs = logits - torch.logsumexp(logits, dim=1, keepdim=True); pick each row's target; negate; mean.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .helpers import (Wrong, close, exercise, expect_callable, expect_number, expect_tensor, two_numbers)
+from .helpers import (expect_value, Wrong, exercise, expect_callable, expect_number, expect_tensor)
 
 
 @exercise("05.logistic_gradient", hint="start from one review, dL/dw = (sigmoid(z) - y) x (the scalar graph); then average "
@@ -45,15 +45,12 @@ def _largest_stable_lr(largest_stable_lr: Any) -> None:
         eigenvalues = torch.linalg.eigvalsh(H)
         wanted = 2 / eigenvalues.max().item()
         got = expect_number(largest_stable_lr(H.clone()), f"largest_stable_lr(H) for a {len(H)}x{len(H)} Hessian")
-        if close(got, wanted, rel=1e-6):
-            continue
-        if close(got, 1 / eigenvalues.max().item(), rel=1e-6):
-            raise Wrong("that is 1 / λ_max: stable, and the fastest for the steepest direction, but not the largest; the "
-                        "factor 1 - η λ only has to stay above -1.")
-        if close(got, 2 / eigenvalues.min().item(), rel=1e-6):
-            raise Wrong("that uses the smallest eigenvalue; the steepest direction (the largest eigenvalue) diverges first.")
-        shown, expected = two_numbers(got, wanted)
-        raise Wrong(f"for a {len(H)}x{len(H)} Hessian you give {shown}; the largest stable learning rate is {expected}.")
+        expect_value(got, wanted, [
+            (1 / eigenvalues.max().item(), "that is 1 / λ_max: stable, and the fastest for the steepest direction, but not "
+                                           "the largest; the factor 1 - η λ only has to stay above -1."),
+            (2 / eigenvalues.min().item(), "that uses the smallest eigenvalue; the steepest direction (the largest "
+                                           "eigenvalue) diverges first.")],
+            f"for a {len(H)}x{len(H)} Hessian you give {{got}}; the largest stable learning rate is {{wanted}}.")
 
 
 @exercise("05.linear_backward", hint="each gradient has the shape of what it belongs to; write one entry y_ij as a sum "

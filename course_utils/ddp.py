@@ -33,6 +33,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default=None, help="Hub id (default: the model COURSE_PROFILE names, as in the notebooks)")
+    parser.add_argument("--freeze-embeddings", action="store_true", help="train everything but the embeddings (as 07 and 08 do on a CPU)")
     parser.add_argument("--out", type=Path, required=True, help="folder for rank<N>.json")
     return parser.parse_args(argv)
 
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
                               get_linear_schedule_with_warmup)
 
-    from .finetune import label_config, parameter_groups, tokenize_reviews
+    from .finetune import freeze_embeddings, label_config, parameter_groups, tokenize_reviews
     from .hub import load_reviews, model_path
     from .session import MODELS, quiet_libraries, resolve_profile
 
@@ -76,7 +77,10 @@ def main(argv: list[str] | None = None) -> None:
     model_id = args.model or MODELS[resolve_profile(gpu=cuda)]   # the notebooks' model for this profile
     folder = model_path(model_id, verbose=rank == 0)
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=2, **label_config()).to(device)
+    model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=2, **label_config())
+    if args.freeze_embeddings:
+        freeze_embeddings(model)
+    model = model.to(device)
     reviews = load_reviews(DATASET_ID, verbose=False)["train"].shuffle(seed=args.seed)
     encoded = tokenize_reviews(reviews.select(range(min(args.train_size, len(reviews)))), tokenizer, args.max_length)
     encoded = encoded.select_columns(["input_ids", "attention_mask", "label"])

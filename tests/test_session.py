@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,27 @@ def test_the_layer_count_checker_asks_the_profiles_model(monkeypatch):
         monkeypatch.setenv("COURSE_PROFILE", profile)
         check("06.layer_parameters", 1, quiet=True)
     assert asked == ["sentence-transformers/all-MiniLM-L6-v2", "bert-base-uncased"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="malloc_trim is glibc's (Linux); elsewhere it only collects")
+def test_release_memory_gives_freed_pages_back():
+    """Blocks freed below a live one stay with the process (the heap cannot shrink past the live block) until
+    release_memory() trims them: what a trained model's freed activations look like to the allocator."""
+    import ctypes
+
+    import psutil
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.malloc.restype, libc.free.argtypes = ctypes.c_void_p, [ctypes.c_void_p]
+    process, size = psutil.Process(), 64 * 1024
+    blocks = [libc.malloc(size) for _ in range(4000)]  # 250 MB, written so that it is resident
+    for block in blocks:
+        ctypes.memset(block, 1, size)
+    pin = libc.malloc(size)
+    ctypes.memset(pin, 1, size)
+    for block in blocks:
+        libc.free(block)
+    held = process.memory_info().rss
+    session.release_memory()
+    assert process.memory_info().rss < held - 150 * 2**20
+    libc.free(pin)

@@ -541,10 +541,10 @@ for batch in loader:                              # batches arrive on the right 
     optimizer.step(); schedule.step(); optimizer.zero_grad()
 summary = f"device {accelerator.device.type}, {accelerator.num_processes} process(es), mixed precision: {accelerator.mixed_precision}"
 
-import gc
+from course_utils.session import release_memory
 
 del accelerator, accelerate_model, optimizer, loader, schedule   # free the memory before DDP starts two more processes
-gc.collect()
+release_memory()                                  # ... and give it back to the operating system (see its docstring)
 print(summary)
 
 # %% [markdown]
@@ -560,7 +560,7 @@ print(summary)
 # torchrun --standalone --nproc-per-node 2 -m course_utils.ddp --train-size 64 --out outputs/ddp
 # ```
 #
-# Here we start it from Python, on 64 reviews, and check the two claims: the loss falls, and every process ends with exactly the same weights (compared by a SHA-256 of every number). With a GPU it starts one process per GPU. On Windows, run it in WSL: PyTorch's distributed launcher targets Linux and macOS.
+# Here we start it from Python, on 64 reviews, and check the two claims (each process trains the model as our loop does, with the embeddings frozen in the quick profile: that also keeps two more processes small enough to fit beside this one in a laptop's memory): the loss falls, and every process ends with exactly the same weights (compared by a SHA-256 of every number). With a GPU it starts one process per GPU. On Windows, run it in WSL: PyTorch's distributed launcher targets Linux and macOS.
 
 # %%
 import json
@@ -571,6 +571,7 @@ ddp_folder = config.output_dir / "ddp"
 processes = torch.cuda.device_count() if config.device == "cuda" else 2   # one process per GPU; 2 on a CPU
 command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(processes),
            "-m", "course_utils.ddp", "--train-size", "64", "--max-length", "64", "--epochs", "3", "--out", str(ddp_folder)]
+command += ["--freeze-embeddings"] if FREEZE_EMBEDDINGS else []                # as our loop trains it
 if sys.platform == "win32":
     print("Skipped on Windows: run this notebook in WSL to try torchrun.")
 else:

@@ -57,3 +57,36 @@ def test_notebook_00_online_from_the_cache_with_its_checkers(tmp_path):
     assert "sentence-transformers/all-MiniLM-L6-v2: local cache" in text
     assert "stanfordnlp/imdb: local cache" in text and "num_rows: 15" in text
     assert "[Correct] 00.count_positive" in text and "[Correct] 00.clean_review" in text
+
+
+def save_course_reviews_as_imdb(folder: Path) -> None:
+    """The course's own reviews, in their own train/test split and order, laid out as the Hub lays out IMDb."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from course_utils.reviews import read_rows
+
+    (folder / "plain_text").mkdir(parents=True)
+    for split in ("train", "test"):
+        rows = [row for row in read_rows() if row["split"] == split]
+        table = pa.table({"text": [row["text"] for row in rows], "label": [row["label"] for row in rows]})
+        pq.write_table(table, folder / "plain_text" / f"{split}-00000-of-00001.parquet")
+
+
+def _resolution_lines_removed(text: str) -> str:
+    return "\n".join(line for line in text.splitlines()
+                     if not line.startswith(("sentence-transformers/all-MiniLM-L6-v2: ", "stanfordnlp/imdb: ")))
+
+
+def test_notebook_07_online_from_the_cache_prints_what_the_offline_run_printed(tmp_path):
+    """07 as an online learner runs it (MiniLM and IMDb from the Hugging Face cache, through model_path and
+    load_reviews) gives the committed outputs, line for line, but for where the files came from."""
+    cache = tmp_path / "hf" / "hub"
+    put_in_cache(cache, "sentence-transformers/all-MiniLM-L6-v2", _copy_offline_minilm)
+    put_in_cache(cache, "stanfordnlp/imdb", save_course_reviews_as_imdb, kind="dataset")
+    path = notebooks_dir() / "07_finetune_with_trainer.ipynb"
+    online = _text(execute(path, write=False, hf_home=tmp_path / "hf"))
+    assert "sentence-transformers/all-MiniLM-L6-v2: local cache" in online and "stanfordnlp/imdb: local cache" in online
+    assert "offline copy" not in online
+    committed = _text(nbformat.read(path, as_version=4))
+    assert _resolution_lines_removed(online) == _resolution_lines_removed(committed)

@@ -116,15 +116,43 @@ def measure(train: tuple[Sequence[str], Sequence[int]], test: tuple[Sequence[str
     return rows
 
 
-def course_rows() -> list[Row]:
-    """The statistics of the course's offline reviews."""
-    from ..reviews import read_rows
-
-    rows = read_rows()
+def _rows_of(rows: list[dict]) -> list[Row]:
     split = {name: [row for row in rows if row["split"] == name] for name in ("train", "test")}
     pair = {name: ([row["text"] for row in part], [row["label"] for row in part]) for name, part in split.items()}
     films = ([row.get("film", "") for row in split["train"]], [row.get("film", "") for row in split["test"]])
     return measure(pair["train"], pair["test"], films)
+
+
+def course_rows() -> list[Row]:
+    """The statistics of the course's offline reviews (what ``load_reviews`` serves)."""
+    from ..reviews import read_rows
+
+    return _rows_of(read_rows())
+
+
+def load_draft_builder():  # -> the module course_utils/data/draft/build_reviews.py
+    """The draft builder of the next offline reviews (issue 17), imported from its file."""
+    import importlib.util
+    import sys
+
+    from ..reviews import DATA_DIR
+
+    path = DATA_DIR / "draft" / "build_reviews.py"
+    if not path.is_file():
+        from ..errors import CourseError
+
+        raise CourseError(f"the draft reviews are not in this installation ({path.parent} is missing). Fix: run "
+                          "`python -m course_utils review-stats --draft` from a clone of the course repository.")
+    spec = importlib.util.spec_from_file_location("course_reviews_draft", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+def draft_rows() -> list[Row]:
+    """The statistics of the draft of the next offline reviews, built in memory (nothing is written)."""
+    return _rows_of(load_draft_builder().build())
 
 
 def dataset_rows(dataset_id: str) -> list[Row]:

@@ -109,3 +109,15 @@ def test_an_installation_without_the_draft_names_the_fix(monkeypatch, tmp_path):
     monkeypatch.setattr(reviews, "DATA_DIR", tmp_path)
     with pytest.raises(CourseError, match="Fix: run .* from a clone"):
         rs.load_draft_builder()
+
+
+def test_a_draft_that_breaks_its_own_rules_is_one_line_with_the_fix(monkeypatch, builder):
+    from course_utils.errors import CourseError
+
+    def broken():
+        raise ValueError("sentences in more than 2 reviews (rewrite them): [(3, 'Yes, really.')]")
+
+    monkeypatch.setattr(builder, "build", broken)
+    monkeypatch.setattr(rs, "load_draft_builder", lambda: builder)
+    with pytest.raises(CourseError, match="Yes, really.*Fix: edit the files"):
+        rs.draft_rows()

@@ -152,7 +152,14 @@ def load_draft_builder():  # -> the module course_utils/data/draft/build_reviews
 
 def draft_rows() -> list[Row]:
     """The statistics of the draft of the next offline reviews, built in memory (nothing is written)."""
-    return _rows_of(load_draft_builder().build())
+    try:
+        rows = load_draft_builder().build()
+    except (ValueError, RuntimeError) as error:  # the builder's own checks of the hand-written files
+        from ..errors import CourseError
+
+        raise CourseError(f"the draft reviews do not build: {error}. Fix: edit the files in "
+                          "course_utils/data/draft/written as the message says, then run the command again.") from None
+    return _rows_of(rows)
 
 
 def dataset_rows(dataset_id: str) -> list[Row]:

@@ -45,6 +45,7 @@ WRITTEN = HERE / "written"
 OUT = HERE / "reviews.jsonl"  # written by main(); not tracked until the draft is shipped
 TEST_SHARE = 0.3  # about this share of the reviews (whole films) is the test split
 MEDIAN_WORDS, SPREAD = 200, 0.8  # log-normal target length of a review with its retold plot
+LONG_BODY, LONG_RETELLING = 300, 250  # half the bodies of 300+ words (all of 600+) get about this much plot
 MAX_SENTENCE_REVIEWS = 2  # no exact sentence in more than two reviews
 MAX_SHINGLE_JACCARD = 0.35  # word-trigram Jaccard between two reviews of one film; the tests use 0.5
 BREAK = "<br /><br />"
@@ -318,6 +319,8 @@ def _fill(text: str, film: Film) -> str:
 def _compose(rng: random.Random, film: Film, body: Body, used: Counter, kept: list[set]) -> tuple[str, str]:
     """One review (the body, with part of the plot retold before it or after its first paragraph) and its retold plot."""
     target = int(round(MEDIAN_WORDS * math.exp(rng.gauss(0, SPREAD))))
+    if body.words >= LONG_BODY and (body.words >= 2 * LONG_BODY or rng.random() < 0.5):  # long reviews often retell too
+        target = body.words + LONG_RETELLING
     opinion = [_fill(p, film) for p in body.paragraphs]
     for attempt in range(7):  # less plot each time; the last try has none
         want = (target - body.words) // (attempt + 1) if attempt < 6 else 0

@@ -49,3 +49,14 @@ def test_the_command_measures_the_offline_reviews():
     assert done.returncode == 0, done.stderr[-1500:]
     assert done.stdout.splitlines()[0].startswith("statistic") and "distinct lower-case words" in done.stdout
     assert done.stdout.strip().splitlines()[-1].endswith("bounds met")
+
+
+def test_the_most_similar_pair_is_found_and_distinct_texts_are_not_similar():
+    from course_utils.tools.review_stats import most_similar_pair
+
+    texts = ["the cat sat on the mat and purred all night long",
+             "a dog ran across the park chasing a red ball",
+             "the cat sat on the mat and purred all night, happily"]
+    similarity, first, second = most_similar_pair(texts)
+    assert {first, second} == {0, 2} and 0.5 < similarity < 1
+    assert most_similar_pair(texts[:2])[0] == 0.0

@@ -64,6 +64,21 @@ def most_shared_sentence(texts: Sequence[str]) -> tuple[str, int]:
     return sentence, len(where[sentence])
 
 
+def most_similar_pair(texts: Sequence[str]) -> tuple[float, int, int]:
+    """The highest word-trigram Jaccard similarity between two of `texts`, and which two (near-duplicates)."""
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    shingles = CountVectorizer(ngram_range=(3, 3), binary=True, token_pattern=r"[a-z']+").fit_transform(
+        [text.lower() for text in texts])
+    overlap = (shingles @ shingles.T).toarray().astype(float)
+    sizes = np.asarray(shingles.sum(axis=1)).ravel()
+    jaccard = overlap / np.maximum(sizes[:, None] + sizes[None, :] - overlap, 1)
+    np.fill_diagonal(jaccard, 0)
+    first, second = np.unravel_index(jaccard.argmax(), jaccard.shape)
+    return float(jaccard[first, second]), int(first), int(second)
+
+
 def classifier_accuracy(train: tuple[Sequence[str], Sequence[int]], test: tuple[Sequence[str], Sequence[int]],
                         model: str, prepare: Callable[[str], str] = lambda text: text) -> float:
     """Test accuracy of naive Bayes on word counts (as notebook 04) or logistic regression, on `prepare`d texts."""

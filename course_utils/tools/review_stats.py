@@ -131,7 +131,8 @@ def measure(train: tuple[Sequence[str], Sequence[int]], test: tuple[Sequence[str
     return rows
 
 
-def _rows_of(rows: list[dict]) -> list[Row]:
+def measure_rows(rows: Sequence[dict]) -> list[Row]:
+    """Every statistic of reviews given as rows {"text", "label", "split", "film"}, as the data files hold them."""
     split = {name: [row for row in rows if row["split"] == name] for name in ("train", "test")}
     pair = {name: ([row["text"] for row in part], [row["label"] for row in part]) for name, part in split.items()}
     films = ([row.get("film", "") for row in split["train"]], [row.get("film", "") for row in split["test"]])
@@ -142,7 +143,7 @@ def course_rows() -> list[Row]:
     """The statistics of the course's offline reviews (what ``load_reviews`` serves)."""
     from ..reviews import read_rows
 
-    return _rows_of(read_rows())
+    return measure_rows(read_rows())
 
 
 def load_draft_builder():  # -> the module course_utils/data/draft/build_reviews.py
@@ -174,7 +175,7 @@ def draft_rows() -> list[Row]:
 
         raise CourseError(f"the draft reviews do not build: {error}. Fix: edit the files in "
                           "course_utils/data/draft/written as the message says, then run the command again.") from None
-    return _rows_of(rows)
+    return measure_rows(rows)
 
 
 def dataset_rows(dataset_id: str) -> list[Row]:

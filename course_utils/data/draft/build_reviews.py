@@ -44,8 +44,8 @@ HERE = Path(__file__).parent
 WRITTEN = HERE / "written"
 OUT = HERE / "reviews.jsonl"  # written by main(); not tracked until the draft is shipped
 TEST_SHARE = 0.3  # about this share of the reviews (whole films) is the test split
-MEDIAN_WORDS, SPREAD = 200, 0.8  # log-normal target length of a review with its retold plot
-LONG_BODY, LONG_RETELLING = 300, 250  # half the bodies of 300+ words (all of 600+) get about this much plot
+MEDIAN_WORDS, SPREAD = 240, 0.7  # log-normal target length of a review with its retold plot
+LONG_BODY, LONG_RETELLING = 150, 250  # a body of 150+ words that may retell gets about this much plot (long reviews often retell)
 MAX_SENTENCE_REVIEWS = 2  # no exact sentence in more than two reviews
 MAX_SHINGLE_JACCARD = 0.35  # word-trigram Jaccard between two reviews of one film; the tests use 0.5
 BREAK = "<br /><br />"
@@ -181,6 +181,9 @@ def read_films(folder: Path = WRITTEN) -> list[Film]:
             genre, title, hero = parts
             films.append(Film(genre, title, hero, lines))
     titles = {film.title: film for film in films}
+    if len(titles) < len(films):
+        twice = sorted(title for title, count in Counter(film.title for film in films).items() if count > 1)
+        raise ValueError(f"films with the same title (rename one): {twice}")
     unknown = set(more) - set(titles)
     if unknown:
         raise ValueError(f"outline additions for films that do not exist: {sorted(unknown)}")
@@ -319,7 +322,7 @@ def _fill(text: str, film: Film) -> str:
 def _compose(rng: random.Random, film: Film, body: Body, used: Counter, kept: list[set]) -> tuple[str, str]:
     """One review (the body, with part of the plot retold before it or after its first paragraph) and its retold plot."""
     target = int(round(MEDIAN_WORDS * math.exp(rng.gauss(0, SPREAD))))
-    if body.words >= LONG_BODY and (body.words >= 2 * LONG_BODY or rng.random() < 0.5):  # long reviews often retell too
+    if body.words >= LONG_BODY:
         target = body.words + LONG_RETELLING
     opinion = [_fill(p, film) for p in body.paragraphs]
     for attempt in range(7):  # less plot each time; the last try has none

@@ -12,7 +12,7 @@
   colab [--check]        write each notebook's Colab badge and setup cell from REPO_URL
   prefetch DIR           gather an offline workshop kit (wheels, models, notebooks, manifest) into DIR
   screenshot             redraw images/jupyterlab.png from a real JupyterLab in headless Chromium
-  review-stats           measure the offline reviews (or --dataset ID, or --draft) next to IMDb and the course's bounds
+  review-stats           measure the offline reviews (or --dataset ID) next to IMDb and the course's bounds
 """
 
 from __future__ import annotations
@@ -57,8 +57,6 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("screenshot", help="redraw images/jupyterlab.png from a real JupyterLab in headless Chromium")
     stats = sub.add_parser("review-stats", help="measure the offline reviews next to IMDb and the course's bounds")
     stats.add_argument("--dataset", help="measure this data set instead (e.g. stanfordnlp/imdb from the cache)")
-    stats.add_argument("--draft", action="store_true",
-                       help="measure the draft of the next offline reviews (course_utils/data/draft, issue 17), built in memory")
     return parser
 
 
@@ -167,8 +165,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "review-stats":
         from .tools import review_stats
 
-        rows = (review_stats.dataset_rows(args.dataset) if args.dataset
-                else review_stats.draft_rows() if args.draft else review_stats.course_rows())
+        rows = review_stats.dataset_rows(args.dataset) if args.dataset else review_stats.course_rows()
         print(review_stats.table(rows))
         return 0
     raise CourseError(f"unknown command {args.command!r}. Fix: run `python -m course_utils --help` for the list.")

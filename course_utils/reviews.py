@@ -15,6 +15,7 @@ DATA_DIR = Path(__file__).with_name("data")
 REVIEWS_FILE = DATA_DIR / "reviews.jsonl"
 CARD_FILE = DATA_DIR / "REVIEWS_CARD.md"
 LABEL_NAMES = ["neg", "pos"]
+DESCRIPTION = "zero-to-finetune: the course's own hand-written movie reviews (REVIEWS_CARD.md)"
 SPLITS = ("train", "test")
 
 
@@ -32,17 +33,24 @@ def _features():
 
 def load_course_reviews(path: Path = REVIEWS_FILE):  # -> datasets.DatasetDict
     """The offline reviews as a DatasetDict with IMDb's columns, label names and a fixed split."""
-    from datasets import Dataset, DatasetDict
+    from datasets import Dataset, DatasetDict, DatasetInfo
 
     rows = read_rows(path)
+    features = _features()
     return DatasetDict({
         split: Dataset.from_dict(
             {"text": [r["text"] for r in rows if r["split"] == split],
              "label": [r["label"] for r in rows if r["split"] == split]},
-            features=_features(),
+            features=features, info=DatasetInfo(description=DESCRIPTION, features=features),
         )
         for split in SPLITS
     })
+
+
+def is_course_copy(data) -> bool:
+    """Whether a DatasetDict (or one split of it) is the course's offline reviews rather than real IMDb."""
+    split = data["train"] if hasattr(data, "keys") else data
+    return split.info.description == DESCRIPTION
 
 
 def load_parquet_folder(folder: Path):  # -> datasets.DatasetDict

@@ -1,8 +1,7 @@
-"""The course's offline reviews: enough, balanced, varied, no near-duplicates, IMDb-shaped."""
+"""The course's offline reviews: hand-written, balanced, split by film, IMDb-shaped, hard enough to teach (issue 17)."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import numpy as np
@@ -16,41 +15,94 @@ def rows():
     return reviews.read_rows()
 
 
-def test_at_least_1000_balanced_reviews(rows):
-    assert len(rows) >= 1000
+@pytest.fixture(scope="module")
+def builder():
+    from course_utils.tools.review_stats import load_builder
+
+    return load_builder()
+
+
+def test_every_bound_of_the_issue_is_met(rows):
+    """Issue 17's bounds, as `python -m course_utils review-stats` prints them (IMDB_FACTS.md for IMDb's side)."""
+    from course_utils.tools.review_stats import measure_rows
+
+    measured = measure_rows(rows)
+    assert len(measured) >= 12
+    unmet = [(row.name, row.value, row.bound) for row in measured if row.met is False]
+    assert not unmet, unmet
+
+
+def test_splits_are_balanced_and_share_no_film(rows):
     for split in reviews.SPLITS:
         labels = [r["label"] for r in rows if r["split"] == split]
         assert labels.count(0) == labels.count(1) > 0
-
-
-def test_train_and_test_share_no_film(rows):
     train = {r["film"] for r in rows if r["split"] == "train"}
     test = {r["film"] for r in rows if r["split"] == "test"}
     assert train and test and not train & test
 
 
-def test_no_near_duplicates(rows):
-    from course_utils.tools.review_stats import most_similar_pair
+def test_no_near_duplicates_and_no_shared_sentences(rows):
+    from course_utils.tools.review_stats import most_shared_sentence, most_similar_pair
 
-    similarity, first, second = most_similar_pair([r["text"] for r in rows])
+    texts = [r["text"] for r in rows]
+    _, shared = most_shared_sentence(texts)
+    assert shared <= 2
+    similarity, first, second = most_similar_pair(texts)
     assert similarity <= 0.5, (rows[first]["text"][:200], rows[second]["text"][:200])
 
 
+def test_the_retold_plot_says_nothing_about_the_label(rows):
+    """The builder's only text of its own choosing is which plot points a review retells: alone they must not predict the label."""
+    from course_utils.tools.review_stats import classifier_accuracy
+
+    with_plot = [r for r in rows if r["plot"]]
+    train = [r for r in with_plot if r["split"] == "train"]
+    test = [r for r in with_plot if r["split"] == "test"]
+    assert len(with_plot) > len(rows) / 2 and len(test) > 100
+    accuracy = classifier_accuracy(([r["plot"] for r in train], [r["label"] for r in train]),
+                                   ([r["plot"] for r in test], [r["label"] for r in test]), "logistic regression")
+    assert accuracy < 0.6, accuracy
+    assert all(r["text"].count(r["plot"][:80]) == 1 for r in with_plot)
+
+
 def test_lengths_and_style_look_like_imdb(rows):
-    words = np.array([len(r["text"].split()) for r in rows])
-    assert words.min() <= 20, "some reviews should be a single sentence"
-    assert np.median(words) >= 100, "most reviews should be a paragraph or longer"
-    # IMDB_FACTS.md: mean about 230 words, a tenth over about 450; 512 tokens cut the longest.
-    assert 200 <= words.mean() <= 270
-    assert np.quantile(words, 0.9) >= 400
-    assert words.max() >= 600
+    words = np.array([len(r["text"].replace("<br /><br />", " ").split()) for r in rows])
+    assert words.min() <= 20, "some reviews should be a line or two"
+    assert 150 <= np.median(words) <= 200 and 350 <= np.quantile(words, 0.9) <= 550 and words.max() > 1000
+    share_lukewarm = np.mean([r["lukewarm"] for r in rows])
+    assert 0.15 <= share_lukewarm <= 0.3, share_lukewarm  # the 4/10 and 7/10 kind, labelled by the nearer pole
     texts = [r["text"] for r in rows]
     share = lambda pattern: np.mean([bool(re.search(pattern, t)) for t in texts])  # noqa: E731
-    assert share(r"<br /><br />") > 0.5
-    assert share(r"\b\d+ ?(/|out of) ?10\b") > 0.15  # ratings in the text
-    assert share(r"\b(not|never|cannot|nothing|no)\b") > 0.5  # negation
-    assert share(r"\b(but|though|however)\b") > 0.4  # contrast and mixed feelings
-    assert share(r"\b[A-Z]{4,}\b") > 0.03  # capitals for emphasis
+    assert share(r"(?i)\b(not|never|cannot|nothing|no)\b") > 0.5  # negation
+    assert share(r"(?i)\b(but|though|however|yet)\b") > 0.4  # contrast and mixed feelings
+    assert share(r"\b\d+ ?(/|out of) ?10\b") <= 0.1  # ratings decide few labels
+
+
+def test_every_review_is_hand_written_text_placed_once(builder, rows):
+    bodies = builder.read_bodies()
+    assert len(rows) <= len(bodies) <= len(rows) + 10  # a few left out only to balance the splits
+    assert not any("{" in row["text"] or "}" in row["text"] for row in rows), "a placeholder was left unfilled"
+    endings = [body.paragraphs[-1][:60] for body in bodies]
+    assert len(set(endings)) == len(endings), "two hand-written reviews end the same way"
+
+
+def test_a_broken_hand_written_file_is_refused_with_the_reason(builder, tmp_path):
+    outline = "== drama | The Same Title | Ann\nAnn opens a shop.\nThe shop closes.\n"
+    (tmp_path / "films_x.txt").write_text(outline + outline.replace("Ann", "Bea"), encoding="utf-8")
+    with pytest.raises(ValueError, match="same title"):
+        builder.read_films(tmp_path)
+    (tmp_path / "films_x.txt").write_text(outline + "== more | No Such Film\n1: A point.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="do not exist"):
+        builder.read_films(tmp_path)
+
+
+def test_without_the_hand_written_files_the_fix_is_named(monkeypatch, tmp_path):
+    from course_utils.errors import CourseError
+    from course_utils.tools.review_stats import load_builder
+
+    monkeypatch.setattr(reviews, "DATA_DIR", tmp_path)
+    with pytest.raises(CourseError, match="Fix: rebuild the reviews from a clone"):
+        load_builder()
 
 
 def test_served_like_imdb():
@@ -59,6 +111,7 @@ def test_served_like_imdb():
     assert data["train"].column_names == ["text", "label"]
     assert data["train"].features["label"].names == ["neg", "pos"]
     assert data["train"].num_rows + data["test"].num_rows == len(reviews.read_rows())
+    assert reviews.is_course_copy(data) and reviews.is_course_copy(data["test"].shuffle(seed=0).select(range(3)))
 
 
 def test_load_reviews_offline_uses_the_course_copy(hf_home, capsys):
@@ -85,18 +138,24 @@ def test_cached_parquet_snapshot_is_loaded(hf_home, tmp_path):
         pd.DataFrame({"text": ["good", "bad"], "label": [1, 0]}).to_parquet(snapshot / "plain_text" / f"{split}-00000-of-00001.parquet")
     data = hub.load_reviews("stanfordnlp/imdb", verbose=False)
     assert list(data["train"]["text"]) == ["good", "bad"]
+    assert not reviews.is_course_copy(data)
     assert data["train"].features["label"].names == ["neg", "pos"]
 
 
-@pytest.mark.full
-def test_shipped_file_is_rebuilt_exactly_by_the_builder():
-    spec = importlib.util.spec_from_file_location("build_reviews", reviews.DATA_DIR / "build_reviews.py")
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    assert builder.build() == reviews.read_rows()
+def test_shipped_file_is_rebuilt_exactly_by_the_builder(builder, rows):
+    assert builder.build() == rows
 
 
-def test_data_card_covers_the_essentials():
+def test_data_card_covers_the_essentials_with_the_measured_numbers(rows):
+    from course_utils.tools.review_stats import measure_rows
+
     card = reviews.CARD_FILE.read_text()
     for topic in ("How they were written", "Licence", "Limits", "Split"):
         assert topic in card
+    measured = {row.name: row.value for row in measure_rows(rows)}
+    splits = [sum(r["split"] == split for r in rows) for split in reviews.SPLITS]
+    for number in (len(rows), *splits, measured["distinct lower-case words"]):
+        assert f"{number:,}" in card, number
+    assert f"{measured['median length (words)']} / {measured['ninetieth percentile (words)']}" in card
+    for name in ("naive Bayes accuracy (as in 04)", "logistic regression on the last 12 words"):
+        assert f"| {measured[name]:.2f} |" in card, name

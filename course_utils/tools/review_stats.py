@@ -146,36 +146,24 @@ def course_rows() -> list[Row]:
     return measure_rows(read_rows())
 
 
-def load_draft_builder():  # -> the module course_utils/data/draft/build_reviews.py
-    """The draft builder of the next offline reviews (issue 17), imported from its file."""
+def load_builder():  # -> the module course_utils/data/build_reviews.py
+    """The builder of the offline reviews, imported from its file (it is in a clone, not in an installed wheel)."""
     import importlib.util
     import sys
 
     from ..reviews import DATA_DIR
 
-    path = DATA_DIR / "draft" / "build_reviews.py"
-    if not path.is_file():
+    path = DATA_DIR / "build_reviews.py"
+    if not path.is_file() or not (DATA_DIR / "written").is_dir():
         from ..errors import CourseError
 
-        raise CourseError(f"the draft reviews are not in this installation ({path.parent} is missing). Fix: run "
-                          "`python -m course_utils review-stats --draft` from a clone of the course repository.")
-    spec = importlib.util.spec_from_file_location("course_reviews_draft", path)
+        raise CourseError(f"the hand-written reviews are not in this installation ({path.parent} has no builder or "
+                          "written/ folder). Fix: rebuild the reviews from a clone of the course repository.")
+    spec = importlib.util.spec_from_file_location("course_reviews_builder", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
     spec.loader.exec_module(module)
     return module
-
-
-def draft_rows() -> list[Row]:
-    """The statistics of the draft of the next offline reviews, built in memory (nothing is written)."""
-    try:
-        rows = load_draft_builder().build()
-    except (ValueError, RuntimeError) as error:  # the builder's own checks of the hand-written files
-        from ..errors import CourseError
-
-        raise CourseError(f"the draft reviews do not build: {error}. Fix: edit the files in "
-                          "course_utils/data/draft/written as the message says, then run the command again.") from None
-    return measure_rows(rows)
 
 
 def dataset_rows(dataset_id: str) -> list[Row]:

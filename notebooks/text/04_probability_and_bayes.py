@@ -266,13 +266,18 @@ nb_logits = torch.tensor(scores[:3], dtype=torch.float64)
 print("P(pos | review) for three test reviews:", [round(p, 4) for p in softmax(nb_logits)[:, 1].tolist()])
 print("matches MultinomialNB.predict_proba:", np.allclose(softmax(nb_logits).numpy(), reference.predict_proba(X_test[:3])))
 assert np.allclose(softmax(nb_logits).numpy(), reference.predict_proba(X_test[:3]))
+posteriors = softmax(torch.tensor(scores, dtype=torch.float64))[:, 1].numpy()
+certain = (posteriors < 0.01) | (posteriors > 0.99)
+wrong = (posteriors > 0.5) != y_test
+print(f"test reviews with a posterior below 0.01 or above 0.99: {certain.mean():.0%}; wrong among them: {wrong[certain].mean():.0%}")
+assert certain.mean() > 0.5 and wrong[certain].mean() > 0.05   # the claim below: very sure of most, and often wrong
 
 big = torch.tensor([1000.0, 999.0])
 print("naive exp overflows:", (big.exp() / big.exp().sum()).tolist(), "| stable:", [round(p, 4) for p in softmax(big).tolist()],
       "| F.softmax:", [round(p, 4) for p in F.softmax(big, dim=0).tolist()])
 
 # %% [markdown]
-# Notice how sure naive Bayes is: posteriors of 0.0 and 1.0 (rounded). It counts every word as independent evidence, although words in a review are not independent, so it is famously **overconfident**. Its ranking is useful; its probabilities are not to be trusted. Notebook 08 measures this for BERT with a calibration diagram.
+# Notice how sure naive Bayes is: it gives most test reviews a posterior below 0.01 or above 0.99, and a fair share of those near-certainties are wrong (printed above). It counts every word as independent evidence, although words in a review are not independent, so it is famously **overconfident**. Its ranking is useful; its probabilities are not to be trusted. Notebook 08 measures this for BERT with a calibration diagram.
 #
 # ### Temperature
 #

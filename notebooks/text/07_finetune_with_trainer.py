@@ -45,9 +45,9 @@ from course_utils import check
 MODEL_ID = config.model_id                # quick: all-MiniLM-L6-v2 (the same weights online and offline); full: bert-base-uncased
 DATASET_ID = "stanfordnlp/imdb"
 
-MAX_LENGTH = config.pick(quick=128, full=512)        # tokens kept per review
-HEAD = config.pick(quick=32, full=128)               # ... of which from the start (the rest from the end)
-N_TRAIN = config.pick(quick=592, full=None)          # None: every training review
+MAX_LENGTH = config.pick(quick=96, full=512)         # tokens kept per review
+HEAD = config.pick(quick=16, full=128)               # ... of which from the start (the rest from the end)
+N_TRAIN = config.pick(quick=1100, full=None)         # None: every training review (the offline reviews have 1,134 after validation)
 N_VALIDATION = config.pick(quick=96, full=1000)      # held out of train, watched during training
 N_TEST = config.pick(quick=320, full=None)
 BATCH_SIZE = config.pick(quick=16, full=32)
@@ -60,7 +60,7 @@ FREEZE_EMBEDDINGS = config.pick(quick=True, full=False)
 #
 # The task is the classic one: read a movie review, say whether it is positive (`pos`, 1) or negative (`neg`, 0). The data set is IMDb (Maas et al., 2011): 25,000 training and 25,000 test reviews, on the Hub as `stanfordnlp/imdb`. The model depends on the profile, and is the same online and offline: in the quick profile (a CPU laptop) *all-MiniLM-L6-v2*, a 6-layer, 384-wide BERT with `bert-base-uncased`'s vocabulary and an eighth of its compute per token ($6 \cdot 384^2$ against $12 \cdot 768^2$); in the full profile (a GPU) `bert-base-uncased` itself.
 #
-# `course_utils.load_reviews` and `course_utils.model_path` get both from your cache or the Hub; offline (a workshop room, CI) they serve the course's own 1,200 reviews, written to look like IMDb's (long plot summaries, `<br />` breaks, mixed opinions), and the quick profile's model from a pip package (the full profile's `bert-base-uncased` is then stood in for by the same small BERT, and the line printed says so). The code below is the same either way.
+# `course_utils.load_reviews` and `course_utils.model_path` get both from your cache or the Hub; offline (a workshop room, CI) they serve the course's own reviews of invented films, written by hand in many voices and shaped like IMDb's (plot retold at length, `<br />` breaks, mixed and sarcastic opinions; the data card `course_utils/data/REVIEWS_CARD.md` has the numbers), and the quick profile's model from a pip package (the full profile's `bert-base-uncased` is then stood in for by the same small BERT, and the line printed says so). The code below is the same either way.
 #
 # The code this course started from did not run. Here is each problem and what we do instead:
 #
@@ -248,7 +248,7 @@ trainer.remove_callback(PrinterCallback)
 print(f"{steps} steps of {BATCH_SIZE} reviews, evaluating every {arguments.eval_steps} steps")
 
 # %% [markdown]
-# Now the fine-tuning itself. In the quick profile it takes about a minute on a 2-core laptop CPU; the figure below says how long it took on yours. `train()` returns the training loss **averaged over the whole run**; the curves show how it fell.
+# Now the fine-tuning itself. In the quick profile it takes one to two minutes on a 2-core laptop CPU; the figure below says how long it took on yours. `train()` returns the training loss **averaged over the whole run**; the curves show how it fell.
 
 # %%
 start = time.perf_counter()
@@ -336,6 +336,8 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import MultinomialNB
 
+from course_utils.reviews import is_course_copy
+
 vectorizer = CountVectorizer()
 naive_bayes = MultinomialNB().fit(vectorizer.fit_transform(train_reviews["text"]), train_reviews["label"])
 naive_bayes_accuracy = accuracy_score(test_labels, naive_bayes.predict(vectorizer.transform(test_reviews["text"])))
@@ -352,9 +354,11 @@ for name, accuracy in [("naive Bayes (04)", naive_bayes_accuracy),
     print(f"{name:>49}: {accuracy:.2f}")
 margin = test_metrics["accuracy"] - max(naive_bayes_accuracy, frozen_accuracy)
 print(f"fine-tuning against the better baseline: {margin:+.2f} ({'better' if margin > 0 else 'not better'})")
+if is_course_copy(reviews):   # the claim below is about the course's own reviews
+    assert margin >= 0.03 and frozen_accuracy < naive_bayes_accuracy, (margin, frozen_accuracy)
 
 # %% [markdown]
-# Read the last line before believing any story about fine-tuning. On the course's offline reviews (what a saved copy of this notebook shows), naive Bayes does about as well as fine-tuning: they were composed from a limited set of sentences that a word counter can memorise (see the data card, `course_utils/data/REVIEWS_CARD.md`). On real IMDb the gap opens: naive Bayes on word counts reaches about 83% ([Wang and Manning, 2012](https://aclanthology.org/P12-2018/)), a fine-tuned BERT-base about 94% ([Sun et al., 2019](https://arxiv.org/abs/1905.05583)); frozen sentence vectors land in between or below, depending on the model, because a model trained for similarity encodes topic more than opinion (notebook 03). Judge a model on data like the data it will meet.
+# Read the last line before believing any story about fine-tuning. On the course's offline reviews (what a saved copy of this notebook shows), fine-tuning beats both baselines, and the frozen vectors come last; the cell checks both, and that the margin is at least three points. Why: these reviews carry their verdict in irony, concessions and comparisons ("great fun, if you switch your brain off"; "a five for the script, a ten for the costumes"), inside long retellings of the plot full of names, and a word counter weighs every word alike, wherever it stands; BERT reads words in context and, through the head and the tail, mostly the opinion. The frozen sentence vectors do worst, because a model trained for similarity encodes what a review is *about* more than what it thinks (notebook 03). Read the mistakes above with this in mind: is the verdict mixed, sarcastic, or hidden behind the plot? On real IMDb the published numbers tell the same story: naive Bayes on word counts reaches about 83% ([Wang and Manning, 2012](https://aclanthology.org/P12-2018/)), a fine-tuned BERT-base about 94% ([Sun et al., 2019](https://arxiv.org/abs/1905.05583)); frozen sentence vectors land in between or below, depending on the model. Judge a model on data like the data it will meet.
 #
 # ## 6 · Save, reload, use
 #
@@ -512,7 +516,7 @@ check("07.compute_metrics", compute_metrics_balanced)
 # %% [markdown]
 # ## Summary
 #
-# - Load data as a `DatasetDict`, tokenize with `map(batched=True)`, and leave padding to `DataCollatorWithPadding`. Cutting every review to 128 tokens is what makes an epoch four times cheaper than padding to 512; dynamic padding removes a little more at 128 tokens and much more at 512 (notebook 08 measures the time).
+# - Load data as a `DatasetDict`, tokenize with `map(batched=True)`, and leave padding to `DataCollatorWithPadding`. Cutting every review to `MAX_LENGTH` tokens (96 in the quick profile) is what makes an epoch about five times cheaper than padding to 512; dynamic padding removes a little more at 96 tokens, and grouping by length much more at 512 (notebook 08 measures the time).
 # - Long reviews must be cut; keep the head and the tail, because the verdict is usually at the end.
 # - `TrainingArguments` + `Trainer` run the loop: warm-up, decay, evaluation every few steps, metrics from scikit-learn, and a log you can draw.
 # - Evaluate on a test set once, look at the confusion matrix and the most confident mistakes, and compare with baselines (naive Bayes, frozen vectors + logistic regression).

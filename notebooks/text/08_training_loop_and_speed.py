@@ -22,7 +22,7 @@
 # %% [markdown]
 # ## Setup
 #
-# The sizes of notebook 07, except one: in the quick profile 08 trains on 384 reviews instead of 592, so that its three fine-tunes (the plain loop, the Trainer to compare it with, and LoRA) fit in about two minutes on a laptop CPU.
+# The sizes of notebook 07, so that the plain loop, the Trainer and LoRA can be compared with 07's model. That makes 08 the longest notebook to run: three fine-tunes of about a minute each on a laptop CPU.
 
 # %%
 import os, sys
@@ -45,9 +45,9 @@ from course_utils import check
 MODEL_ID = config.model_id     # quick: sentence-transformers/all-MiniLM-L6-v2; full: bert-base-uncased (as in 07)
 DATASET_ID = "stanfordnlp/imdb"
 
-MAX_LENGTH = config.pick(quick=128, full=512)
-HEAD = config.pick(quick=32, full=128)
-N_TRAIN = config.pick(quick=384, full=None)              # 07 uses 592: three fine-tunes here
+MAX_LENGTH = config.pick(quick=96, full=512)
+HEAD = config.pick(quick=16, full=128)
+N_TRAIN = config.pick(quick=1100, full=None)             # as in 07: fewer, and this data's short runs can collapse to chance
 N_VALIDATION = config.pick(quick=96, full=1000)
 N_TEST = config.pick(quick=320, full=None)
 BATCH_SIZE = config.pick(quick=16, full=32)
@@ -400,9 +400,9 @@ padding = {
     "512, pad to 512 (the seed code)": epoch(long_lengths, pad_to=512),
     "512, dynamic padding": epoch([long_lengths[i] for i in shuffled]),
     "512, dynamic, grouped by length": epoch(sorted(long_lengths)),
-    "128 head+tail, pad to 128": epoch(lengths["train"], pad_to=128),
-    "128 head+tail, dynamic (07's recipe)": epoch([lengths["train"][i] for i in shuffled]),
-    "128 head+tail, dynamic, grouped": epoch(sorted(lengths["train"])),
+    f"{MAX_LENGTH} head+tail, pad to {MAX_LENGTH}": epoch(lengths["train"], pad_to=MAX_LENGTH),
+    f"{MAX_LENGTH} head+tail, dynamic (07's recipe)": epoch([lengths["train"][i] for i in shuffled]),
+    f"{MAX_LENGTH} head+tail, dynamic, grouped": epoch(sorted(lengths["train"])),
 }
 for name, (tokens, _) in padding.items():
     print(f"{name:>37}: {tokens:>8,} tokens per epoch")
@@ -411,7 +411,7 @@ assert tokens["512, dynamic padding"] > 0.9 * tokens["512, pad to 512 (the seed 
 assert tokens["512, dynamic, grouped by length"] < 0.8 * tokens["512, dynamic padding"]        # grouping is what pays
 
 # %% [markdown]
-# At 512 tokens, dynamic padding alone saves little on these reviews: enough of them are longer than 512 (07 printed the share) that almost every random batch of 16 holds one and is padded to 512 anyway. **Grouping by length** is what pays, because it puts the long reviews together. At 128, almost every review fills the window and neither trick has much left to remove: the big saving was choosing to read 128 tokens (head and tail) instead of 512.
+# At 512 tokens, dynamic padding alone saves little on these reviews: enough of them are longer than 512 (07 printed the share) that almost every random batch of 16 holds one and is padded to 512 anyway. **Grouping by length** is what pays, because it puts the long reviews together. At the quick profile's `MAX_LENGTH` (96 tokens), almost every review fills the window and neither trick has much left to remove: the big saving was choosing to read 96 tokens (head and tail) instead of 512.
 #
 # **The other tricks** change the cost per token. Each is measured as one training step on the same 16 reviews at 128 tokens, against the plain step:
 #
@@ -479,7 +479,7 @@ del speed_model, plain_model, speed_optimizer        # free their memory: the re
 # %%
 import matplotlib.ticker
 
-recipe = padding["128 head+tail, dynamic (07's recipe)"][1]
+recipe = padding[f"{MAX_LENGTH} head+tail, dynamic (07's recipe)"][1]
 rows = {name: seconds for name, (_, seconds) in padding.items()}
 rows.update({name: recipe * ratio for name, ratio in relative.items()})
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [1, 2]})
@@ -509,8 +509,8 @@ plt.tight_layout(); plt.show()
 #
 # | Trick | On this CPU | On a GPU |
 # |---|---|---|
-# | Read fewer tokens (head + tail 128 instead of 512) | the biggest win by far | the same: attention grows with length squared |
-# | Dynamic padding, grouping by length | large at 512 with grouping; little at 128, where reviews fill the window | the same arithmetic |
+# | Read fewer tokens (head + tail 96 instead of 512) | the biggest win by far | the same: attention grows with length squared |
+# | Dynamic padding, grouping by length | large at 512 with grouping; little at 96, where reviews fill the window | the same arithmetic |
 # | Freezing lower layers | faster (backward stops early); may cost some accuracy | the same |
 # | Gradient accumulation | a little slower (smaller matrix products), a quarter of the activation memory | how large effective batches fit on a small GPU |
 # | bf16 autocast | depends on the CPU (the figure's title names what this one offers): **much slower** on CPUs without bf16 instructions (most laptops, AVX2 only), faster only on CPUs with AMX or AVX-512 BF16 | about 2x faster and half the activation memory on any recent GPU: the first thing to switch on (`bf16=True` in `TrainingArguments`) |

@@ -96,6 +96,16 @@ def test_a_broken_hand_written_file_is_refused_with_the_reason(builder, tmp_path
         builder.read_films(tmp_path)
 
 
+def test_rebuilding_with_a_broken_file_is_one_line_naming_the_fix(builder, monkeypatch, capsys):
+    def broken():
+        raise ValueError("sentences in more than 2 reviews (rewrite them): [(3, 'Yes, really.')]")
+
+    monkeypatch.setattr(builder, "build", broken)
+    assert builder.main() == 1
+    error = capsys.readouterr().err
+    assert "Yes, really." in error and "Fix: edit the files in" in error and "Traceback" not in error
+
+
 def test_without_the_hand_written_files_the_fix_is_named(monkeypatch, tmp_path):
     from course_utils.errors import CourseError
     from course_utils.tools.review_stats import load_builder

@@ -34,6 +34,7 @@ import json
 import math
 import random
 import re
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -377,15 +378,22 @@ def _check_sentences(rows: list[dict]) -> None:
         raise ValueError(f"sentences in more than {MAX_SENTENCE_REVIEWS} reviews (rewrite them): {shared[-10:]}")
 
 
-def main() -> None:
-    bodies = read_bodies()
-    rows = build()
+def main() -> int:
+    """Rebuild reviews.jsonl; a hand-written file that breaks a rule is one line naming it, and exit status 1."""
+    try:
+        bodies = read_bodies()
+        rows = build()
+    except (ValueError, RuntimeError) as error:  # the builder's own checks of the hand-written files
+        print(f"error: the reviews do not build: {error}. Fix: edit the files in {WRITTEN} as the message says, "
+              "then run this script again.", file=sys.stderr)
+        return 1
     with OUT.open("w", encoding="utf-8", newline="\n") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     dropped = len(bodies) - len(rows)
     print(f"wrote {len(rows)} reviews to {OUT.name}" + (f" ({dropped} left out to balance the splits)" if dropped else ""))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

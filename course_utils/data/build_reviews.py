@@ -49,6 +49,7 @@ LONG_BODY, LONG_RETELLING = 150, 250  # a body of 150+ words that may retell get
 MAX_SENTENCE_REVIEWS = 2  # no exact sentence in more than two reviews
 MAX_SHINGLE_JACCARD = 0.35  # word-trigram Jaccard between two reviews of one film; the tests use 0.5
 BREAK = "<br /><br />"
+PUNCTUATION = ".,;:!?'\"()"  # stripped from a word before asking whether it is a name
 
 # Invented people: first and last names from many places, combined per film.
 FIRST = """Abigail Adaeze Agnieszka Ahmed Aiko Alasdair Alba Aleksander Amara Ambrose Anneliese Anouk Araceli
@@ -257,14 +258,14 @@ def _assign(rng: random.Random, bodies: list[Body], films: list[Film]) -> dict[s
 
 def _names(films: list[Film]) -> set[str]:
     """Words that are names: capitalised inside a sentence of an outline, and never seen there in lower case."""
-    inside = [word.strip(".,;:!?'\"()") for film in films for point in film.points for word in point.split()[1:]]
+    inside = [word.strip(PUNCTUATION) for film in films for point in film.points for word in point.split()[1:]]
     common = {word for word in inside if word[:1].islower()}
     return {word for word in inside if word[:1].isupper() and word.lower() not in common} | {"I"}
 
 
 def _lower_first(point: str, names: set[str]) -> str:
     """The point as it reads after a connecting word ("Then ..."): its first letter in lower case unless it starts with a name."""
-    first = point.split(" ", 1)[0].strip(".,;:!?'\"()")
+    first = point.split(" ", 1)[0].strip(PUNCTUATION)
     return point if first in names else point[0].lower() + point[1:]
 
 

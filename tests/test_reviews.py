@@ -70,7 +70,7 @@ def test_lengths_and_style_look_like_imdb(rows):
     assert words.min() <= 20, "some reviews should be a line or two"
     assert 150 <= np.median(words) <= 200 and 350 <= np.quantile(words, 0.9) <= 550 and words.max() > 1000
     share_lukewarm = np.mean([r["lukewarm"] for r in rows])
-    assert 0.15 <= share_lukewarm <= 0.3, share_lukewarm  # the 4/10 and 7/10 kind, labelled by the nearer pole
+    assert 0.15 <= share_lukewarm <= 0.25, share_lukewarm  # about a fifth: the 4/10 and 7/10 kind, labelled by the nearer pole
     texts = [r["text"] for r in rows]
     share = lambda pattern: np.mean([bool(re.search(pattern, t)) for t in texts])  # noqa: E731
     assert share(r"(?i)\b(not|never|cannot|nothing|no)\b") > 0.5  # negation
@@ -169,3 +169,19 @@ def test_data_card_covers_the_essentials_with_the_measured_numbers(rows):
     assert f"{measured['median length (words)']} / {measured['ninetieth percentile (words)']}" in card
     for name in ("naive Bayes accuracy (as in 04)", "logistic regression on the last 12 words"):
         assert f"| {measured[name]:.2f} |" in card, name
+    assert f"{np.mean([r['lukewarm'] for r in rows]):.0%} are lukewarm".replace("%", " %") in card
+
+
+def test_a_retold_point_keeps_its_names_capitalised(builder, rows):
+    names = builder._names(builder.read_films())
+    lower_first = builder._lower_first
+    assert lower_first("Martin takes up salsa dancing.", names) == "Martin takes up salsa dancing."  # starts sentences only
+    assert lower_first("Major Daniels dies of an overdose.", names).startswith("Major Daniels")  # a title and a name
+    assert lower_first("Grace's assistant quits.", names).startswith("Grace's")  # also a word, but a name here
+    assert lower_first("The monsoon turns the paths to mud.", names).startswith("the monsoon")
+    assert lower_first("A Burmese guide helps them.", names).startswith("a Burmese")
+    # In the served file: no connecting word is followed by a name in lower case ("Basically, martin ...").
+    links = sorted({link.strip() for link in builder.OPENERS + builder.LINKS if link.strip()}, key=len, reverse=True)
+    after_link = re.compile("(?:" + "|".join(map(re.escape, links)) + r") ([a-z][\w-]*)")
+    lowered = {m.group(1) for r in rows for m in after_link.finditer(r["plot"])}
+    assert not {word.capitalize() for word in lowered} & {name for name in names if " " not in name} - {"I"}

@@ -50,6 +50,8 @@ MAX_SENTENCE_REVIEWS = 2  # no exact sentence in more than two reviews
 MAX_SHINGLE_JACCARD = 0.35  # word-trigram Jaccard between two reviews of one film; the tests use 0.5
 BREAK = "<br /><br />"
 PUNCTUATION = ".,;:!?'\"()"  # stripped from a word before asking whether it is a name
+# Names in the outlines that the rules of _names() take for words (each starts its sentences, or is also a word).
+NAMES_LIKE_WORDS = {"Bingo", "Biscuit", "Ines", "Kit", "Sunshine"}
 
 # Invented people: first and last names from many places, combined per film.
 FIRST = """Abigail Adaeze Agnieszka Ahmed Aiko Alasdair Alba Aleksander Amara Ambrose Anneliese Anouk Araceli
@@ -256,17 +258,40 @@ def _assign(rng: random.Random, bodies: list[Body], films: list[Film]) -> dict[s
     return splits
 
 
+def _bare(word: str) -> str:
+    """A word without punctuation or a possessive: "Martin's," -> "Martin"."""
+    word = word.strip(PUNCTUATION)
+    return word[:-2] if word.endswith(("'s", "’s")) else word
+
+
 def _names(films: list[Film]) -> set[str]:
-    """Words that are names: capitalised inside a sentence of an outline, and never seen there in lower case."""
-    inside = [word.strip(PUNCTUATION) for film in films for point in film.points for word in point.split()[1:]]
-    common = {word for word in inside if word[:1].islower()}
-    return {word for word in inside if word[:1].isupper() and word.lower() not in common} | {"I"}
+    """Names, and titles with a name ("Father Kinsella"), as the outlines write them.
+
+    A name is a hero's name, an acronym, a word capitalised inside sentences more often than it is
+    written there in lower case ("Grace"), or one capitalised at least twice and never in lower
+    case ("Tilly", who only ever starts a sentence). A title is a capitalised word followed by a
+    name inside a sentence, kept as "Father Kinsella" (one string with a space), since "father"
+    alone is also a common word.
+    """
+    points = [[_bare(word) for word in point.split()] for film in films for point in film.points]
+    lower = Counter(word for words in points for word in words[1:] if word[:1].islower())
+    inside = Counter(word for words in points for word in words[1:] if word[:1].isupper())
+    anywhere = Counter(word for words in points for word in words if word[:1].isupper())
+    names = {word for word in inside if inside[word] > lower[word.lower()]}
+    names |= {word for word in anywhere if anywhere[word] >= 2 and not lower[word.lower()]}
+    names |= {word for word in anywhere if len(word) > 1 and word.isupper()}
+    names |= {word for film in films for word in film.hero.split()} | NAMES_LIKE_WORDS
+    titles = {f"{first} {second}" for words in points for first, second in zip(words[1:], words[2:])
+              if first[:1].isupper() and second in names}
+    return names | titles | {"I"}
 
 
 def _lower_first(point: str, names: set[str]) -> str:
     """The point as it reads after a connecting word ("Then ..."): its first letter in lower case unless it starts with a name."""
-    first = point.split(" ", 1)[0].strip(PUNCTUATION)
-    return point if first in names else point[0].lower() + point[1:]
+    words = [_bare(word) for word in point.split(" ", 2)[:2]]
+    if words[0] in names or " ".join(words) in names:
+        return point
+    return point[0].lower() + point[1:]
 
 
 def _retell(rng: random.Random, film: Film, want: int, used: Counter, names: set[str]) -> list[str]:

@@ -59,6 +59,32 @@ class CourseConfig:
         """The Hub id of the model this profile fine-tunes (``MODELS``)."""
         return MODELS[self.profile]
 
+    @property
+    def mixed_precision(self) -> str | None:
+        """The 16-bit autocast this device supports for training: ``"bf16"``, ``"fp16"`` or None.
+
+        ``None`` on a CPU or an Apple GPU (the course trains in fp32 there: bf16 autocast is much
+        slower on most laptop CPUs, as notebook 08 measures); on an NVIDIA GPU ``"bf16"`` where it
+        has bf16 units (Ampere and newer: A100, H100, RTX 30xx), else ``"fp16"`` (Colab's T4, a V100).
+        Pass it on as ``bf16=config.mixed_precision == "bf16", fp16=config.mixed_precision == "fp16"``.
+        """
+        if self.device != "cuda":
+            return None
+        import torch
+
+        try:
+            native = torch.cuda.is_bf16_supported(including_emulation=False)
+        except TypeError:  # torch before 2.3 has no such argument and counts only native support
+            native = torch.cuda.is_bf16_supported()
+        return mixed_precision_for("cuda", native)
+
+    @property
+    def autocast_dtype(self):  # -> torch.dtype | None
+        """``torch.bfloat16`` or ``torch.float16`` for ``torch.autocast`` (``mixed_precision``), or None."""
+        import torch
+
+        return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.mixed_precision or "")
+
     def pick(self, quick: object, full: object) -> object:
         """The quick (CPU) or full (GPU) value of a size, written side by side in a config cell."""
         return quick if self.quick else full
@@ -70,6 +96,14 @@ class CourseConfig:
             f"course_utils ready | device: {self.device}, {self.threads} threads | "
             f"profile: {self.profile} | hub: {hub} | seed: {self.seed} | front end: {self.frontend}"
         )
+
+
+def mixed_precision_for(device: str, bf16_supported: bool) -> str | None:
+    """Which 16-bit autocast to train with on `device`: ``"bf16"`` or ``"fp16"`` on CUDA (bf16 where
+    the GPU has it natively, since fp16 needs a loss scaler), None elsewhere (fp32)."""
+    if device != "cuda":
+        return None
+    return "bf16" if bf16_supported else "fp16"
 
 
 def repo_root() -> Path | None:

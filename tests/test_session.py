@@ -170,3 +170,18 @@ def test_release_memory_gives_freed_pages_back():
     session.release_memory()
     assert process.memory_info().rss < held - 150 * 2**20
     libc.free(pin)
+
+
+def test_mixed_precision_follows_what_the_device_supports(monkeypatch):
+    import torch
+
+    assert session.mixed_precision_for("cpu", bf16_supported=True) is None      # fp32 on a CPU, always
+    assert session.mixed_precision_for("mps", bf16_supported=True) is None
+    assert session.mixed_precision_for("cuda", bf16_supported=True) == "bf16"   # an A100, H100
+    assert session.mixed_precision_for("cuda", bf16_supported=False) == "fp16"  # Colab's T4
+    config = session.CourseConfig("full", "cuda", False, "test", "ci", 0, 2, Path("."))
+    for native, name, dtype in [(False, "fp16", torch.float16), (True, "bf16", torch.bfloat16)]:
+        monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True, native=native: native)
+        assert config.mixed_precision == name and config.autocast_dtype == dtype
+    cpu = session.CourseConfig("quick", "cpu", False, "test", "ci", 0, 2, Path("."))
+    assert cpu.mixed_precision is None and cpu.autocast_dtype is None

@@ -17,6 +17,19 @@ def test_tests_and_regenerate_share_the_settings():
         assert os.environ[key] == value
 
 
+@pytest.mark.skipif(__import__("platform").machine().lower() not in ("x86_64", "amd64"), reason="x86 only: the pins name x86 instructions")
+def test_committed_outputs_use_one_arithmetic_on_every_x86_cpu():
+    import subprocess
+
+    assert notebooks.X86_NUMERICS_ENV.items() <= notebooks.NOTEBOOK_ENV.items()
+    # A process started with the settings (as every kernel is) runs PyTorch's AVX2 kernels, whatever
+    # this CPU has, and MKL in its reproducible mode.
+    code = "import torch; print(torch.backends.cpu.get_cpu_capability())"
+    done = subprocess.run([sys.executable, "-c", code], env=notebooks.apply_notebook_env(dict(os.environ)),
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "AVX2", done.stderr
+
+
 def test_kernel_is_this_python():
     import json
     from pathlib import Path

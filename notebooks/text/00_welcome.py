@@ -90,7 +90,7 @@ plt.show()
 #
 # **2. Google Colab.** Click the *Open in Colab* badge at the top of any notebook. The first code cell installs `course_utils` with pip; Colab already has PyTorch. Colab has no conda, so notebooks 01 and 02 show their conda commands and run the same ideas with `venv` and `pip`.
 #
-# **3. Offline, for example in a workshop room with bad Wi-Fi.** The notebooks always name the real models and data sets on the Hugging Face Hub (`bert-base-uncased`, `stanfordnlp/imdb`). `course_utils` looks for each one in your local cache first, then asks the Hub (giving up after two seconds), and then falls back to the course's own offline copies: a small pretrained BERT shipped as a pip package, and about 1,750 movie reviews of invented films, written by hand for this course. It prints which source it used, so you always know.
+# **3. Offline, for example in a workshop room with bad Wi-Fi.** The notebooks always name the real models and data sets on the Hugging Face Hub (`bert-base-uncased`, `stanfordnlp/imdb`). `course_utils` looks for each one in your local cache first, then asks the Hub (giving up after two seconds), and then falls back to the course's own offline copies: a small pretrained BERT shipped as a pip package, and about 1,770 movie reviews of invented films, written by hand for this course. It prints which source it used, so you always know.
 #
 # ### Your first run, from nothing
 #

@@ -233,6 +233,8 @@ assert math.isclose(precision, precision_score(y_test, predictions)) and math.is
 # On a balanced test set precision and recall come out close; on a site where positive reviews are rare, the same recall and false-positive rate give a much lower precision, exactly as the prior slider above showed. The words that weigh most for each class:
 
 # %%
+from course_utils.reviews import is_course_copy
+
 vocabulary = vectorizer.get_feature_names_out()
 log_odds = log_theta[1] - log_theta[0]            # > 0: evidence for pos
 frequent = np.asarray(X_train.sum(axis=0)).ravel() >= 20
@@ -242,10 +244,14 @@ most_negative = sorted(range(len(vocabulary)), key=lambda i: (score[i], vocabula
 most_positive = sorted(range(len(vocabulary)), key=lambda i: (-score[i], vocabulary[i]))[:8]
 print("most negative:", ", ".join(vocabulary[most_negative]))
 print("most positive:", ", ".join(vocabulary[most_positive]))
+negative_words, positive_words = set(vocabulary[most_negative]), set(vocabulary[most_positive])
+if is_course_copy(reviews):   # the words named below are those of the course's own reviews (online, the lists differ)
+    assert {"nice", "handsome"} <= negative_words                   # praise on the negative side,
+    assert {"zsófi", "gabor"} <= negative_words and {"alistair", "regiment"} <= positive_words   # names and plot words
 
 
 # %% [markdown]
-# Some of these may surprise you. A word-counting model learns whatever separates the classes in its training data: words of concession (*pretty*, *interesting*) often open a complaint ("pretty pictures, dead script"), praise words turn up in sarcasm ("great, a two-hour trailer"), and some words are accidents of who wrote which review. Run this notebook online, on real IMDb, and the lists change; the lesson does not. That is why a model is judged on reviews it has never seen, and why the course judges 07's model on real IMDb reviews.
+# Some of these may surprise you. A word-counting model learns whatever separates the classes in its training data. Praise words on the negative side (offline, *nice* and *handsome*) are concessions that open a complaint ("handsome, well acted and hollow"), as praise words turn up in sarcasm ("great, a two-hour trailer"). Names and plot words (offline, *zsófi* and *gabor*, *alistair* and *regiment*) are accidents of which films the training reviews are about: a film whose reviews lean one way lends its characters to that side, and they say nothing about the next film. Run this notebook online, on real IMDb, and the lists change; the lesson does not. That is why a model is judged on reviews it has never seen, and why the course judges 07's model on real IMDb reviews.
 
 # %% [markdown]
 # ## Softmax: scores into probabilities

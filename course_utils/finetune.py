@@ -108,6 +108,25 @@ def freeze_embeddings(model) -> int:
     return frozen
 
 
+def freeze_lower_layers(model, count: int) -> int:
+    """Freeze the embeddings and the lowest ``count`` encoder layers; returns how many numbers that froze.
+
+    The lower layers of a pretrained BERT hold general knowledge of English that a few hundred
+    reviews barely change; frozen, they need no gradients and no saved activations, so a step costs
+    less time and memory, and only the top layers and the head learn the task.
+    """
+    layers = model.base_model.encoder.layer
+    if not 0 <= count < len(layers):
+        raise InputError(f"cannot freeze {count} layers of this {len(layers)}-layer model. Fix: give a number "
+                         f"from 0 to {len(layers) - 1}, so that at least the top layer still trains.")
+    frozen = freeze_embeddings(model)
+    for layer in layers[:count]:
+        for parameter in layer.parameters():
+            parameter.requires_grad_(False)
+            frozen += parameter.numel()
+    return frozen
+
+
 def trainer_curves(log_history: Sequence[dict]) -> dict[str, tuple[list[float], list[float]]]:
     """The Trainer's ``state.log_history`` as curves against the step: training loss,
     validation loss and validation accuracy (where logged); for ``plotting.curves``."""
@@ -178,7 +197,9 @@ def saved_activation_bytes(model, batch: dict) -> int:
         storage = tensor.untyped_storage()
         if storage.data_ptr() not in weights:
             saved[storage.data_ptr()] = storage.nbytes()
-        return tensor
+        # Not `tensor` itself: a saved output would then hold its own grad_fn, a reference cycle through
+        # C++ that no garbage collection frees, and every activation of the pass would stay in memory.
+        return tensor.detach()
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
         model(**batch)

@@ -27,14 +27,14 @@ def test_head_and_tail_with_head_max_length_minus_2_keeps_the_start_only():
     assert finetune.head_and_tail(ids, max_length=10, head=8) == [101] + list(range(1, 9)) + [102]
 
 
-def _tiny_classifier(tmp_path):
-    """A 1-layer BERT classifier with the real MiniLM tokenizer, and the tokenizer."""
+def _tiny_classifier(tmp_path, layers: int = 1):
+    """A small BERT classifier (1 layer unless told) with the real MiniLM tokenizer, and the tokenizer."""
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
     from course_utils.hub import model_path
 
     tokenizer = AutoTokenizer.from_pretrained(model_path("bert-base-uncased", verbose=False))
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=layers, num_attention_heads=2,
                         intermediate_size=32, num_labels=2, **finetune.label_config())
     import torch
 
@@ -183,3 +183,33 @@ def test_saved_activation_bytes_grow_with_the_batch_and_leave_weights_out():
     assert one == 4 * (100 + 50)
     assert eight == 8 * one
     assert all(parameter.grad is None for parameter in model.parameters()), "measuring must not train"
+
+
+def test_saved_activation_bytes_frees_the_pass_it_measured():
+    """The pass is measured, then let go: no activation may outlive it (a kernel would keep growing)."""
+    import gc
+    import weakref
+
+    import torch
+    from torch import nn
+
+    kept: list[weakref.ref] = []
+    model = nn.Sequential(nn.Linear(100, 50), nn.ReLU(), nn.Linear(50, 2))
+    model[1].register_forward_hook(lambda module, inputs, output: kept.append(weakref.ref(output)))
+    assert finetune.saved_activation_bytes(model, {"input": torch.randn(8, 100)}) > 0
+    gc.collect()
+    assert kept and kept[0]() is None, "the ReLU's output is still alive after the measurement"
+
+
+def test_freeze_lower_layers_leaves_the_top_layers_and_the_head_training(tmp_path):
+    model, _ = _tiny_classifier(tmp_path, layers=3)
+    total = sum(p.numel() for p in model.parameters())
+    frozen = finetune.freeze_lower_layers(model, 2)
+    training = {".".join(name.split(".")[:4]) if ".layer." in name else ".".join(name.split(".")[:2])
+                for name, p in model.named_parameters() if p.requires_grad}
+    assert training == {"bert.encoder.layer.2", "bert.pooler", "classifier.weight", "classifier.bias"}
+    assert frozen == sum(p.numel() for p in model.parameters() if not p.requires_grad) < total
+    with pytest.raises(finetune.InputError, match="from 0 to 2"):
+        finetune.freeze_lower_layers(model, 3)
+    with pytest.raises(finetune.InputError, match="from 0 to 2"):
+        finetune.freeze_lower_layers(model, -1)

@@ -33,9 +33,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default=None, help="Hub id (default: the model COURSE_PROFILE names, as in the notebooks)")
+    parser.add_argument("--freeze-layers", type=int, default=0,
+                        help="also freeze the lowest N encoder layers (with the embeddings): less memory and a shorter backward pass")
     parser.add_argument("--freeze-embeddings", action="store_true", help="train everything but the embeddings (as 07 and 08 do on a CPU)")
     parser.add_argument("--out", type=Path, required=True, help="folder for rank<N>.json")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.freeze_layers < 0:
+        parser.error(f"--freeze-layers {args.freeze_layers}: give a number of layers from 0 up")
+    return args
 
 
 def weights_sha256(model) -> str:
@@ -60,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
                               get_linear_schedule_with_warmup)
 
-    from .finetune import freeze_embeddings, label_config, parameter_groups, tokenize_reviews
+    from .finetune import freeze_embeddings, freeze_lower_layers, label_config, parameter_groups, tokenize_reviews
     from .hub import load_reviews, model_path
     from .session import MODELS, quiet_libraries, resolve_profile
 
@@ -78,7 +83,9 @@ def main(argv: list[str] | None = None) -> None:
     folder = model_path(model_id, verbose=rank == 0)
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=2, **label_config())
-    if args.freeze_embeddings:
+    if args.freeze_layers:
+        freeze_lower_layers(model, args.freeze_layers)
+    elif args.freeze_embeddings:
         freeze_embeddings(model)
     model = model.to(device)
     reviews = load_reviews(DATASET_ID, verbose=False)["train"].shuffle(seed=args.seed)
@@ -110,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
 
     args.out.mkdir(parents=True, exist_ok=True)
     report = {"rank": rank, "world_size": world, "backend": dist.get_backend(), "steps": steps,
+              "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad),
               "reviews_per_rank": len(sampler), "losses": losses, "weights_sha256": weights_sha256(model)}
     (args.out / f"rank{rank}.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     if rank == 0:

@@ -35,3 +35,12 @@ def test_refuses_to_run_without_torchrun(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "torchrun --standalone --nproc-per-node 2" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_freeze_layers_takes_a_count_from_0_up(capsys):
+    from course_utils.ddp import parse_args
+
+    assert parse_args(["--out", "x", "--freeze-layers", "4"]).freeze_layers == 4
+    with pytest.raises(SystemExit):
+        parse_args(["--out", "x", "--freeze-layers", "-1"])
+    assert "give a number of layers from 0 up" in capsys.readouterr().err

@@ -6,7 +6,8 @@
   doctor                 check this machine: [OK]/[WARN]/[FAIL] lines, each with its fix
   resolve ID             say where a model or data set id would come from
   regenerate [NB ...]    execute notebooks in place (the only way outputs are made)
-  bench [NB ...]         time each notebook fresh, print a table (--write-readme fills README and the guide)
+  bench [NB ...]         time each notebook fresh, print a table (--write-readme fills README and the guide;
+                         --repeat N keeps the fastest of N runs)
   bench --suite          time the test command twice on a fresh clone (--write-readme fills README)
   images                 redraw every figure in images/
   colab [--check]        write each notebook's Colab badge and setup cell from REPO_URL
@@ -41,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("notebooks", nargs="*")
     bench.add_argument("--write-readme", action="store_true", help="write the tables into README.md and notebooks/instructor_guide.md")
     bench.add_argument("--suite", action="store_true", help="instead: time the test command twice on a fresh clone of HEAD")
+    bench.add_argument("--repeat", type=int, default=1, metavar="N",
+                       help="run each notebook N times and keep the fastest (a shared machine's speed varies)")
     sub.add_parser("images", help="redraw every figure in images/")
     colab = sub.add_parser("colab", help="write each notebook's Colab badge and setup cell from REPO_URL")
     colab.add_argument("--check", action="store_true", help="only report notebooks that disagree; exit 1 if any")
@@ -127,7 +130,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.suite:
             bench_suite(write_readme=args.write_readme)
         else:
-            bench(args.notebooks, write_readme=args.write_readme)
+            bench(args.notebooks, write_readme=args.write_readme, repeats=args.repeat)
         return 0
     if args.command == "images":
         from .tools.images import write_images

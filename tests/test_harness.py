@@ -58,6 +58,27 @@ def test_bench_table_and_readme_block(tmp_path):
     assert "old" not in text and table in text and text.startswith("intro") and text.endswith("outro\n")
 
 
+def test_bench_keeps_the_fastest_time_and_the_highest_peak_of_its_runs():
+    runs = [bench.BenchRow("08_x.ipynb", 180.0, 2600.0), bench.BenchRow("08_x.ipynb", 150.0, 2700.0)]
+    assert bench.fastest(runs) == bench.BenchRow("08_x.ipynb", 150.0, 2700.0)
+    assert bench.spread(runs) == pytest.approx(0.2)
+    with pytest.raises(ValueError):
+        bench.fastest(runs + [bench.BenchRow("07_y.ipynb", 1.0, 1.0)])
+
+
+def test_bench_table_adds_up_the_whole_course_and_says_how_it_was_timed():
+    rows = [bench.BenchRow("07_a.ipynb", 100.4, 1400.0), bench.BenchRow("08_b.ipynb", 149.6, 2700.0)]
+    table = bench.bench_table(rows, 0.04, repeats=2, worst_spread=0.23, whole_course=True)
+    assert f"| the whole course | 250 | {bench.COURSE_BUDGET_S} | 2700 (the most of any one) |" in table
+    assert "ran 2 times" in table and "up to 23% longer" in table
+    assert "whole course" not in bench.bench_table(rows, 0.04)       # a few notebooks are not the course
+
+
+def test_bench_refuses_zero_repeats():
+    with pytest.raises(CourseError, match="--repeat 1 or more"):
+        bench.bench(["00"], repeats=0)
+
+
 def test_failure_timing_is_measured_without_the_offline_flag(monkeypatch):
     from course_utils import hub
 
@@ -66,3 +87,16 @@ def test_failure_timing_is_measured_without_the_offline_flag(monkeypatch):
     seen = bench._failure_without_offline_flag(lambda: hub.hub_status())
     assert seen == (False, "Hub unreachable: gaierror")
     assert os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+def test_regenerate_names_the_line_that_failed(tmp_path):
+    """A failing cell is reported by its own line, not by an empty AssertionError."""
+    import nbformat
+    from nbclient.exceptions import CellExecutionError
+
+    path = tmp_path / "fails.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1\ny = [x]\nassert x > 2   # the claim")]), path)
+    with pytest.raises(CellExecutionError) as failure:
+        notebooks.execute(path, write=False)
+    assert notebooks.failing_line(str(failure.value)) == "assert x > 2   # the claim"
+    assert notebooks.failing_line("no traceback here") is None

@@ -132,8 +132,8 @@ def restore_environment(saved: dict[str, str | None]) -> None:
 
 def execute(path: Path, write: bool = True, notebook=None, hf_home: str | os.PathLike | None = "private",
             env: dict[str, str] | None = None, allow_errors: bool = False):  # -> nbformat.NotebookNode
-    """Run `path` top to bottom in a fresh kernel with NOTEBOOK_ENV and an empty output folder of its
-    own; save the outputs if `write`.
+    """Run `path` top to bottom in a fresh kernel with NOTEBOOK_ENV, an empty output folder and an empty
+    ``torch.compile`` cache of its own; save the outputs if `write`.
 
     `notebook` (a NotebookNode) runs instead of the file's content, in the file's folder.
     `hf_home` is the Hugging Face cache the kernel sees: by default a private, empty one, so that
@@ -154,10 +154,13 @@ def execute(path: Path, write: bool = True, notebook=None, hf_home: str | os.Pat
     )
     # An output folder of its own that does not exist yet, as on a fresh clone: a notebook that
     # only works after another one has run fails here, and the maintainer's outputs/ is untouched.
-    saved = {name: os.environ.get(name) for name in ["COURSE_OUTPUT_DIR", *(env or {})]}
+    saved = {name: os.environ.get(name) for name in ["COURSE_OUTPUT_DIR", "TORCHINDUCTOR_CACHE_DIR", *(env or {})]}
     os.environ.update(env or {})
     with tempfile.TemporaryDirectory(prefix="course-outputs-") as folder:
         os.environ["COURSE_OUTPUT_DIR"] = os.path.join(folder, "outputs")
+        # An empty torch.compile cache too: 08 pays for compiling as a learner's first run does (the
+        # figure it draws says how long), not the cached graphs of an earlier run on this machine.
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = (env or {}).get("TORCHINDUCTOR_CACHE_DIR", os.path.join(folder, "inductor"))
         if hf_home is not None:
             saved.update(use_hf_home(os.path.join(folder, "hf") if hf_home == "private" else hf_home))
         try:
@@ -196,6 +199,14 @@ def with_solutions(notebook):  # -> tuple[nbformat.NotebookNode, dict[int, str]]
     return solved, exercises
 
 
+def failing_line(report: str) -> str | None:
+    """The cell's line that IPython's traceback marks with ``---->`` (the first mark: a library's frames
+    come after it), without colours or line number; None where the report has no mark."""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", report)
+    marked = [line for line in plain.splitlines() if re.match(r"\s*-+> ?\d+", line)]
+    return re.sub(r"^\s*-+> ?\d+\s*", "", marked[0]).strip() if marked else None
+
+
 def regenerate(names: list[str] | None = None, unlocked: bool = False) -> None:
     """Execute notebooks in place: the only way the committed outputs are made. Refuses where the installed
     versions differ from the lock, unless `unlocked`."""
@@ -213,7 +224,9 @@ def regenerate(names: list[str] | None = None, unlocked: bool = False) -> None:
             execute(path)
         except CellExecutionError as exc:
             summary = f"{exc.ename}: {exc.evalue}" if getattr(exc, "ename", None) else str(exc).splitlines()[0]
-            raise CourseError(f"regenerate stopped: {path.name} raised {summary}. The file was left unchanged. Fix: "
-                              "mend that cell and run the command again.") from None
+            where = failing_line(str(exc))
+            raise CourseError(f"regenerate stopped: {path.name} raised {summary}"
+                              + (f" at `{where}`" if where else "")
+                              + ". The file was left unchanged. Fix: mend that cell and run the command again.") from None
         write_twin(path)
         print(f"regenerated {path.name} in {time.perf_counter() - start:.0f} s", flush=True)

@@ -62,7 +62,7 @@ def test_bench_keeps_the_fastest_time_and_the_highest_peak_of_its_runs():
     runs = [bench.BenchRow("08_x.ipynb", 180.0, 2600.0), bench.BenchRow("08_x.ipynb", 150.0, 2700.0)]
     assert bench.fastest(runs) == bench.BenchRow("08_x.ipynb", 150.0, 2700.0)
     assert bench.spread(runs) == pytest.approx(0.2)
-    with pytest.raises(ValueError):
+    with pytest.raises(CourseError, match="runs of one notebook"):
         bench.fastest(runs + [bench.BenchRow("07_y.ipynb", 1.0, 1.0)])
 
 

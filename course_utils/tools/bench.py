@@ -76,7 +76,7 @@ def fastest(runs: list[BenchRow]) -> BenchRow:
     """Several fresh runs of one notebook as one row: the fastest time (the others measured the
     machine's neighbours too) and the highest peak memory (the one a learner must have)."""
     if not runs or len({run.notebook for run in runs}) != 1:
-        raise ValueError("fastest() takes one or more runs of the same notebook")
+        raise CourseError("fastest() takes one or more runs of the same notebook. Fix: pass the runs of one notebook.")
     return BenchRow(runs[0].notebook, min(run.seconds for run in runs), max(run.peak_mb for run in runs))
 
 

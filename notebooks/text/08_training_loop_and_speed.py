@@ -561,7 +561,7 @@ if compile_seconds:
     right.text(0.99, 0.02, f"compiling took {compile_seconds:.0f} s once", transform=right.transAxes, ha="right", fontsize=8)
 plt.tight_layout(); plt.show()
 
-if config.device == "cpu":                                       # the CPU column of the table below, checked here
+if config.device == "cpu":                                       # the claims of the table below (CPU column)
     if MAX_LENGTH < 512:
         assert recipe < 0.5 * min(seconds for name, seconds in rows.items() if name.startswith("512"))  # fewer tokens: by far
     assert relative["freeze embeddings + lower 3 layers"] < 0.9      # freezing: faster

@@ -21,9 +21,9 @@ from ..errors import CourseError
 from ..session import repo_root
 from .notebooks import NOTEBOOK_ENV, apply_notebook_env, execute, notebooks_dir, select
 
-#: Each notebook's time budget on 2 CPU cores, in seconds.
 #: Issue 16's bound on the whole course, every notebook run once in a row (6 minutes).
 COURSE_BUDGET_S = 360
+#: Each notebook's time budget on 2 CPU cores, in seconds.
 BUDGETS_S = {"00": 60, "01": 60, "02": 60, "03": 60, "04": 60, "05": 60, "06": 90, "07": 120, "08": 150}
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
@@ -194,8 +194,8 @@ def bench(names: list[str] | None = None, write_readme: bool = False, repeats: i
     if repeats < 1:
         raise CourseError(f"--repeat {repeats}: a notebook must run at least once. Fix: give --repeat 1 or more.")
     apply_notebook_env()
-    rows, spreads = [], []
-    for path in select(names):
+    rows, spreads, paths = [], [], select(names)
+    for path in paths:
         runs = []
         for _ in range(repeats):
             runs.append(bench_one(path))
@@ -203,7 +203,7 @@ def bench(names: list[str] | None = None, write_readme: bool = False, repeats: i
         rows.append(fastest(runs))
         spreads.append(spread(runs))
     failure_s = _failure_without_offline_flag(timed_failure)
-    table = bench_table(rows, failure_s, repeats, max(spreads), whole_course=len(rows) == len(select(None)))
+    table = bench_table(rows, failure_s, repeats, max(spreads), whole_course=len(paths) == len(select(None)))
     print(table)
     if write_readme:
         from .guide import guide_block

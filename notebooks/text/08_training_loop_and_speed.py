@@ -460,23 +460,25 @@ assert tokens["512, dynamic, grouped by length"] < 0.8 * tokens["512, dynamic pa
 #
 # **The other tricks** change the cost per token. Each is measured as one training step on the same 16 reviews at `MAX_LENGTH` tokens (07's recipe), against the plain step:
 #
-# - **freezing the lower layers**: no gradients for the embeddings and the first 3 of the 6 layers, so backward stops halfway;
+# - **freezing the lower layers**: no gradients for the embeddings and the lower half of the layers (3 of the quick profile's 6), so backward stops halfway;
 # - **gradient accumulation**: 4 micro-batches of 4, one optimizer step: the same update as a batch of 16 with a quarter of the activation memory;
 # - **bf16 autocast**: matrix products in 16-bit brain floats;
 # - **`torch.compile`**: PyTorch traces the encoder layers (all but the first, below) and generates fused kernels for them (the first step pays for compiling);
 # - **threads**: 1 instead of all the cores PyTorch uses by default.
 
 # %%
+from course_utils.finetune import freeze_lower_layers
+
 batch = batch_of(BATCH_SIZE, MAX_LENGTH)                      # as 07's recipe trains
 quarters = in_parts(batch, 4)
 plain = min(step_seconds([batch]) for _ in range(3))          # the fastest of 3: a step at 64 tokens is short and noisy
 relative = {}
 
-for layer in [speed_model.base_model.embeddings, *speed_model.base_model.encoder.layer[:3]]:
-    layer.requires_grad_(False)
-relative["freeze embeddings + lower 3 layers"] = min(step_seconds([batch]) for _ in range(3)) / plain
-for layer in speed_model.base_model.encoder.layer[:3]:
-    layer.requires_grad_(True)                       # back as before (embeddings stay frozen, as in 07)
+was_trainable = {name: p.requires_grad for name, p in speed_model.named_parameters()}
+freeze_lower_layers(speed_model, len(speed_model.base_model.encoder.layer) // 2)   # the embeddings, the lower half
+relative["freeze embeddings + lower half"] = min(step_seconds([batch]) for _ in range(3)) / plain
+for name, parameter in speed_model.named_parameters():
+    parameter.requires_grad_(was_trainable[name])            # back as before, for the tricks below
 
 relative["gradient accumulation, 4 x 4"] = min(step_seconds(quarters) for _ in range(3)) / plain
 relative[f"{half_name} autocast"] = step_seconds(quarters[:1], autocast=True) / step_seconds(quarters[:1])
@@ -564,7 +566,7 @@ plt.tight_layout(); plt.show()
 if config.device == "cpu":                                       # the claims of the table below (CPU column)
     if MAX_LENGTH < 512:
         assert recipe < 0.5 * min(seconds for name, seconds in rows.items() if name.startswith("512"))  # fewer tokens: by far
-    assert relative["freeze embeddings + lower 3 layers"] < 0.9      # freezing: faster
+    assert relative["freeze embeddings + lower half"] < 0.9      # freezing: faster
     assert relative["gradient accumulation, 4 x 4"] > 0.8            # accumulation: not faster (beyond noise)
     if threads > 1:
         assert relative[f"1 thread instead of {threads}"] > 1.2      # fewer threads: slower
@@ -628,7 +630,7 @@ print(summary)
 # torchrun --standalone --nproc-per-node 2 -m course_utils.ddp --train-size 64 --out outputs/ddp
 # ```
 #
-# Here we start it from Python, on 64 reviews, and check the two claims (on a GPU each process trains the model as our loop does; in the quick profile it trains only the top 2 of the 6 layers and the head, the freezing trick of section 4, which keeps two more processes small enough to fit beside this one in a laptop's memory): the loss falls, and every process ends with exactly the same weights (compared by a SHA-256 of every number). With a GPU it starts one process per GPU. On Windows, run it in WSL: PyTorch's distributed launcher targets Linux and macOS.
+# Here we start it from Python, on 64 reviews. On a GPU each process trains the model as our loop does; in the quick profile it trains only the top 2 of the 6 layers and the head (the freezing trick of section 4), which keeps two more processes small enough to fit beside this one in a laptop's memory. The cell checks three claims: each process trains exactly those numbers, the loss falls, and every process ends with exactly the same weights (compared by a SHA-256 of every number). With a GPU it starts one process per GPU. On Windows, run it in WSL: PyTorch's distributed launcher targets Linux and macOS.
 
 # %%
 import json
@@ -640,7 +642,8 @@ processes = torch.cuda.device_count() if config.device == "cuda" else 2   # one 
 command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(processes),
            "-m", "course_utils.ddp", "--train-size", "64", "--max-length", "64", "--epochs", "2", "--out", str(ddp_folder)]
 command += ["--freeze-embeddings"] if FREEZE_EMBEDDINGS else []                # as our loop trains it,
-command += ["--freeze-layers", str(config.pick(quick=4, full=0))]               # ... but the lower 4 layers too on a CPU
+frozen_layers = config.pick(quick=4, full=0)
+command += ["--freeze-layers", str(frozen_layers)]                              # ... but the lower 4 layers too on a CPU
 if sys.platform == "win32":
     print("Skipped on Windows: run this notebook in WSL to try torchrun.")
 else:
@@ -648,13 +651,20 @@ else:
     if done.returncode != 0:
         raise RuntimeError(f"torchrun failed:\n{done.stderr[-2000:]}")
     ranks = [json.loads((ddp_folder / f"rank{rank}.json").read_text()) for rank in range(processes)]
+    bert = model.base_model                           # what should train: the layers above the frozen ones, pooler, head
+    learning = [*bert.encoder.layer[frozen_layers:], bert.pooler, model.classifier]
+    learning += [] if FREEZE_EMBEDDINGS or frozen_layers else [bert.embeddings]
+    expected = sum(p.numel() for part in learning for p in part.parameters())
     for report in ranks:
-        print(f"rank {report['rank']}: {report['reviews_per_rank']} reviews per epoch")
+        print(f"rank {report['rank']}: {report['reviews_per_rank']} reviews per epoch, "
+              f"{report['trainable'] / 1e6:.2f} M numbers trained")
+    print(f"layers {frozen_layers + 1} to {len(bert.encoder.layer)}, the pooler and the head: {expected / 1e6:.2f} M")
     first, last = ranks[0]["losses"][0], ranks[0]["losses"][-1]
     identical = len({report["weights_sha256"] for report in ranks}) == 1
     print(f"loss fell from the first step to the last: {last < first}; identical weights on every rank: {identical}")
     assert identical                                  # DDP's promise: the copies stay the same
-    assert last < first                               # the claim above: the loss falls
+    assert last < first                               # the claims above: the loss falls,
+    assert all(report["trainable"] == expected for report in ranks)   # ... and only the top layers and the head train
 
 # %% [markdown]
 # On a CPU laptop DDP cannot beat one process: its two processes of one thread each share the two cores that one process of two threads already kept busy, and they add the averaging on top. DDP pays on several GPUs, or several machines: `torchrun --nnodes 2 --nproc-per-node 8 ...` runs the same module on 16 GPUs.

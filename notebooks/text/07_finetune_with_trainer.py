@@ -321,7 +321,7 @@ for index in mistakes[np.argsort(-confidence[mistakes])][:3]:
     text = test_reviews[int(index)]["text"].replace("<br /><br />", " ")
     print(f"true {['neg', 'pos'][test_labels[index]]}, predicted {['neg', 'pos'][test_predictions[index]]} "
           f"with p = {confidence[index]:.2f}, {len(text.split())} words:")
-    print(f"  {text[:300]} [...] {text[-300:]}\n")
+    print(f"  {text if len(text) <= 600 else text[:300] + ' [...] ' + text[-300:]}\n")   # the start and the end
 if len(mistakes) == 0:
     print("No mistakes on the test reviews.")
 

@@ -360,16 +360,18 @@ for name, group_accuracy, count in zip(names, accuracy_by_group, np.bincount(gro
 # %% [markdown]
 # ### Error analysis
 #
-# Finally, read every mistake. For each: the truth, the prediction and its probability, the length, and the part of the review the model actually saw (head and tail, decoded back from the tokens):
+# Finally, read every mistake. For each: the truth, the prediction and its probability, the length, and the part of the review the model actually saw (decoded back from the tokens; in a review too long for `MAX_LENGTH`, `[...]` marks where the middle was cut away between the head and the tail):
 
 # %%
 mistakes = np.flatnonzero(~loop_right)
 print(f"{len(mistakes)} mistakes out of {len(test_labels)}\n")
 for index in mistakes[np.argsort(-np.abs(test_probabilities[mistakes] - 0.5))]:
-    seen = tokenizer.decode(encoded["test"][int(index)]["input_ids"], skip_special_tokens=True)
+    ids = encoded["test"][int(index)]["input_ids"][1:-1]                       # without [CLS] and [SEP]
+    cut = len(tokenizer(test_reviews[int(index)]["text"], truncation=True, max_length=MAX_LENGTH + 1)["input_ids"]) > MAX_LENGTH
+    seen = f"{tokenizer.decode(ids[:HEAD])} [...] {tokenizer.decode(ids[HEAD:])}" if cut else tokenizer.decode(ids)
     print(f"true {['neg', 'pos'][test_labels[index]]}, P(pos) = {test_probabilities[index]:.2f}, "
           f"{words[index]} words, {lengths['test'][index]} tokens kept")
-    print(f"  seen: {seen[:160]} [...] {seen[-200:]}\n")
+    print(f"  seen: {seen}\n")
 
 # %% [markdown]
 # Read them before you explain them. A story that fits one mistake ("the opener sounded damning", "the verdict was cut away") is worth believing only if it holds across many, and if reviews *without* that feature are classified better: check a story against the correct predictions too before you act on it. One thing the decoded text does show for every review: `<br />` reaches the model as tokens (`< br / >`), so cleaning it away before tokenizing would free a few tokens per review for text.
@@ -458,7 +460,7 @@ assert tokens["512, dynamic, grouped by length"] < 0.8 * tokens["512, dynamic pa
 # %% [markdown]
 # At 512 tokens, dynamic padding alone saves little on these reviews: enough of them are longer than 512 (07 printed the share) that almost every random batch of 16 holds one and is padded to 512 anyway. **Grouping by length** is what pays, because it puts the long reviews together. At the quick profile's `MAX_LENGTH` (64 tokens), almost every review fills the window and neither trick has much left to remove: the big saving was choosing to read 64 tokens (head and tail) instead of 512.
 #
-# **The other tricks** change the cost per token. Each is measured as one training step on the same 16 reviews at `MAX_LENGTH` tokens (07's recipe), against the plain step:
+# **The other tricks** change the cost per token. Each is measured as one training step on the same 16 reviews at `MAX_LENGTH` tokens (07's recipe), against the plain step. The two take turns (plain, trick, plain, trick, ...) and the fastest of each counts: a laptop or a shared machine has slow spells, and taking turns makes a slow spell slow both sides rather than one of them.
 #
 # - **freezing the lower layers**: no gradients for the embeddings and the lower half of the layers (3 of the quick profile's 6), so backward stops halfway;
 # - **gradient accumulation**: 4 micro-batches of 4, one optimizer step: the same update as a batch of 16 with a quarter of the activation memory;
@@ -471,22 +473,42 @@ from course_utils.finetune import freeze_lower_layers
 
 batch = batch_of(BATCH_SIZE, MAX_LENGTH)                      # as 07's recipe trains
 quarters = in_parts(batch, 4)
-plain = min(step_seconds([batch]) for _ in range(3))          # the fastest of 3: a step at 64 tokens is short and noisy
-relative = {}
 
-was_trainable = {name: p.requires_grad for name, p in speed_model.named_parameters()}
-freeze_lower_layers(speed_model, len(speed_model.base_model.encoder.layer) // 2)   # the embeddings, the lower half
-relative["freeze embeddings + lower half"] = min(step_seconds([batch]) for _ in range(3)) / plain
-for name, parameter in speed_model.named_parameters():
-    parameter.requires_grad_(was_trainable[name])            # back as before, for the tricks below
 
-relative["gradient accumulation, 4 x 4"] = min(step_seconds(quarters) for _ in range(3)) / plain
-relative[f"{half_name} autocast"] = step_seconds(quarters[:1], autocast=True) / step_seconds(quarters[:1])
+def in_turns(trick, plain=lambda: step_seconds([batch]), turns=3):
+    """The fastest step with a trick over the fastest without, timed in turns (see above)."""
+    without, with_trick = [], []
+    for _ in range(turns):
+        without.append(plain())
+        with_trick.append(trick())
+    return min(with_trick) / min(without)
+
+
+def frozen_step():
+    was_trainable = {name: p.requires_grad for name, p in speed_model.named_parameters()}
+    freeze_lower_layers(speed_model, len(speed_model.base_model.encoder.layer) // 2)   # the embeddings, the lower half
+    seconds = step_seconds([batch])
+    for name, parameter in speed_model.named_parameters():
+        parameter.requires_grad_(was_trainable[name])        # back as before
+    return seconds
+
+
+def one_thread_step():
+    torch.set_num_threads(1)
+    seconds = step_seconds([batch])
+    torch.set_num_threads(threads)                           # back to all of them
+    return seconds
+
 
 threads = torch.get_num_threads()
-torch.set_num_threads(1)
-relative["1 thread instead of " + str(threads)] = step_seconds([batch]) / plain
-torch.set_num_threads(threads)
+relative = {
+    "freeze embeddings + lower half": in_turns(frozen_step),
+    "gradient accumulation, 4 x 4": in_turns(lambda: step_seconds(quarters)),
+    f"{half_name} autocast": in_turns(lambda: step_seconds(quarters[:1], autocast=True),   # 4 reviews: it can be slow
+                                      plain=lambda: step_seconds(quarters[:1]), turns=1),
+    f"1 thread instead of {threads}": in_turns(one_thread_step, turns=2),
+}
+
 
 # %% [markdown]
 # Activation memory, the part that grows with the batch, counted exactly (`course_utils.finetune.saved_activation_bytes` adds up the tensors autograd keeps for the backward pass). The weights, their gradients and AdamW's two averages do not depend on the batch:
@@ -511,13 +533,20 @@ from torch._inductor.async_compile import shutdown_compile_workers
 from course_utils.session import release_memory
 
 layers = speed_model.base_model.encoder.layer
+
+
+def eager_step():
+    with torch.compiler.set_stance("force_eager"):      # the same layers run as before compiling: the plain step
+        return step_seconds([batch])
+
+
 try:
     for layer in layers[1:]:                            # all but the first (see above)
         layer.compile()                                  # in place: compiled at its first call
     start = time.perf_counter()
     step_seconds([batch])
     compile_seconds = time.perf_counter() - start
-    relative["torch.compile"] = min(step_seconds([batch]) for _ in range(3)) / plain
+    relative["torch.compile"] = in_turns(lambda: step_seconds([batch]), plain=eager_step)
     shutdown_compile_workers()                         # its pool of compiler processes (~300 MB each) is done
     compiled_graphs = counters["stats"]["unique_graphs"]
     print(f"torch.compile: {compiled_graphs} graph(s) compiled for layers 2 to {len(layers)}, and measured")

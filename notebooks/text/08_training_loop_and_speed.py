@@ -506,7 +506,7 @@ relative = {
     "gradient accumulation, 4 x 4": in_turns(lambda: step_seconds(quarters)),
     f"{half_name} autocast": in_turns(lambda: step_seconds(quarters[:1], autocast=True),   # 4 reviews: it can be slow
                                       plain=lambda: step_seconds(quarters[:1]), turns=1),
-    f"1 thread instead of {threads}": in_turns(one_thread_step, turns=2),
+    f"1 thread instead of {threads}": in_turns(one_thread_step),
 }
 
 

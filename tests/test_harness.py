@@ -58,6 +58,34 @@ def test_bench_table_and_readme_block(tmp_path):
     assert "old" not in text and table in text and text.startswith("intro") and text.endswith("outro\n")
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PSS is reported on Linux only")
+def test_bench_counts_memory_that_processes_share_once():
+    """A forked child shares its parent's pages: summed resident sets count them twice, the bench once."""
+    import subprocess
+
+    import psutil
+
+    script = ("import os, sys, time\n"
+              "block = bytearray(300 * 2**20)\n"           # 300 MB, every page touched
+              "child = os.fork()\n"
+              "print(child if child else os.getpid(), flush=True)\n"
+              "time.sleep(30)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        parent.stdout.readline()
+        processes = [psutil.Process(parent.pid), *psutil.Process(parent.pid).children()]
+        assert len(processes) == 2
+        resident = sum(p.memory_info().rss for p in processes) / 2**20
+        counted = sum(bench.process_memory(p) for p in processes) / 2**20
+        assert resident > 600                          # the block, twice
+        assert 300 < counted < 450                     # the block once, and the interpreter
+    finally:
+        for process in psutil.Process(parent.pid).children():
+            process.kill()
+        parent.kill()
+        parent.wait()
+
+
 def test_bench_keeps_the_fastest_time_and_the_highest_peak_of_its_runs():
     runs = [bench.BenchRow("08_x.ipynb", 180.0, 2600.0), bench.BenchRow("08_x.ipynb", 150.0, 2700.0)]
     assert bench.fastest(runs) == bench.BenchRow("08_x.ipynb", 150.0, 2700.0)
@@ -100,3 +128,22 @@ def test_regenerate_names_the_line_that_failed(tmp_path):
         notebooks.execute(path, write=False)
     assert notebooks.failing_line(str(failure.value)) == "assert x > 2   # the claim"
     assert notebooks.failing_line("no traceback here") is None
+
+
+def test_bench_rows_carry_the_speed_probe_of_their_fastest_run_into_the_table():
+    runs = [bench.BenchRow("08_x.ipynb", 180.0, 2600.0, 0.61), bench.BenchRow("08_x.ipynb", 150.0, 2700.0, 0.45)]
+    row = bench.fastest(runs)
+    assert (row.seconds, row.peak_mb, row.probe_s) == (150.0, 2700.0, 0.45)
+    table = bench.bench_table([row], 0.04, repeats=2, worst_spread=0.2, probes=[0.61, 0.45])
+    assert "| `08_x.ipynb` | 150 | 150 | 2700 | 0.45 |" in table
+    assert "from 0.45 s to 0.61 s" in table
+    assert "probe" not in bench.bench_table([bench.BenchRow("08_x.ipynb", 150.0, 2700.0)], 0.04)   # none taken
+
+
+def test_the_speed_probe_times_real_work_and_leaves_the_threads_as_they_were():
+    import torch
+
+    threads = torch.get_num_threads()
+    seconds = bench.speed_probe(repeats=1)
+    assert 0.001 < seconds < 60
+    assert torch.get_num_threads() == threads

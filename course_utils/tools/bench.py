@@ -1,7 +1,7 @@
 """Time and memory of each notebook and of the test command, and the README tables made from them.
 
 ``python -m course_utils bench`` runs each notebook fresh the way ``regenerate`` does (outputs
-discarded) and prints its wall time and the peak memory of every process it starts; ``--suite``
+discarded) and prints its wall time and the peak memory of every process it starts (their PSS: shared pages counted once); ``--suite``
 times the README's test command on a fresh clone. ``--write-readme`` writes both into README.md
 and the instructor guide's schedule.
 """
@@ -36,13 +36,25 @@ class BenchRow:
     notebook: str
     seconds: float
     peak_mb: float
+    probe_s: float | None = None     # the machine's speed just before this run (``speed_probe``)
 
     @property
     def budget(self) -> int | None:
         return BUDGETS_S.get(self.notebook[:2])
 
 
-def _peak_children_rss(stop: threading.Event, peak: list[float]) -> None:
+def process_memory(process) -> int:
+    """Bytes of memory `process` (a ``psutil.Process``) holds, with the pages it shares counted once
+    across the processes that share them: its PSS where the system reports one (Linux), else its
+    resident set. Summing resident sets would count a shared page (PyTorch's libraries, mapped by
+    the kernel and every worker; a freshly forked child) once per process."""
+    try:
+        return process.memory_full_info().pss
+    except AttributeError:                      # no PSS here (macOS, Windows): the resident set
+        return process.memory_info().rss
+
+
+def _peak_children_memory(stop: threading.Event, peak: list[float], interval_s: float = 0.1) -> None:
     import psutil
 
     me = psutil.Process()
@@ -50,17 +62,42 @@ def _peak_children_rss(stop: threading.Event, peak: list[float]) -> None:
         total = 0
         for child in me.children(recursive=True):
             try:
-                total += child.memory_info().rss
-            except psutil.Error:
+                total += process_memory(child)
+            except psutil.Error:                # it ended (or is not ours to read) between listing and reading
                 pass
         peak[0] = max(peak[0], total)
-        stop.wait(0.05)
+        stop.wait(interval_s)
+
+
+def speed_probe(repeats: int = 3) -> float:
+    """Seconds a fixed piece of PyTorch work takes on this machine now, with the notebooks' threads:
+    forward and backward of a 6-layer, 384-wide transformer encoder (MiniLM's shape) on 16 x 64
+    tokens, the fastest of `repeats` after one to warm up. The code is always the same, so where a
+    notebook ran slower beside a slower probe, the machine was slower, not the notebook."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(int(NOTEBOOK_ENV["COURSE_THREADS"]))
+    try:
+        torch.manual_seed(0)
+        layer = torch.nn.TransformerEncoderLayer(384, 12, 1536, dropout=0.0, batch_first=True)
+        encoder = torch.nn.TransformerEncoder(layer, 6, enable_nested_tensor=False)
+        tokens = torch.randn(16, 64, 384)
+        times = []
+        for _ in range(repeats + 1):
+            start = time.perf_counter()
+            encoder(tokens).square().mean().backward()
+            times.append(time.perf_counter() - start)
+        return min(times[1:])
+    finally:
+        torch.set_num_threads(threads)
 
 
 def bench_one(path: Path) -> BenchRow:
-    """Wall time and peak memory (the kernel's resident set) of one fresh run, outputs discarded."""
+    """Wall time and peak memory (the kernel and every process it starts, shared pages once) of one fresh run, outputs discarded."""
+    probe_s = speed_probe()
     stop, peak = threading.Event(), [0.0]
-    sampler = threading.Thread(target=_peak_children_rss, args=(stop, peak), daemon=True)
+    sampler = threading.Thread(target=_peak_children_memory, args=(stop, peak), daemon=True)
     sampler.start()
     start = time.perf_counter()
     try:
@@ -69,15 +106,17 @@ def bench_one(path: Path) -> BenchRow:
         seconds = time.perf_counter() - start
         stop.set()
         sampler.join()
-    return BenchRow(path.name, seconds, peak[0] / 2**20)
+    return BenchRow(path.name, seconds, peak[0] / 2**20, probe_s)
 
 
 def fastest(runs: list[BenchRow]) -> BenchRow:
     """Several fresh runs of one notebook as one row: the fastest time (the others measured the
-    machine's neighbours too) and the highest peak memory (the one a learner must have)."""
+    machine's neighbours too), with the speed probe taken before it, and the highest peak memory
+    (the one a learner must have)."""
     if not runs or len({run.notebook for run in runs}) != 1:
         raise CourseError("fastest() takes one or more runs of the same notebook. Fix: pass the runs of one notebook.")
-    return BenchRow(runs[0].notebook, min(run.seconds for run in runs), max(run.peak_mb for run in runs))
+    quickest = min(runs, key=lambda run: run.seconds)
+    return BenchRow(runs[0].notebook, quickest.seconds, max(run.peak_mb for run in runs), quickest.probe_s)
 
 
 def spread(runs: list[BenchRow]) -> float:
@@ -86,22 +125,30 @@ def spread(runs: list[BenchRow]) -> float:
 
 
 def bench_table(rows: list[BenchRow], failure_s: float, repeats: int = 1, worst_spread: float = 0.0,
-                whole_course: bool = False) -> str:
+                whole_course: bool = False, probes: list[float] | None = None) -> str:
     """The benchmark as a markdown table (the README's notebook map uses it); with `whole_course`,
-    a last row adds the notebooks up against the course's budget."""
+    a last row adds the notebooks up against the course's budget; with `probes` (every run's
+    ``speed_probe``), a line says how much the machine's own speed moved while it ran."""
     from ..hub import PROBE_TIMEOUT_S
 
-    lines = ["| notebook | CPU time, 2 cores (s) | budget (s) | peak memory (MB) |", "|---|---:|---:|---:|"]
+    probed = any(row.probe_s is not None for row in rows)
+    head = "| notebook | CPU time, 2 cores (s) | budget (s) | peak memory, all its processes (MB) |"
+    lines = [head + (" speed probe before it (s) |" if probed else ""), "|---|---:|---:|---:|" + ("---:|" if probed else "")]
     for row in rows:
         budget = row.budget if row.budget is not None else "-"
-        lines.append(f"| `{row.notebook}` | {row.seconds:.0f} | {budget} | {row.peak_mb:.0f} |")
+        probe = (f" {row.probe_s:.2f} |" if row.probe_s is not None else " - |") if probed else ""
+        lines.append(f"| `{row.notebook}` | {row.seconds:.0f} | {budget} | {row.peak_mb:.0f} |{probe}")
     if whole_course:
         lines.append(f"| the whole course | {sum(row.seconds for row in rows):.0f} | {COURSE_BUDGET_S} | "
-                     f"{max(row.peak_mb for row in rows):.0f} (the most of any one) |")
+                     f"{max(row.peak_mb for row in rows):.0f} (the most of any one) |" + (" |" if probed else ""))
     if repeats > 1:
         lines.append(f"\nEach notebook ran {repeats} times, fresh: the table gives the fastest time and the highest peak; "
                      f"the slowest run of a notebook took up to {worst_spread:.0%} longer than its fastest "
                      "(a shared machine's neighbours).")
+    if probes:
+        lines.append(f"\nThe machine's speed, probed before each run (`bench.speed_probe`: the same PyTorch work every time), "
+                     f"took from {min(probes):.2f} s to {max(probes):.2f} s over this benchmark; the last column gives it before each "
+                     "notebook's fastest run, so that two tables can be compared on the machine's speed as well as the notebooks'.")
     lines.append(f"\nWith no network, resolving an id that nothing can serve fails in {failure_s:.2f} s "
                  f"(Hub probe included, capped at {PROBE_TIMEOUT_S:g} s where DNS hangs; stock `from_pretrained` takes about 50 s).")
     return "\n".join(lines)
@@ -194,16 +241,18 @@ def bench(names: list[str] | None = None, write_readme: bool = False, repeats: i
     if repeats < 1:
         raise CourseError(f"--repeat {repeats}: a notebook must run at least once. Fix: give --repeat 1 or more.")
     apply_notebook_env()
-    rows, spreads, paths = [], [], select(names)
+    rows, spreads, probes, paths = [], [], [], select(names)
     for path in paths:
         runs = []
         for _ in range(repeats):
             runs.append(bench_one(path))
-            print(f"{path.name}: {runs[-1].seconds:.1f} s, peak {runs[-1].peak_mb:.0f} MB", flush=True)
+            print(f"{path.name}: {runs[-1].seconds:.1f} s, peak {runs[-1].peak_mb:.0f} MB, "
+                  f"speed probe {runs[-1].probe_s:.2f} s", flush=True)
+            probes.append(runs[-1].probe_s)
         rows.append(fastest(runs))
         spreads.append(spread(runs))
     failure_s = _failure_without_offline_flag(timed_failure)
-    table = bench_table(rows, failure_s, repeats, max(spreads), whole_course=len(paths) == len(select(None)))
+    table = bench_table(rows, failure_s, repeats, max(spreads), whole_course=len(paths) == len(select(None)), probes=probes)
     print(table)
     if write_readme:
         from .guide import guide_block

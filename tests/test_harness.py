@@ -137,7 +137,7 @@ def test_bench_rows_carry_the_speed_probe_of_their_fastest_run_into_the_table():
     table = bench.bench_table([row], 0.04, repeats=2, worst_spread=0.2, probes=[0.61, 0.45])
     assert "| `08_x.ipynb` | 150 | 150 | 2700 | 0.45 |" in table
     assert "from 0.45 s to 0.61 s" in table
-    assert "probe" not in bench.bench_table([bench.BenchRow("08_x.ipynb", 150.0, 2700.0)], 0.04)   # none taken
+    assert "speed probe" not in bench.bench_table([bench.BenchRow("08_x.ipynb", 150.0, 2700.0)], 0.04)   # none taken
 
 
 def test_the_speed_probe_times_real_work_and_leaves_the_threads_as_they_were():

@@ -85,7 +85,7 @@ def guide_block(rows: Sequence, notebooks: Sequence[Path]) -> str:
     titles = {path.name[:2]: nbformat.read(path, as_version=4).cells[0].source.splitlines()[0].split("·", 1)[-1].strip()
               for path in notebooks}
     run_seconds = {number: row.seconds for number, row in by_number.items()}
-    lines = ["| notebook | teaching, exercises included (min) | code run, 2 cores (s) | kernel peak (MB) |",
+    lines = ["| notebook | teaching, exercises included (min) | code run, 2 cores (s) | peak memory, all its processes (MB) |",
              "|---|---:|---:|---:|"]
     for path in notebooks:
         number = path.name[:2]

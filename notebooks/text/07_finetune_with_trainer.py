@@ -385,7 +385,9 @@ from course_utils.finetune import ReviewClassifier
 classifier = ReviewClassifier.load(save_folder, device=config.device)   # reads config.head_and_tail
 plain_pipeline = pipeline("text-classification", model=str(save_folder), device=config.device, truncation=True)
 
-sample = test_reviews.select(range(96))
+# 96 test reviews, shortest first: each batch of 16 then pads to a similar length (group_by_length's trick)
+order = sorted(range(96), key=lambda i: len(test_reviews[i]["text"]))
+sample = test_reviews.select(order)
 truth = [model.config.id2label[label] for label in sample["label"]]
 served = {"pipeline(truncation=True): the first 512 tokens": plain_pipeline(list(sample["text"]), batch_size=16),
           f"ReviewClassifier: head and tail, {MAX_LENGTH} tokens": classifier(list(sample["text"]))}
@@ -393,7 +395,7 @@ for name, results in served.items():
     print(f"{name:>50}: accuracy {np.mean([r['label'] == t for r, t in zip(results, truth)]):.2f} on {len(truth)} test reviews")
 # the reloaded model, read the trained way, gives exactly the predictions of the model in memory
 assert [r["label"] for r in served[f"ReviewClassifier: head and tail, {MAX_LENGTH} tokens"]] == \
-    [model.config.id2label[int(p)] for p in test_predictions[:len(truth)]]
+    [model.config.id2label[int(p)] for p in test_predictions[order]]
 print()
 for result in classifier(["A warm, clever film; I loved every minute.", "Two hours I will never get back."]):
     print(result["label"], round(result["score"], 2))

@@ -86,6 +86,31 @@ def test_bench_counts_memory_that_processes_share_once():
         parent.wait()
 
 
+def test_bench_reads_the_costly_pss_rarely_but_at_once_when_memory_rises():
+    """The PSS (about 16 ms a reading) is read once a second while the resident sets stay flat, and
+    at the very sample where they jump; the peak is the highest PSS read."""
+    import threading
+
+    mb = 2**20
+    residents = iter([100, 100, 110, 200, 200, 150, 160, 250, 250])   # MB, one per 0.1 s sample
+    stop, peak, reads = threading.Event(), [0.0], []
+
+    def resident():
+        value = next(residents, None)
+        if value is None:
+            stop.set()
+            return 0
+        return value * mb
+
+    def counted():
+        reads.append(len(reads))
+        return [90, 180, 240][len(reads) - 1] * mb
+
+    bench._peak_children_memory(stop, peak, resident=resident, counted=counted, interval_s=0, counted_every_s=3600)
+    assert len(reads) == 3                   # the first sample, the jump to 200 and the rise to 250; not 110, 160
+    assert peak[0] == 240 * mb
+
+
 def test_bench_keeps_the_fastest_time_and_the_highest_peak_of_its_runs():
     runs = [bench.BenchRow("08_x.ipynb", 180.0, 2600.0), bench.BenchRow("08_x.ipynb", 150.0, 2700.0)]
     assert bench.fastest(runs) == bench.BenchRow("08_x.ipynb", 150.0, 2700.0)

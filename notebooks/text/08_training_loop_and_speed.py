@@ -460,7 +460,7 @@ assert tokens["512, dynamic, grouped by length"] < 0.8 * tokens["512, dynamic pa
 # %% [markdown]
 # At 512 tokens, dynamic padding alone saves little on these reviews: enough of them are longer than 512 (07 printed the share) that almost every random batch of 16 holds one and is padded to 512 anyway. **Grouping by length** is what pays, because it puts the long reviews together. At the quick profile's `MAX_LENGTH` (64 tokens), almost every review fills the window and neither trick has much left to remove: the big saving was choosing to read 64 tokens (head and tail) instead of 512.
 #
-# **The other tricks** change the cost per token. Each is measured as one training step on the same 16 reviews at `MAX_LENGTH` tokens (07's recipe), against the plain step. The two take turns (plain, trick, plain, trick, ...) and the fastest of each counts: a laptop or a shared machine has slow spells, and taking turns makes a slow spell slow both sides rather than one of them.
+# **The other tricks** change the cost per token. Each is measured as one training step on the same 16 reviews at `MAX_LENGTH` tokens (07's recipe), against the plain step. They take turns (plain, each trick, plain, each trick, ...) and the fastest of each counts: a laptop or a shared machine has slow spells, and taking turns spreads a slow spell over every side rather than one of them.
 #
 # - **freezing the lower layers**: no gradients for the embeddings and the lower half of the layers (3 of the quick profile's 6), so backward stops halfway;
 # - **gradient accumulation**: 4 micro-batches of 4, one optimizer step: the same update as a batch of 16 with a quarter of the activation memory;
@@ -475,13 +475,14 @@ batch = batch_of(BATCH_SIZE, MAX_LENGTH)                      # as 07's recipe t
 quarters = in_parts(batch, 4)
 
 
-def in_turns(trick, plain=lambda: step_seconds([batch]), turns=3):
-    """The fastest step with a trick over the fastest without, timed in turns (see above)."""
-    without, with_trick = [], []
+def in_turns(tricks, plain=lambda: step_seconds([batch]), turns=3):
+    """For each of `tricks` (name: a timed step), its fastest step over the fastest plain one, timed in turns (see above)."""
+    without, with_trick = [], {name: [] for name in tricks}
     for _ in range(turns):
         without.append(plain())
-        with_trick.append(trick())
-    return min(with_trick) / min(without)
+        for name, trick in tricks.items():
+            with_trick[name].append(trick())
+    return {name: min(seconds) / min(without) for name, seconds in with_trick.items()}
 
 
 def frozen_step():
@@ -501,13 +502,13 @@ def one_thread_step():
 
 
 threads = torch.get_num_threads()
-relative = {
-    "freeze embeddings + lower half": in_turns(frozen_step),
-    "gradient accumulation, 4 x 4": in_turns(lambda: step_seconds(quarters)),
-    f"{half_name} autocast": in_turns(lambda: step_seconds(quarters[:1], autocast=True),   # 4 reviews: it can be slow
-                                      plain=lambda: step_seconds(quarters[:1]), turns=1),
-    f"1 thread instead of {threads}": in_turns(one_thread_step),
-}
+relative = in_turns({
+    "freeze embeddings + lower half": frozen_step,
+    "gradient accumulation, 4 x 4": lambda: step_seconds(quarters),
+    f"1 thread instead of {threads}": one_thread_step,
+})
+relative |= in_turns({f"{half_name} autocast": lambda: step_seconds(quarters[:1], autocast=True)},   # on 4 reviews:
+                     plain=lambda: step_seconds(quarters[:1]), turns=1)                               # it can be slow
 
 
 # %% [markdown]
@@ -546,7 +547,7 @@ try:
     start = time.perf_counter()
     step_seconds([batch])
     compile_seconds = time.perf_counter() - start
-    relative["torch.compile"] = in_turns(lambda: step_seconds([batch]), plain=eager_step)
+    relative |= in_turns({"torch.compile": lambda: step_seconds([batch])}, plain=eager_step)
     shutdown_compile_workers()                         # its pool of compiler processes (~300 MB each) is done
     compiled_graphs = counters["stats"]["unique_graphs"]
     print(f"torch.compile: {compiled_graphs} graph(s) compiled for layers 2 to {len(layers)}, and measured")

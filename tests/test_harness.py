@@ -142,6 +142,16 @@ def test_failure_timing_is_measured_without_the_offline_flag(monkeypatch):
     assert os.environ["HF_HUB_OFFLINE"] == "1"
 
 
+def test_execute_saves_a_cells_printed_lines_as_one_output_however_the_kernel_flushed_them(tmp_path):
+    import nbformat
+
+    path = tmp_path / "prints.ipynb"
+    source = "import sys, time\nprint('one', flush=True)\ntime.sleep(0.3)\nprint('two')\nprint('oops', file=sys.stderr)"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), path)
+    outputs = notebooks.execute(path, write=False).cells[0].outputs
+    assert [(o.name, o.text) for o in outputs] == [("stdout", "one\ntwo\n"), ("stderr", "oops\n")]
+
+
 def test_regenerate_names_the_line_that_failed(tmp_path):
     """A failing cell is reported by its own line, not by an empty AssertionError."""
     import nbformat

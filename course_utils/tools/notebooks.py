@@ -144,6 +144,7 @@ def execute(path: Path, write: bool = True, notebook=None, hf_home: str | os.Pat
     """
     import nbformat
     from nbclient import NotebookClient
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
     apply_notebook_env()
     notebook = notebook if notebook is not None else nbformat.read(path, as_version=4)
@@ -168,6 +169,9 @@ def execute(path: Path, write: bool = True, notebook=None, hf_home: str | os.Pat
         finally:
             restore_environment(saved)
     notebook.metadata.pop("widgets", None)
+    # A cell's printed lines arrive in as many messages as the kernel happened to flush them in:
+    # merged, the saved outputs are the same on every run.
+    CoalesceStreamsPreprocessor().preprocess(notebook, {})
     if write:
         nbformat.write(notebook, path)
     return notebook

@@ -23,7 +23,7 @@ CONDA_ONLY = {"pip"}
 #: the Python package (not a same-named CLI, not a GUI bundle). A new dependency must be checked and added.
 CHECKED_ON_CONDA_FORGE = {
     "python", "pip", "pytorch", "transformers", "accelerate", "peft", "datasets", "huggingface_hub", "safetensors",
-    "numpy", "scikit-learn", "jupyterlab", "ipykernel", "ipywidgets", "nbclient", "nbformat", "psutil", "pyyaml",
+    "numpy", "scikit-learn", "jupyterlab", "ipykernel", "ipywidgets", "nbclient", "nbformat", "nbconvert", "psutil", "pyyaml",
     "packaging", "tqdm", "setuptools", "wheel", "pytest", "nbval", "jupytext",
     "matplotlib-base",     # `matplotlib` is matplotlib-base plus the Qt GUI toolkit
     "playwright-python",   # conda-forge's name for the Python package `playwright`

@@ -87,7 +87,7 @@ def test_bench_counts_memory_that_processes_share_once():
 
 
 def test_bench_reads_the_costly_pss_rarely_but_at_once_when_memory_rises():
-    """The PSS (about 16 ms a reading) is read once a second while the resident sets stay flat, and
+    """The PSS (about 16 ms a reading) is read only every `counted_every_s` while the resident sets stay flat, and
     at the very sample where they jump; the peak is the highest PSS read."""
     import threading
 

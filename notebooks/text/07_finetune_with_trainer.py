@@ -386,8 +386,8 @@ classifier = ReviewClassifier.load(save_folder, device=config.device)   # reads 
 plain_pipeline = pipeline("text-classification", model=str(save_folder), device=config.device, truncation=True)
 
 # 96 test reviews, shortest first: each batch of 16 then pads to a similar length (group_by_length's trick)
-order = sorted(range(96), key=lambda i: len(test_reviews[i]["text"]))
-sample = test_reviews.select(order)
+shortest_first = sorted(range(96), key=lambda i: len(test_reviews[i]["text"]))
+sample = test_reviews.select(shortest_first)
 truth = [model.config.id2label[label] for label in sample["label"]]
 served = {"pipeline(truncation=True): the first 512 tokens": plain_pipeline(list(sample["text"]), batch_size=16),
           f"ReviewClassifier: head and tail, {MAX_LENGTH} tokens": classifier(list(sample["text"]))}
@@ -395,7 +395,7 @@ for name, results in served.items():
     print(f"{name:>50}: accuracy {np.mean([r['label'] == t for r, t in zip(results, truth)]):.2f} on {len(truth)} test reviews")
 # the reloaded model, read the trained way, gives exactly the predictions of the model in memory
 assert [r["label"] for r in served[f"ReviewClassifier: head and tail, {MAX_LENGTH} tokens"]] == \
-    [model.config.id2label[int(p)] for p in test_predictions[order]]
+    [model.config.id2label[int(p)] for p in test_predictions[shortest_first]]
 print()
 for result in classifier(["A warm, clever film; I loved every minute.", "Two hours I will never get back."]):
     print(result["label"], round(result["score"], 2))

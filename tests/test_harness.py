@@ -93,21 +93,29 @@ def test_bench_reads_the_costly_pss_rarely_but_at_once_when_memory_rises():
 
     mb = 2**20
     residents = iter([100, 100, 110, 200, 200, 150, 160, 250, 250])   # MB, one per 0.1 s sample
-    stop, peak, reads = threading.Event(), [0.0], []
+    stop, peak, reads, listed = threading.Event(), [0.0], [], []
 
-    def resident():
+    def children():
+        listed.append(object())
+        return [listed[-1]]
+
+    def resident(processes):
+        assert processes == [listed[-1]]     # this sample's one listing
         value = next(residents, None)
         if value is None:
             stop.set()
             return 0
         return value * mb
 
-    def counted():
+    def counted(processes):
+        assert processes == [listed[-1]]     # the same listing as the resident sets it follows: not listed again
         reads.append(len(reads))
         return [90, 180, 240][len(reads) - 1] * mb
 
-    bench._peak_children_memory(stop, peak, resident=resident, counted=counted, interval_s=0, counted_every_s=3600)
+    bench._peak_children_memory(stop, peak, children=children, resident=resident, counted=counted, interval_s=0,
+                                counted_every_s=3600)
     assert len(reads) == 3                   # the first sample, the jump to 200 and the rise to 250; not 110, 160
+    assert len(listed) == 10                 # one listing per sample: 9 readings, and the one that found no more
     assert peak[0] == 240 * mb
 
 

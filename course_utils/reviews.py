@@ -53,8 +53,9 @@ def is_course_copy(data) -> bool:
     return split.info.description == DESCRIPTION
 
 
-def load_parquet_folder(folder: Path):  # -> datasets.DatasetDict
-    """IMDb as the Hub stores it (parquet files per split) from a local snapshot folder."""
+def load_parquet_folder(folder: Path, cache_dir: Path | None = None):  # -> datasets.DatasetDict
+    """IMDb as the Hub stores it (parquet files per split) from a local snapshot folder. `cache_dir` is where
+    ``datasets`` writes its Arrow working copy (the snapshot itself is only read, so it may be read-only)."""
     from datasets import DatasetDict, load_dataset
 
     files = {split: sorted(str(p) for p in folder.rglob(f"{split}-*.parquet")) for split in SPLITS}
@@ -62,5 +63,5 @@ def load_parquet_folder(folder: Path):  # -> datasets.DatasetDict
     if missing:
         raise CourseError(f"no parquet files for split(s) {missing} under the snapshot {folder.name}. Fix: delete this "
                           "data set from the Hugging Face cache (`hf cache rm`) and load it again.")
-    data = load_dataset("parquet", data_files=files)
+    data = load_dataset("parquet", data_files=files, cache_dir=str(cache_dir) if cache_dir is not None else None)
     return DatasetDict({split: data[split].cast(_features()) for split in SPLITS})

@@ -17,6 +17,8 @@ from pathlib import Path
 from .errors import ProfileError
 
 PROFILES = ("quick", "full")
+#: What COURSE_DEVICE may name; unset or empty means "the best one here" (cuda, then mps, then cpu).
+DEVICES = ("cpu", "cuda", "mps")
 DEFAULT_SEED = 0
 #: The model each profile fine-tunes, the same online and offline: the quick profile's small BERT
 #: (6 layers, 384 wide, bert-base-uncased's vocabulary) ships offline with a verified hash, so a
@@ -150,6 +152,39 @@ def resolve_profile(value: str | None = None, gpu: bool = False) -> str:
             "('quick' = CPU-sized runs, 'full' = GPU-sized runs). "
             "Fix: set COURSE_PROFILE=quick (or full), or unset it to choose automatically."
         )
+    return chosen
+
+
+def resolve_device(value: str | None = None, cuda: bool | None = None, mps: bool | None = None) -> str:
+    """The device the course runs on: `value` or COURSE_DEVICE when set (``cpu``, ``cuda`` or ``mps``),
+    else the best one here. Pinning ``cpu`` makes a run, and what it prints, the same on a laptop with
+    an Apple GPU, a CUDA machine and a CPU-only one (the test harness does). A name that is not a device,
+    or a GPU this machine cannot use, is a ``CourseError`` naming the fix. `cuda` and `mps` say what is
+    available (asked of torch when None)."""
+    from .errors import CourseError
+
+    raw = value if value is not None else os.environ.get("COURSE_DEVICE", "")
+    chosen = raw.strip().lower()
+    if cuda is None or mps is None:
+        import torch
+
+        cuda = torch.cuda.is_available() if cuda is None else cuda
+        backend = getattr(torch.backends, "mps", None)
+        mps = (backend is not None and backend.is_available()) if mps is None else mps
+    if not chosen:
+        return "cuda" if cuda else "mps" if mps else "cpu"
+    if chosen not in DEVICES:
+        hint = " ('gpu' is spelled cuda for an NVIDIA GPU, mps for an Apple one)" if chosen in ("gpu", "nvidia", "apple") else ""
+        raise CourseError(f"COURSE_DEVICE={raw!r:.40} is not a device the course knows{hint}. Valid devices: "
+                          f"{', '.join(DEVICES)}. Fix: set COURSE_DEVICE=cpu (or cuda, or mps), or unset it to use the "
+                          "best device here, then restart the kernel.")
+    if chosen == "cuda" and not cuda:
+        raise CourseError("COURSE_DEVICE=cuda, but PyTorch finds no usable NVIDIA GPU here (no GPU, no driver, or a "
+                          "CPU-only build of PyTorch). Fix: unset COURSE_DEVICE (or set it to cpu); for a GPU, run on a "
+                          "machine with one (Colab: Runtime > Change runtime type > GPU) and a CUDA build of PyTorch.")
+    if chosen == "mps" and not mps:
+        raise CourseError("COURSE_DEVICE=mps, but PyTorch finds no Apple GPU here (mps needs an Apple silicon Mac and a "
+                          "macOS build of PyTorch). Fix: unset COURSE_DEVICE (or set it to cpu).")
     return chosen
 
 
@@ -288,7 +323,8 @@ def setup(seed: int = DEFAULT_SEED, profile: str | None = None, threads: int | N
     """Prepare a notebook: seeds, threads, quiet libraries, the course's plot style, hub status.
 
     Prints one line (device, profile, whether the Hugging Face Hub is reachable) and returns a
-    ``CourseConfig``. Call it once, in the first code cell.
+    ``CourseConfig``. Call it once, in the first code cell. The device is COURSE_DEVICE's when set
+    (``resolve_device``), and the default profile follows it (``full`` on a CUDA GPU).
     """
     from . import hub, plotting
 
@@ -296,24 +332,19 @@ def setup(seed: int = DEFAULT_SEED, profile: str | None = None, threads: int | N
     quiet_libraries()
     online, reason = hub.hub_status()
     if not online:
-        # Libraries read this only when first imported: set it now so a stock
-        # from_pretrained() fails at once instead of retrying for ~50 s.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
-
-    gpu = torch.cuda.is_available()
-    chosen = resolve_profile(profile, gpu=gpu)
+        # Libraries read this only when first imported: set it now so a stock from_pretrained() fails at
+        # once instead of retrying for ~50 s. The reason then says that the course set it, not the learner.
+        reason = hub.mark_offline(reason)
+    late = hub.endpoint_import_problem()
+    device = resolve_device()
+    chosen = resolve_profile(profile, gpu=device == "cuda")
     used_threads = pin_threads(threads)
     seed_everything(seed)
     plotting.use_course_style()
-    if gpu:
-        device = "cuda"
-    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        device = "mps"
-    else:
-        device = "cpu"
     out = ensure_output_dir()
     config = CourseConfig(chosen, device, online, reason, detect_frontend(), seed, used_threads, out)
     if verbose:
         print(config.summary())
+        if late:
+            print(f"note: {late}")
     return config

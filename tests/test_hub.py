@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import os
 import shutil
 import socket
 import subprocess
@@ -53,7 +54,7 @@ def test_pickle_only_cache_entry_is_refused(hf_home):
     from tests.conftest import put_in_cache
 
     def pickle_only(folder: Path) -> None:
-        (folder / "config.json").write_text("{}")
+        (folder / "config.json").write_text('{"model_type": "bert"}')
         (folder / "pytorch_model.bin").write_bytes(b"\x80\x04 not loaded")
 
     put_in_cache(hf_home, "someone/pickled", pickle_only)
@@ -184,3 +185,189 @@ def test_cli_resolve_dataset():
     out = _cli("resolve", "stanfordnlp/imdb")
     assert out.returncode == 0, out.stderr
     assert f"{len(read_rows())} reviews" in out.stdout
+
+
+# --------------------------------------------------------------------------- what the cache holds, checked
+
+from tests.conftest import put_in_cache, save_imdb_parquet, save_tiny_bert  # noqa: E402
+from tests.standin_hub import Behaviour, Repo, StandIn, cache_like_the_hub, go_online, repo_from_folder, use_mirror  # noqa: E402
+
+TINY = "course-tests/tiny-bert"
+
+
+@pytest.fixture
+def tiny_repo(tmp_path) -> Repo:
+    folder = tmp_path / "tiny-bert-files"
+    save_tiny_bert(folder)
+    return repo_from_folder(folder)
+
+
+def _zero_inside_the_weights(blob: Path, count: int = 4000) -> None:
+    """Zero `count` bytes inside the tensors, leaving the safetensors header intact (so the file still opens)."""
+    data = bytearray(blob.read_bytes())
+    start = 8 + int.from_bytes(data[:8], "little") + 64
+    data[start:start + count] = bytes(count)
+    blob.write_bytes(bytes(data))
+
+
+def test_a_cached_file_damaged_after_download_is_never_used_silently(hf_home, tiny_repo, capsys):
+    """Bytes zeroed inside a cached model.safetensors (header intact) were used without a word: the file
+    still opens. Its blob is named by its SHA-256, and that is checked before use."""
+    snapshot = cache_like_the_hub(hf_home, TINY, tiny_repo)
+    blob = (snapshot / "model.safetensors").resolve()
+    assert blob.parent.name == "blobs" and len(blob.name) == 64
+    _zero_inside_the_weights(blob)
+    assert hub.model_folder_problem(snapshot) is None  # safetensors alone cannot tell
+    with pytest.raises(ResolutionError) as caught:
+        hub.resolve_model(TINY)
+    message = str(caught.value)
+    assert "its cache entry is broken: model.safetensors was damaged after download" in message
+    assert f"Fix: delete the broken cache entry (`hf cache rm model/{TINY}`)" in message
+    # An id the course serves offline goes on to its verified copy, and the line says what was skipped.
+    bert = cache_like_the_hub(hf_home, "bert-base-uncased", tiny_repo)
+    _zero_inside_the_weights((bert / "model.safetensors").resolve())
+    hub.model_path("bert-base-uncased")
+    line = capsys.readouterr().out
+    assert line.startswith("bert-base-uncased: offline copy")
+    assert "skipped the broken cache entry: model.safetensors was damaged after download" in line
+
+
+def test_an_intact_cache_entry_is_hashed_once_per_kernel(hf_home, tiny_repo, monkeypatch):
+    from course_utils import system
+
+    snapshot = cache_like_the_hub(hf_home, TINY, tiny_repo)
+    hashed = []
+    real = system.sha256_of
+    monkeypatch.setattr(system, "sha256_of", lambda path: hashed.append(path.name) or real(path))
+    hub._sha256.cache_clear()
+    for _ in range(3):
+        assert hub.resolve_model(TINY).source == "local cache"
+    blob = (snapshot / "model.safetensors").resolve()
+    assert hashed == [blob.name], "only the LFS file (named by its SHA-256) is hashed, and only once"
+    stat = blob.stat()
+    os.utime(blob, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched: checked again
+    hub.resolve_model(TINY)
+    assert hashed == [blob.name, blob.name]
+
+
+def test_a_damaged_cache_entry_is_downloaded_again_when_the_hub_answers(hf_home, tiny_repo, monkeypatch):
+    """huggingface_hub returns the files a cache already holds; the course asks it to download them again."""
+    snapshot = cache_like_the_hub(hf_home, TINY, tiny_repo)
+    blob = (snapshot / "model.safetensors").resolve()
+    _zero_inside_the_weights(blob)
+    go_online(monkeypatch)
+    with StandIn({TINY: tiny_repo}) as mirror:
+        use_mirror(monkeypatch, mirror.url)
+        resolved = hub.resolve_model(TINY)
+    assert resolved.source == "Hub" and resolved.reason.endswith("the broken cache entry was replaced")
+    assert hub.blob_problem(resolved.path, ["*"]) is None and blob.read_bytes() == tiny_repo.files["model.safetensors"]
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("[1, 2, 3]", "config.json holds a list, not a model's settings"),
+    ("{}", "config.json names no model_type"),
+    ('"bert"', "config.json holds a string"),
+    ("null", "config.json holds null"),
+])
+def test_a_cached_config_that_is_not_a_models_settings_is_named(hf_home, capsys, text, words):
+    def odd_config(folder: Path) -> None:
+        save_tiny_bert(folder)
+        (folder / "config.json").write_text(text)
+
+    put_in_cache(hf_home, "course-tests/odd", odd_config)
+    with pytest.raises(ResolutionError) as caught:
+        hub.resolve_model("course-tests/odd")
+    assert words in str(caught.value) and "Fix: delete the broken cache entry (`hf cache rm model/course-tests/odd`)" in str(caught.value)
+    put_in_cache(hf_home, "bert-base-uncased", odd_config)
+    hub.model_path("bert-base-uncased")
+    assert f"skipped the broken cache entry: {words}" in capsys.readouterr().out
+
+
+def _read_only(folder: Path) -> bool:
+    """Make `folder` read-only; False where that does not stop this user (root) from writing."""
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & ~0o222)
+    try:
+        (folder / ".probe").write_text("x")
+    except OSError:
+        return True
+    (folder / ".probe").unlink()
+    return False
+
+
+def _writable_again(folder: Path) -> None:
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o200)
+
+
+def test_a_read_only_cache_holding_real_imdb_is_used_not_called_broken(hf_home, tiny_repo, tmp_path, capsys):
+    """A shared JupyterHub cache or a kit on a write-protected stick: real IMDb in HF_HOME, which cannot be
+    written. load_dataset writes its working copy under HF_HOME/datasets: the course points it at a
+    temporary folder and says so, instead of serving its own reviews and telling the learner to delete a
+    good cache."""
+    files = tmp_path / "imdb-files"
+    save_imdb_parquet(files)
+    cache_like_the_hub(hf_home, "stanfordnlp/imdb", repo_from_folder(files, kind="dataset"))
+    cache_like_the_hub(hf_home, TINY, tiny_repo)
+    home = hf_home.parent
+    if not _read_only(home):  # root writes anyway: the datasets cache is then made a file, which nobody can write into
+        (home / "datasets").write_text("not a folder")
+    try:
+        data = hub.load_reviews()
+        model = hub.resolve_model(TINY)
+    finally:
+        _writable_again(home)
+    line = capsys.readouterr().out
+    assert line.startswith("stanfordnlp/imdb: local cache (found in the Hugging Face cache; the datasets cache cannot be "
+                           "written, so this session keeps its working copy in a temporary folder; set HF_DATASETS_CACHE")
+    assert "broken" not in line and data["train"].num_rows == 12
+    assert model.source == "local cache"
+
+
+@pytest.fixture
+def larger_repo(tmp_path) -> Repo:
+    """A 1-layer BERT whose weights (1.3 MB) span many of the pieces a download writes."""
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(vocab_size=20000, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
+    BertModel(config).save_pretrained(tmp_path / "larger", safe_serialization=True)
+    return repo_from_folder(tmp_path / "larger")
+
+
+def test_a_download_that_stops_partway_cannot_hang_a_notebook(hf_home, larger_repo, monkeypatch):
+    """The Hub answers the probe and the file list, starts sending model.safetensors, and stops halfway: the
+    download is given up once no new byte arrived for HUB_STALL_S, and the next source is tried."""
+    go_online(monkeypatch)
+    monkeypatch.setattr(hub, "HUB_STALL_S", 1.5)
+    half = len(larger_repo.files["model.safetensors"]) // 2
+    behaviour = Behaviour(stall_file="model.safetensors", stall_after=half)
+    with StandIn({TINY: larger_repo, "bert-base-uncased": larger_repo}, behaviour) as hub_standin:
+        use_mirror(monkeypatch, hub_standin.url)
+        start = time.perf_counter()
+        with pytest.raises(ResolutionError, match=r"download stalled \(no data for 1.5 s\)"):
+            hub.resolve_model(TINY)
+        assert time.perf_counter() - start < 10
+        partial = [p.stat().st_size for p in hf_home.rglob("*.incomplete")]
+        assert partial and 0 < max(partial) <= half, "the download stopped partway, not before its first byte"
+        start = time.perf_counter()
+        resolved = hub.resolve_model("bert-base-uncased")
+        assert resolved.source == "offline copy" and time.perf_counter() - start < 10
+
+
+def test_a_slow_download_is_not_taken_for_a_stall(hf_home, larger_repo, monkeypatch):
+    """Every byte arrives, slowly (a piece every 0.4 s, the whole file in about 2 s, three times the 0.6 s the
+    watchdog allows without progress here): huggingface_hub wrote 10 MB pieces, so nothing reached the disk
+    until the end and the watchdog gave a healthy download up. The course has it write small pieces."""
+    go_online(monkeypatch)
+    monkeypatch.setattr(hub, "HUB_STALL_S", 0.6)
+    size = len(larger_repo.files["model.safetensors"])
+    behaviour = Behaviour(slow_file="model.safetensors", slow_piece=size // 5 + 1, slow_every_s=0.4)
+    with StandIn({TINY: larger_repo}, behaviour) as hub_standin:
+        use_mirror(monkeypatch, hub_standin.url)
+        start = time.perf_counter()
+        resolved = hub.resolve_model(TINY)
+        elapsed = time.perf_counter() - start
+    assert resolved.source == "Hub" and elapsed > 1.5
+    assert (resolved.path / "model.safetensors").read_bytes() == larger_repo.files["model.safetensors"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 from pathlib import Path
@@ -67,14 +68,126 @@ def test_setup_pins_threads(monkeypatch):
 def test_setup_marks_the_hub_offline_for_libraries_when_probe_fails(monkeypatch):
     from course_utils import hub
 
-    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "COURSE_OFFLINE"):
+    for name in (*hub.OFFLINE_FLAGS, hub.COURSE_SET_OFFLINE, "HF_ENDPOINT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(hub, "probe_hub", lambda *a, **k: (False, "no answer within 2 s"))
     config = session.setup(threads=1, verbose=False)
     import os
 
-    assert not config.online and config.online_reason == "Hub no answer within 2 s"
+    assert not config.online and config.online_reason == "Hub no answer within 2 s; the course set HF_HUB_OFFLINE=1 for this kernel"
     assert os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+def test_a_second_setup_says_the_course_set_hf_hub_offline_not_the_learner(monkeypatch, capsys):
+    """After an offline start, a second setup() (the same kernel, or a worker process it starts) said
+    `offline (HF_HUB_OFFLINE=1)` as if the learner had set it. It says what the course set, and why."""
+    import os
+    import subprocess
+    import sys
+
+    from course_utils import hub
+
+    for name in (*hub.OFFLINE_FLAGS, hub.COURSE_SET_OFFLINE, "HF_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(hub, "probe_hub", lambda *a, **k: (False, "no answer within 2 s"))
+    session.setup(threads=1)
+    first = capsys.readouterr().out
+    assert "hub: offline (Hub no answer within 2 s; the course set HF_HUB_OFFLINE=1 for this kernel)" in first
+    hub._STATUS.clear()
+    again = session.setup(threads=1, verbose=False)
+    assert again.online_reason == ("Hub no answer within 2 s; the course set HF_HUB_OFFLINE=1 at an earlier setup(): "
+                                   "restart the kernel to try again")
+    code = "import course_utils; print(course_utils.setup(threads=1, verbose=False).online_reason)"
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert child.stdout.strip() == again.online_reason, child.stderr[-1500:]
+    # What the learner set is named as the learner set it, and the course adds nothing.
+    monkeypatch.delenv(hub.COURSE_SET_OFFLINE)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert session.setup(threads=1, verbose=False).online_reason == "HF_HUB_OFFLINE=1"
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    reason = session.setup(threads=1, verbose=False).online_reason
+    assert reason == "TRANSFORMERS_OFFLINE=1; the course set HF_HUB_OFFLINE=1 for this kernel"
+    assert os.environ["HF_HUB_OFFLINE"] == "1" and hub.offline_reason() == "TRANSFORMERS_OFFLINE=1"
+
+
+def test_setup_with_a_mirror_written_without_https_names_the_fix(monkeypatch):
+    from course_utils import hub
+    from course_utils.errors import CourseError
+
+    for name in (*hub.OFFLINE_FLAGS, hub.COURSE_SET_OFFLINE):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "hf-mirror.com")
+    monkeypatch.setattr(hub, "probe_hub", lambda *a, **k: pytest.fail("probed an address that cannot work"))
+    with pytest.raises(CourseError) as caught:
+        session.setup(threads=1, verbose=False)
+    assert "Fix: set HF_ENDPOINT=https://hf-mirror.com before Python starts" in str(caught.value)
+    assert "HF_HUB_OFFLINE" not in os.environ
+
+
+# --------------------------------------------------------------------------- COURSE_DEVICE
+
+@pytest.mark.parametrize(("value", "cuda", "mps", "expected"), [
+    ("", False, False, "cpu"), ("", True, False, "cuda"), ("", False, True, "mps"),
+    ("cpu", True, True, "cpu"), (" CPU ", False, True, "cpu"), ("cuda", True, False, "cuda"), ("mps", False, True, "mps"),
+])
+def test_course_device_pins_the_device(monkeypatch, value, cuda, mps, expected):
+    monkeypatch.setenv("COURSE_DEVICE", value)
+    assert session.resolve_device(cuda=cuda, mps=mps) == expected
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("gpu", "'gpu' is spelled cuda for an NVIDIA GPU"),
+    ("tpu", "is not a device the course knows"),
+    ("cuda:0", "Valid devices: cpu, cuda, mps"),
+])
+def test_a_course_device_that_is_not_a_device_names_the_fix(monkeypatch, value, words):
+    from course_utils.errors import CourseError
+
+    monkeypatch.setenv("COURSE_DEVICE", value)
+    with pytest.raises(CourseError) as caught:
+        session.resolve_device(cuda=True, mps=True)
+    assert words in str(caught.value) and "Fix: set COURSE_DEVICE=cpu" in str(caught.value)
+
+
+@pytest.mark.parametrize(("value", "words"), [("cuda", "no usable NVIDIA GPU"), ("mps", "no Apple GPU")])
+def test_a_gpu_this_machine_lacks_is_refused_with_the_fix(monkeypatch, value, words):
+    from course_utils.errors import CourseError
+
+    monkeypatch.setenv("COURSE_DEVICE", value)
+    with pytest.raises(CourseError) as caught:
+        session.resolve_device(cuda=False, mps=False)
+    assert words in str(caught.value) and "Fix: unset COURSE_DEVICE (or set it to cpu)" in str(caught.value)
+
+
+def test_setup_on_a_gpu_machine_pinned_to_cpu_prints_what_a_cpu_machine_prints(monkeypatch, capsys):
+    """The harness pins COURSE_DEVICE=cpu, so no compared output names the device: on a CUDA machine (or an
+    Apple one) setup() prints the CPU line, and the default profile follows the device (quick)."""
+    import torch
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    monkeypatch.setenv("COURSE_DEVICE", "cpu")
+    plain = session.setup(threads=1)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    pinned = session.setup(threads=1)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == out[1] and "device: cpu" in out[0] and "profile: quick" in out[0]
+    assert pinned == plain and pinned.mixed_precision is None
+    monkeypatch.delenv("COURSE_DEVICE")
+    assert session.setup(threads=1, verbose=False).device == "cuda"  # unpinned, the GPU is used
+
+
+def test_setup_refuses_a_pinned_gpu_that_is_absent(monkeypatch):
+    import torch
+
+    from course_utils.errors import CourseError
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("COURSE_DEVICE", "cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(CourseError, match="COURSE_DEVICE=cuda, but PyTorch finds no usable NVIDIA GPU"):
+        session.setup(threads=1, verbose=False)
 
 
 @pytest.mark.parametrize(("env", "expected"), [

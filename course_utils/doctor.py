@@ -18,6 +18,11 @@ from pathlib import Path
 
 DISTRIBUTION = "course-utils"
 MIN_FREE_GB = 2.0
+PIP_DEFAULT_INDEX = "https://pypi.org/simple"
+PIP_PROBE_TIMEOUT_S = 3.0
+#: Mirrors to suggest when an index refuses pip (TUNA's firewall has answered pip with 403 more than once).
+PIP_MIRRORS = ("https://mirrors.aliyun.com/pypi/simple", "https://pypi.mirrors.ustc.edu.cn/simple",
+               "https://pypi.tuna.tsinghua.edu.cn/simple")
 
 
 @dataclass(frozen=True)
@@ -114,8 +119,71 @@ def package_fix(name: str, spec: str, kind: str | None = None) -> str:
     return f"python -m pip install \"{name}{spec}\""
 
 
+def _learner_folders() -> list[tuple[Path, str]]:
+    """Folders searched before site-packages where a learner's own files live, each with how the doctor names
+    it (never a machine path): the current folder (a kernel's is the notebook's), the course's notebooks
+    folder, and PYTHONPATH's folders."""
+    from .session import repo_root
+
+    folders = [(Path.cwd(), "the current folder")]
+    root = repo_root()
+    if root is not None:
+        folders.append((root / "notebooks", "the notebooks folder"))
+    folders += [(Path(entry), "a PYTHONPATH folder") for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    return folders
+
+
+def _import_names(distribution: str) -> list[str]:
+    """The top-level modules a distribution installs (``scikit-learn`` -> ``sklearn``), as importlib.metadata
+    maps them; private ones (``_yaml``) left out."""
+    from packaging.utils import canonicalize_name
+
+    wanted = canonicalize_name(distribution)
+    return sorted(module for module, owners in _packages_distributions().items()
+                  if not module.startswith("_") and any(canonicalize_name(owner) == wanted for owner in owners))
+
+
+_PACKAGES: list[dict[str, list[str]]] = []
+
+
+def _packages_distributions() -> dict[str, list[str]]:
+    if not _PACKAGES:
+        _PACKAGES.append(md.packages_distributions())
+    return _PACKAGES[0]
+
+
+def shadowing_file(distribution: str) -> tuple[str, str] | None:
+    """(file name, where) of a learner's own module that hides an installed package: a ``datasets.py``
+    beside the notebooks makes ``import datasets`` load it instead of the library, in every kernel started
+    there. Found by asking the import system (``PathFinder``) each learner folder for each of the package's
+    modules, and by looking at what is already imported. None when nothing hides it."""
+    import importlib.machinery
+
+    try:
+        home = Path(md.distribution(distribution).locate_file("")).resolve()
+    except md.PackageNotFoundError:
+        return None
+
+    def foreign(origin: str | None) -> bool:
+        return bool(origin) and Path(origin).is_file() and not Path(origin).resolve().is_relative_to(home)
+
+    for module in _import_names(distribution):
+        for folder, where in _learner_folders():
+            try:
+                spec = importlib.machinery.PathFinder.find_spec(module, [str(folder)])
+            except (ImportError, OSError, ValueError):
+                continue
+            if spec is not None and spec.loader is not None and foreign(spec.origin):
+                return Path(spec.origin).name if Path(spec.origin).name != "__init__.py" else f"{module}/", where
+        loaded = getattr(sys.modules.get(module), "__file__", None)
+        if foreign(loaded):
+            return Path(loaded).name, "a folder Python searched before the library (it is already imported)"
+    return None
+
+
 def check_package(name: str, spec: str, kind: str | None = None) -> Check:
-    """Is `name` installed, at a version inside `spec`? (`kind`: ``environment_kind()``, if known.)"""
+    """Is `name` installed, at a version inside `spec`, and not hidden by a learner's file of the same
+    name? (`kind`: ``environment_kind()``, if known.)"""
     from packaging.specifiers import SpecifierSet
 
     level = "FAIL"
@@ -126,14 +194,34 @@ def check_package(name: str, spec: str, kind: str | None = None) -> Check:
         return Check(level, name, f"not installed (needs {spec or 'any version'})", fix)
     if spec and not SpecifierSet(spec).contains(version, prereleases=True):
         return Check(level, name, f"{version} is outside the course's range {spec}", fix)
+    shadow = shadowing_file(name)
+    if shadow is not None:
+        file, where = shadow
+        return Check(level, name, f"{version} is installed, but your own {file} in {where} hides it: Python imports "
+                                  "that file instead of the library",
+                     f"rename your {file} (e.g. to my_{file}), delete the __pycache__ folder beside it, and restart the kernel")
     return Check("OK", name, f"{version} (needs {spec or 'any version'})")
 
 
 def check_torch_build() -> Check:
+    """Which PyTorch build this is and what it can use; with COURSE_DEVICE set, whether that device is usable
+    (pinned to cpu, the line is the same on every machine, as the test harness needs)."""
+    from .errors import CourseError
+    from .session import resolve_device
+
     if importlib.util.find_spec("torch") is None:
         return Check("FAIL", "torch build", "torch is not installed", "python -m course_utils lab  (sets everything up)")
     import torch
 
+    pinned = os.environ.get("COURSE_DEVICE", "").strip()
+    if pinned:
+        try:
+            device = resolve_device()
+        except CourseError as exc:
+            text, _, fix = str(exc).partition(" Fix: ")
+            return Check("FAIL", "torch build", text, fix)
+    if pinned and device == "cpu" and not (torch.version.cuda and not torch.cuda.is_available()):
+        return Check("OK", "torch build", "COURSE_DEVICE=cpu: the course runs on the CPU")
     if torch.cuda.is_available():
         return Check("OK", "torch build", f"CUDA {torch.version.cuda}, GPU: {torch.cuda.get_device_name(0)}")
     mps = getattr(torch.backends, "mps", None)
@@ -166,13 +254,97 @@ def check_kernel() -> Check:
 
 
 def check_hub() -> Check:
-    from .hub import hub_status
+    """Is the Hub (or the mirror in HF_ENDPOINT) usable: the address has a scheme, it was set before
+    huggingface_hub was imported, and it answers."""
+    from . import hub
 
-    online, reason = hub_status()
+    name = "hugging face hub"
+    for problem in (hub.endpoint_problem(os.environ.get("HF_ENDPOINT")), hub.endpoint_import_problem()):
+        if problem:
+            text, _, fix = problem.partition(" Fix: ")
+            return Check("FAIL", name, text, fix.rstrip("."))
+    mirror = f"the mirror {hub.hub_endpoint()} (HF_ENDPOINT)" if hub.uses_mirror() else ""
+    online, reason = hub.hub_status()
     if online:
-        return Check("OK", "hugging face hub", "reachable")
-    return Check("WARN", "hugging face hub", f"not used ({reason}); the course's offline model and reviews will be used",
-                 "nothing, to work offline; to use the real models and IMDb, connect and unset HF_HUB_OFFLINE")
+        return Check("OK", name, f"{mirror} answers" if mirror else "reachable")
+    fallback = "the course's offline model and reviews will be used"
+    if hub.learner_offline_flag():
+        return Check("WARN", name, f"{mirror + ' ' if mirror else ''}not used ({reason}); {fallback}",
+                     "nothing, to work offline; to use the real models and IMDb, connect and unset HF_HUB_OFFLINE")
+    if mirror:
+        return Check("WARN", name, f"{mirror} does not work ({reason}); {fallback}",
+                     "check the address against the mirror's instructions (e.g. https://hf-mirror.com), "
+                     "or unset HF_ENDPOINT to use the Hub itself; then restart the kernel")
+    return Check("WARN", name, f"not used ({reason}); {fallback}",
+                 "nothing, to work offline; to use the real models and IMDb, connect (or, where the Hub is blocked, "
+                 "set HF_ENDPOINT=https://hf-mirror.com before starting Jupyter) and restart the kernel")
+
+
+def _redacted(url: str) -> str:
+    """`url` without a user name or password (an index URL may carry them)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+
+
+def pip_index() -> tuple[str, str]:
+    """(index URL, where it is set) for ``pip install`` in this Python: PIP_INDEX_URL, else pip's
+    configuration files (``pip config``: install.index-url, then global.index-url), else PyPI."""
+    import ast
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    values = {}
+    for line in done.stdout.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            try:
+                values[key.strip()] = str(ast.literal_eval(value.strip()))
+            except (ValueError, SyntaxError):
+                values[key.strip()] = value.strip().strip("'\"")
+    for key, where in ((":env:.index-url", "PIP_INDEX_URL"), ("install.index-url", "pip config, install.index-url"),
+                       ("global.index-url", "pip config, global.index-url")):
+        if values.get(key):
+            return values[key].split()[0], where
+    return PIP_DEFAULT_INDEX, "pip's default"
+
+
+def check_pip_index() -> Check:
+    """Which package index pip uses (a mirror such as TUNA's, or PyPI) and whether it answers pip. An index
+    that refuses (TUNA's firewall has answered 403) makes pip say "from versions: none" for every package,
+    which reads like a missing package; this line says what it really is."""
+    from . import hub
+    from .net import fetch
+
+    name = "pip index"
+    url, where = pip_index()
+    shown = f"{_redacted(url)} ({where})"
+    mirror = where != "pip's default"
+    other = "; ".join(m for m in PIP_MIRRORS if not url.startswith(m))
+    change = (f"point pip at another mirror (`pip config set global.index-url URL`, or PIP_INDEX_URL) such as {other}, "
+              "or unset it to use PyPI") if mirror else         f"check the network or proxy (HTTPS_PROXY); where PyPI is blocked, use a mirror: `pip config set global.index-url {PIP_MIRRORS[-1]}`"
+    if not url.startswith(("http://", "https://")):
+        if url.startswith("file:") or Path(url).exists():
+            return Check("OK", name, f"{shown}: a local folder, not probed")
+        return Check("WARN", name, f"{shown} is not a web address pip can use", change)
+    flag = hub.learner_offline_flag()
+    if flag:
+        return Check("OK", name, f"{shown}; not probed ({flag})")
+    answer = fetch(f"{url.rstrip('/')}/pip/", PIP_PROBE_TIMEOUT_S, method="HEAD")
+    if answer.status is not None and 200 <= answer.status < 400:
+        return Check("OK", name, f"{shown} answers")
+    if answer.status in (401, 403):
+        return Check("WARN", name, f"{shown} refuses pip ({answer.reason}): pip then reports \"from versions: none\" "
+                                   "and \"No matching distribution found\" for every package, although nothing is missing",
+                     change)
+    if answer.status == 404:
+        return Check("WARN", name, f"{shown} {answer.reason} for the pip project: is it a 'simple' index? "
+                                   "(its address usually ends in /simple)", change)
+    return Check("WARN", name, f"{shown} does not answer pip ({answer.reason})", change)
 
 
 def check_disk(path: Path | None = None) -> Check:
@@ -243,7 +415,8 @@ def run_checks(verbose: bool = True) -> list[Check]:
         checks.append(Check("FAIL", "packaging", "not installed", "python -m pip install packaging"))
     for name, spec in requirements:
         checks.append(check_package(name, spec, kind=kind))
-    for probe in (check_torch_build, check_kernel, check_hub, check_disk, check_offline_model, check_offline_reviews):
+    for probe in (check_torch_build, check_kernel, check_hub, check_pip_index, check_disk, check_offline_model,
+                  check_offline_reviews):
         try:
             checks.append(probe())
         except Exception as exc:  # noqa: BLE001 - a broken library must not stop the report

@@ -111,3 +111,68 @@ def test_the_doctor_checks_what_a_notebook_needs_not_the_maintainers_tools(monke
     monkeypatch.setattr(session, "detect_frontend", lambda: "colab")
     checked = {check.name for check in doctor.run_checks(verbose=False)}
     assert "torch" in checked and "jupyterlab" not in checked, "Colab brings its own JupyterLab"
+
+
+# --------------------------------------------------------------------------- a learner's file that hides a library
+
+@pytest.mark.parametrize(("distribution", "file"), [("datasets", "datasets.py"), ("pyyaml", "yaml.py"),
+                                                    ("scikit-learn", "sklearn.py"), ("torch", "torch/__init__.py")])
+def test_a_learners_own_module_that_hides_a_course_package_fails(tmp_path, monkeypatch, distribution, file):
+    """A learner's datasets.py beside the notebooks made `import datasets` load it, while the doctor said OK."""
+    (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / file).write_text("# my own notes on data sets\n")
+    monkeypatch.chdir(tmp_path)
+    spec = dict(doctor._requirements())[distribution]
+    check = doctor.check_package(distribution, spec, kind="course")
+    shown = file.split("/")[0] + ("/" if "/" in file else "")
+    assert check.status == "FAIL", check.line()
+    assert f"your own {shown} in the current folder hides it" in check.detail
+    assert check.fix.startswith(f"rename your {shown}") and "restart the kernel" in check.fix
+    assert str(tmp_path) not in check.line()
+
+
+def test_a_data_folder_named_like_a_package_hides_nothing(tmp_path, monkeypatch):
+    """A folder `datasets/` without __init__.py (a learner's data) is a namespace portion: an installed
+    package wins over it, so it is not reported."""
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "reviews.csv").write_text("text,label\n")
+    monkeypatch.chdir(tmp_path)
+    assert doctor.shadowing_file("datasets") is None
+    assert doctor.check_package("datasets", dict(doctor._requirements())["datasets"], kind="course").status == "OK"
+
+
+def test_the_doctor_finds_a_shadowing_module_in_the_notebooks_folder_from_the_terminal(tmp_path, monkeypatch):
+    """Run from the course folder (not the notebooks folder), the doctor still looks where the notebooks run.
+    (A stand-in course folder: a datasets.py in the real one would reach any kernel started there meanwhile.)"""
+    from course_utils import session
+
+    course = tmp_path / "course"
+    (course / "notebooks").mkdir(parents=True)
+    (course / "notebooks" / "datasets.py").write_text("# a learner's file\n")
+    monkeypatch.setattr(session, "repo_root", lambda: course)
+    monkeypatch.chdir(course)
+    checks = doctor.run_checks(verbose=False)
+    line = next(check.line() for check in checks if check.name == "datasets")
+    assert line.startswith("[FAIL] datasets:") and "your own datasets.py in the notebooks folder hides it" in line
+    assert str(tmp_path) not in line
+
+
+# --------------------------------------------------------------------------- COURSE_DEVICE
+
+def test_the_torch_build_line_pinned_to_cpu_is_the_same_on_every_machine(monkeypatch):
+    import torch
+
+    monkeypatch.setenv("COURSE_DEVICE", "cpu")
+    assert doctor.check_torch_build().line() == "[OK]   torch build: COURSE_DEVICE=cpu: the course runs on the CPU"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a GPU machine, pinned: the same line
+    assert doctor.check_torch_build().line() == "[OK]   torch build: COURSE_DEVICE=cpu: the course runs on the CPU"
+
+
+@pytest.mark.parametrize(("value", "words"), [("tpu", "is not a device the course knows"), ("cuda", "no usable NVIDIA GPU")])
+def test_a_course_device_that_cannot_work_is_a_fail_line_with_the_fix(monkeypatch, value, words):
+    import torch
+
+    monkeypatch.setenv("COURSE_DEVICE", value)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    check = doctor.check_torch_build()
+    assert check.status == "FAIL" and words in check.detail and "COURSE_DEVICE" in check.fix

@@ -2,59 +2,83 @@
 
 A check never shows a bare ``assert`` or a library traceback: wrong types, wrong shapes and code
 that raises are all turned into one readable line. The checkers themselves live in
-``course_utils.checkers`` (one module per notebook). Solutions live in the notebooks, in a
-collapsed ``<details>`` block, so a learner reveals them on purpose and never by accident.
+``course_utils.checkers`` (one module per notebook; ``checkers.helpers`` says how one is built: the
+right answers are computed by the course on its own inputs, the learner's code runs on fresh copies,
+and plain values are compared). Solutions live in the notebooks, in a collapsed ``<details>`` block, so
+a learner reveals them on purpose and never by accident.
+
+The learner's code runs under limits it cannot escape, so a check never hangs and never takes the
+notebook down with it:
+
+* **Linux (and so Colab and WSL)**: in a child process forked from the kernel (it sees every function
+  and variable of the notebook). The kernel waits at most ``CHECK_TIME_LIMIT_S`` and then kills it, so
+  no ``except:`` that swallows the stop and no single long computation inside a library
+  (``sum(range(10**12))``) can outlast the limit; its memory may grow by ``CHECK_MEMORY_LIMIT_MB`` (an
+  address-space limit and a watchdog on its resident memory); what it prints is read through a pipe and
+  shown cut to ``SHOWN_OUTPUT_CHARS``; ``sys.exit()``, ``os._exit()`` or a crash of a C library end the
+  child, never the kernel. Nothing the answer changes (its inputs, a global, ``torch.allclose``) reaches
+  the kernel.
+* **Windows and macOS** (where a forked child is not safe beside their system libraries, or does not
+  exist): in a thread of the kernel, watched by the kernel's own thread, which stops it by raising
+  ``TimeUp`` (or ``MemoryUp``) inside it again and again until it ends, so a loop with a bare ``except:``
+  is stopped too. A single long computation inside a library cannot be interrupted there: the verdict
+  then says so, and that restarting the kernel stops it, instead of pretending it was stopped.
 """
 
 from __future__ import annotations
 
-import signal
+import json
+import os
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from .checkers import EXERCISES
-from .checkers.helpers import Wrong
+from .checkers.helpers import Wrong, safe_text
 
-#: A checker (with the learner's code it runs) that takes longer than this is stopped and reported.
+#: A learner's answer still running after this many seconds is stopped and reported.
 CHECK_TIME_LIMIT_S = 60.0
+#: How much the memory of the process running a learner's answer may grow, in MB.
+CHECK_MEMORY_LIMIT_MB = 1024
+#: At most this much of what the learner's code prints is shown (the rest is counted, not shown).
+SHOWN_OUTPUT_CHARS = 3000
+#: A verdict's message is cut to this many characters (before the hint).
+SHOWN_MESSAGE_CHARS = 700
+#: "process" (a forked child), "thread", or "auto": process where Linux can fork, thread elsewhere.
+ISOLATION = os.environ.get("COURSE_CHECK_ISOLATION", "auto")
+#: How often the watchdog looks at the time and the memory, in seconds.
+_POLL_S = 0.05
+#: How long the thread path keeps raising TimeUp in a thread that will not stop, in seconds.
+_STOP_TRIES_S = 2.0
+#: The largest result (plain values, as JSON) a run may hand back, in bytes.
+_MAX_RESULT_BYTES = 8 << 20
 
 
-class TimeUp(BaseException):
-    """The learner's code ran past the time limit (a BaseException, so `except Exception` cannot swallow it)."""
+class OverLimit(BaseException):
+    """Raised inside a learner's answer that went over a limit (a BaseException, so `except Exception`
+    cannot swallow it; a bare `except:` can, which is why the watchdog raises it again and again)."""
 
 
-def run_with_time_limit(function: Callable[[], None], seconds: float) -> None:
-    """Call `function`, raising ``TimeUp`` after `seconds`. In the main thread of a POSIX process (a
-    Jupyter kernel) an alarm interrupts the code itself; elsewhere (Windows, other threads) it runs in
-    a daemon thread that is abandoned at the deadline (it stops with the kernel)."""
-    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-        def on_alarm(signum: int, frame: object) -> None:
-            raise TimeUp
+class TimeUp(OverLimit):
+    """The learner's code ran past the time limit."""
 
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            function()
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-        return
-    failure: list[BaseException] = []
 
-    def call() -> None:
-        try:
-            function()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
-            failure.append(exc)
+class MemoryUp(OverLimit):
+    """The learner's code took more memory than the limit."""
 
-    worker = threading.Thread(target=call, daemon=True, name="checker")
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise TimeUp
-    if failure:
-        raise failure[0]
+
+@dataclass(frozen=True)
+class Outcome:
+    """What running a learner's answer came to: `kind` is "ok" (then `value` holds the plain values),
+    "wrong" or "raised" (`value` is the message), "exit", "ended", "crashed" (`value` names the signal),
+    "time", "unstoppable" or "memory"; `output` is what it printed (cut), `hidden` how much was cut."""
+
+    kind: str
+    value: Any = None
+    output: str = ""
+    hidden: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,29 +103,500 @@ class Verdict:
         return None
 
 
+# --------------------------------------------------------------------------- running the answer (both ways)
+
+def _collect(run: Callable[[Any], Any], answer: Any) -> str:
+    """Run the checker's run step on `answer` and say what came of it, as JSON text. Everything that touches
+    the learner's objects (even turning an exception into text) happens here, inside the limits."""
+    try:
+        result: dict[str, Any] = {"kind": "ok", "value": run(answer)}
+    except Wrong as exc:
+        result = {"kind": "wrong", "value": safe_text(exc, SHOWN_MESSAGE_CHARS)}
+    except MemoryError:
+        result = {"kind": "memory"}
+    except SystemExit as exc:
+        result = {"kind": "exit", "value": safe_text(exc, 60)}
+    except (KeyboardInterrupt, OverLimit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the learner's code raised: say so, never a traceback
+        result = {"kind": "raised", "value": f"{type(exc).__name__}: {safe_text(exc)}"}
+    try:
+        return json.dumps(result)
+    except (TypeError, ValueError) as exc:  # a checker's run step returned something that is not plain data
+        return json.dumps({"kind": "raised", "value": f"the check could not read the result ({safe_text(exc, 100)})"})
+
+
+class _CappedText:
+    """Keeps the first `limit` characters written to it and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.parts, self.kept, self.hidden = limit, [], 0, 0
+
+    def write(self, text: str) -> int:
+        text = str(text)
+        room = self.limit - self.kept
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += min(room, len(text))
+        self.hidden += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _resident_bytes(pid: int | None = None) -> int | None:
+    """The resident memory of process `pid` (this one when None), or None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid or 'self'}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    try:
+        import psutil
+
+        return int(psutil.Process(pid).memory_info().rss)
+    except Exception:  # noqa: BLE001 - psutil missing, or the process gone
+        pass
+    if pid is None and sys.platform == "win32":
+        return _windows_working_set()
+    if pid is None and sys.platform == "darwin":
+        import resource
+
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # bytes on macOS: the peak, never lower
+    return None
+
+
+def _windows_working_set() -> int | None:
+    """This process's working set on Windows without psutil (GetProcessMemoryInfo)."""
+    try:
+        import ctypes
+        from ctypes import wintypes
+
+        class Counters(ctypes.Structure):
+            _fields_ = [("cb", wintypes.DWORD), ("PageFaultCount", wintypes.DWORD),
+                        ("PeakWorkingSetSize", ctypes.c_size_t), ("WorkingSetSize", ctypes.c_size_t),
+                        ("QuotaPeakPagedPoolUsage", ctypes.c_size_t), ("QuotaPagedPoolUsage", ctypes.c_size_t),
+                        ("QuotaPeakNonPagedPoolUsage", ctypes.c_size_t), ("QuotaNonPagedPoolUsage", ctypes.c_size_t),
+                        ("PagefileUsage", ctypes.c_size_t), ("PeakPagefileUsage", ctypes.c_size_t)]
+
+        counters = Counters()
+        counters.cb = ctypes.sizeof(Counters)
+        handle = ctypes.windll.kernel32.GetCurrentProcess()
+        if ctypes.windll.psapi.GetProcessMemoryInfo(handle, ctypes.byref(counters), counters.cb):
+            return int(counters.WorkingSetSize)
+    except (AttributeError, OSError, ImportError):
+        pass
+    return None
+
+
+def _keep_random_state():  # -> a context manager
+    """Leave the kernel's torch random state as it was (a checker builds layers; the learner's next cell
+    must draw the same numbers as without the check)."""
+    import contextlib
+
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return contextlib.nullcontext()
+    return torch.random.fork_rng(devices=[])
+
+
+# --------------------------------------------------------------------------- in a forked child (Linux)
+
+def _quiet_fork() -> int:
+    """os.fork(), without Python 3.12's warning about threads (a kernel always has some: the child uses
+    none of their locks) and without tokenizers' note about its own threads."""
+    import warnings
+
+    before = os.environ.get("TOKENIZERS_PARALLELISM")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return os.fork()
+    finally:
+        if before is None and os.environ.get("TOKENIZERS_PARALLELISM") == "false":
+            os.environ.pop("TOKENIZERS_PARALLELISM", None)
+
+
+def _refuse_input(*args: Any, **kwargs: Any) -> str:
+    raise Wrong("your answer calls input(), which waits for someone to type; no one can during a check: "
+                "take the values as arguments instead.")
+
+
+def _child(run: Callable[[Any], Any], answer: Any, out_w: int, result_w: int, memory_mb: float) -> None:
+    """In the forked child: send what the answer prints to `out_w`, run it, write the result to `result_w`,
+    and end with os._exit (never return into the kernel's code, never run its exit handlers)."""
+    try:
+        import builtins
+        import gc
+
+        try:
+            os.setpgid(0, 0)  # its own process group: the kernel can stop it with everything it starts
+        except OSError:
+            pass
+        os.dup2(out_w, 1)
+        os.dup2(out_w, 2)
+        os.close(out_w)
+        nothing = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(nothing, 0)
+        stream = open(1, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False)
+        sys.stdout = sys.stderr = sys.__stdout__ = sys.__stderr__ = stream
+        sys.stdin = open(0, encoding="utf-8", closefd=False)
+        builtins.input = _refuse_input
+        gc.freeze()  # the kernel's own objects are never collected (nor finalized) here
+        _calm_libraries()
+        _cap_address_space(memory_mb)
+        data = _collect(run, answer).encode()
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+        view = memoryview(data)
+        while view:
+            view = view[os.write(result_w, view):]
+    finally:
+        os._exit(0)
+
+
+def _calm_libraries() -> None:
+    """In the child: one torch thread (OpenMP's thread pool does not survive a fork: the first parallel
+    operation would wait forever), and IPython's display turned off (it writes to the kernel's sockets)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+    if "IPython" in sys.modules:
+        try:
+            from IPython import get_ipython
+
+            shell = get_ipython()
+            if shell is not None:
+                shell.display_pub.publish = lambda *args, **kwargs: None
+        except Exception:  # noqa: BLE001 - no display to turn off
+            pass
+
+
+def _cap_address_space(memory_mb: float) -> None:
+    """Limit the child's address space to what it has now plus `memory_mb`: an allocation past that fails
+    with MemoryError at once, before the machine starts swapping."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", "rb") as statm:
+            size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = size + int(memory_mb * (1 << 20))
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, OSError, ValueError):
+        pass  # the watchdog on resident memory still holds
+
+
+def _in_child(run: Callable[[Any], Any], answer: Any, limit_s: float, memory_mb: float,
+              while_running: Callable[[], None]) -> Outcome | None:
+    """Run the answer in a forked child under the limits; call `while_running` in the kernel meanwhile.
+    None when no child could be started."""
+    import select
+    import signal
+
+    out_r, out_w = os.pipe()
+    result_r, result_w = os.pipe()
+    baseline = _resident_bytes()
+    try:
+        pid = _quiet_fork()
+    except OSError:  # no fork after all (a limit on processes): the caller uses a thread
+        for fd in (out_r, out_w, result_r, result_w):
+            os.close(fd)
+        return None
+    if pid == 0:
+        os.close(out_r)
+        os.close(result_r)
+        _child(run, answer, out_w, result_w, memory_mb)
+    os.close(out_w)
+    os.close(result_w)
+    output = bytearray()
+    hidden = 0
+    result = bytearray()
+    reason = None
+    status = None
+    try:
+        while_running()
+        deadline = time.monotonic() + limit_s
+        poller = select.poll()
+        for fd in (out_r, result_r):
+            poller.register(fd, select.POLLIN | select.POLLHUP)
+        open_fds = {out_r, result_r}
+        while result_r in open_fds:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                reason = "time"
+                break
+            for fd, _ in poller.poll(max(1, int(min(remaining, _POLL_S) * 1000))):
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    poller.unregister(fd)
+                    open_fds.discard(fd)
+                elif fd == out_r:
+                    room = SHOWN_OUTPUT_CHARS * 4 - len(output)
+                    output += chunk[:max(room, 0)]
+                    hidden += max(0, len(chunk) - max(room, 0))
+                else:
+                    result += chunk
+            if len(result) > _MAX_RESULT_BYTES:
+                reason = "big"
+                break
+            resident = _resident_bytes(pid)
+            if baseline and resident and resident - baseline > memory_mb * (1 << 20):
+                reason = "memory"
+                break
+        if reason is None:
+            status = os.waitpid(pid, 0)[1]
+    finally:
+        try:
+            os.killpg(pid, signal.SIGKILL)  # the child if still running, and whatever it started
+        except OSError:
+            pass
+        if status is None:
+            try:
+                os.kill(pid, signal.SIGKILL)  # not reaped yet, so `pid` is still the child's
+            except OSError:
+                pass
+            status = os.waitpid(pid, 0)[1]
+        ends = time.monotonic() + 0.5
+        while out_r is not None and time.monotonic() < ends:  # what it printed last, without waiting long
+            ready, _, _ = select.select([out_r], [], [], max(0.0, ends - time.monotonic()))
+            chunk = os.read(out_r, 1 << 16) if ready else b""
+            if not chunk:
+                break
+            room = SHOWN_OUTPUT_CHARS * 4 - len(output)
+            output += chunk[:max(room, 0)]
+            hidden += max(0, len(chunk) - max(room, 0))
+        os.close(out_r)
+        os.close(result_r)
+    text = output.decode("utf-8", errors="replace")
+    hidden += max(0, len(text) - SHOWN_OUTPUT_CHARS)
+    text = text[:SHOWN_OUTPUT_CHARS]
+    if reason in ("time", "memory"):
+        return Outcome(reason, output=text, hidden=hidden)
+    if reason == "big":
+        return Outcome("raised", "the answer's result is far larger than the exercise needs", text, hidden)
+    if result:
+        try:
+            data = json.loads(result.decode())
+            return Outcome(data["kind"], data.get("value"), text, hidden)
+        except (ValueError, KeyError):
+            pass
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        return Outcome("crashed", name, text, hidden)
+    return Outcome("ended", os.WEXITSTATUS(status) if os.WIFEXITED(status) else None, text, hidden)
+
+
+# --------------------------------------------------------------------------- in a thread (Windows, macOS)
+
+class _Router:
+    """Stands in for sys.stdout or sys.stderr while a check runs in a thread: what that thread writes goes
+    to a capped buffer, everything else to the real stream."""
+
+    def __init__(self, original: Any, worker: threading.Thread, sink: _CappedText) -> None:
+        self._original, self._worker, self._sink = original, worker, sink
+
+    def write(self, text: str) -> int:
+        if threading.current_thread() is self._worker:
+            return self._sink.write(text)
+        return self._original.write(text)
+
+    def flush(self) -> None:
+        if threading.current_thread() is not self._worker:
+            self._original.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._original, name)
+
+
+def _raise_in(worker: threading.Thread, exception: type[BaseException]) -> None:
+    """Raise `exception` in `worker` at its next Python instruction (CPython's PyThreadState_SetAsyncExc)."""
+    import ctypes
+
+    if worker.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(exception))
+
+
+def _stop(worker: threading.Thread, exception: type[BaseException]) -> bool:
+    """Raise `exception` in `worker` again and again (a bare `except:` may swallow one) until it ends or
+    _STOP_TRIES_S pass. True when it ended."""
+    ends = time.monotonic() + _STOP_TRIES_S
+    while worker.is_alive() and time.monotonic() < ends:
+        _raise_in(worker, exception)
+        worker.join(0.01)
+    return not worker.is_alive()
+
+
+def _in_thread(run: Callable[[Any], Any], answer: Any, limit_s: float, memory_mb: float) -> Outcome:
+    """Run the answer in a thread of this process under a watchdog (where forking is not possible or not safe)."""
+    box: list[str] = []
+
+    def work() -> None:
+        try:
+            box.append(_collect(run, answer))
+        except OverLimit:
+            pass  # the watchdog stopped it; it has already decided the verdict
+
+    worker = threading.Thread(target=work, daemon=True, name="course-check")
+    sink = _CappedText(SHOWN_OUTPUT_CHARS)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Router(saved[0], worker, sink), _Router(saved[1], worker, sink)
+    baseline = _resident_bytes()
+    reason = None
+    deadline = time.monotonic() + limit_s
+    try:
+        with _keep_random_state():
+            worker.start()
+            while worker.is_alive():
+                worker.join(_POLL_S)
+                if not worker.is_alive():
+                    break
+                now = time.monotonic()
+                if now > deadline:
+                    # Far past the deadline: the watchdog could not run, since a long computation inside a library
+                    # held Python's lock (a thread cannot interrupt that); say so instead of "stopped at the limit".
+                    reason = "time" if now - deadline < 1.0 else "late"
+                    break
+                resident = _resident_bytes()
+                if baseline and resident and resident - baseline > memory_mb * (1 << 20):
+                    reason = "memory"
+                    break
+            if reason is not None and not _stop(worker, MemoryUp if reason == "memory" else TimeUp):
+                reason = "memory" if reason == "memory" else "unstoppable"
+    except KeyboardInterrupt:
+        _stop(worker, TimeUp)
+        raise
+    finally:
+        if not worker.is_alive():  # a thread that could not be stopped keeps its router: its output stays hidden
+            sys.stdout, sys.stderr = saved
+    if reason == "late":
+        return Outcome(reason, time.monotonic() - deadline + limit_s, sink.text(), sink.hidden)
+    if reason is not None:
+        return Outcome(reason, output=sink.text(), hidden=sink.hidden)
+    if not box:
+        return Outcome("raised", "the check ended without a result", sink.text(), sink.hidden)
+    data = json.loads(box[0])
+    return Outcome(data["kind"], data.get("value"), sink.text(), sink.hidden)
+
+
+# --------------------------------------------------------------------------- the verdict
+
+def _isolation() -> str:
+    if ISOLATION in ("process", "thread"):
+        return ISOLATION
+    return "process" if hasattr(os, "fork") and sys.platform.startswith("linux") else "thread"
+
+
+def run_answer(item: Any, answer: Any) -> tuple[Outcome, Any, BaseException | None]:
+    """Run exercise `item`'s run step on `answer` under the limits, and compute its reference: before the
+    answer runs (thread), or in the kernel while the child runs it (process). Returns the outcome, the
+    reference and the error that stopped the reference (None when it was computed)."""
+    reference: list[Any] = [None]
+    failure: list[BaseException | None] = [None]
+
+    def compute_reference() -> None:
+        try:
+            with _keep_random_state():
+                reference[0] = item.make_reference()
+        except Exception as exc:  # noqa: BLE001 - reported in the verdict, with its fix where it has one
+            failure[0] = exc
+
+    limit_s, memory_mb = float(CHECK_TIME_LIMIT_S), float(CHECK_MEMORY_LIMIT_MB)
+    import importlib
+
+    for module in item.needs:  # imported once in the kernel, not at every check in a child
+        importlib.import_module(module)
+    if _isolation() == "process":
+        outcome = _in_child(item.run_answer, answer, limit_s, memory_mb, compute_reference)
+        if outcome is not None:
+            return outcome, reference[0], failure[0]
+    compute_reference()
+    return _in_thread(item.run_answer, answer, limit_s, memory_mb), reference[0], failure[0]
+
+
+def _message(outcome: Outcome, limit_s: float, memory_mb: float) -> str | None:
+    """What to tell the learner about an outcome that is not "ok" (None for "ok")."""
+    kind, seconds = outcome.kind, f"{limit_s:g} s"
+    if kind == "ok":
+        return None
+    if kind == "wrong":
+        return str(outcome.value)
+    if kind == "raised":
+        return f"running your answer raised {outcome.value}."
+    if kind == "time":
+        return (f"your answer was still running after {seconds}, so the check stopped it: look for a loop that never "
+                "ends (a `while` whose condition never changes) or a computation far larger than the exercise needs.")
+    if kind == "late":
+        return (f"your answer ran for {float(outcome.value or 0):.0f} s, past the {seconds} limit: it was inside one long "
+                "computation of a library (such as sum(range(10**12))), which holds Python until it ends, so the check "
+                "could only stop it then. Look for a computation far larger than the exercise needs.")
+    if kind == "unstoppable":
+        return (f"your answer was still running after {seconds} and could not be stopped: it is inside one long "
+                "computation of a library (such as sum(range(10**12))), which only ends on its own. It goes on in the "
+                "background until then (often keeping a processor busy); restart the kernel (Kernel -> Restart Kernel) "
+                "to stop it now. Look for a computation far larger than the exercise needs.")
+    if kind == "memory":
+        return (f"your answer took more than {memory_mb:g} MB of memory, so the check stopped it: look for a list that "
+                "grows in a loop that never ends, or a tensor far larger than the exercise needs.")
+    if kind == "exit":
+        return "your answer called sys.exit() (or exit() or quit()), which ends the whole program: return a value instead."
+    if kind == "ended":
+        return "your answer ended the process that ran it (os._exit?) before returning: return a value instead."
+    if kind == "crashed":
+        return (f"your answer crashed the process that ran it ({outcome.value}; in the notebook itself it would have "
+                "killed the kernel): a library was given something it cannot handle.")
+    return f"the check could not run your answer ({kind})."
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def judge(name: str, answer: Any) -> tuple[Verdict, Outcome]:
+    """The verdict on `answer` for exercise `name` (known), and the outcome of running it."""
+    item = EXERCISES[name]
+    limit_s, memory_mb = float(CHECK_TIME_LIMIT_S), float(CHECK_MEMORY_LIMIT_MB)
+    outcome, reference, failure = run_answer(item, answer)
+    said = _message(outcome, limit_s, memory_mb)
+    if said is None and failure is not None:
+        said = f"the check could not compute the right answer itself: {safe_text(failure)}"
+    if said is None:
+        try:
+            item.judge_answer(outcome.value, reference)
+        except Wrong as exc:
+            said = safe_text(exc, SHOWN_MESSAGE_CHARS)
+    if said is None:
+        return Verdict(name, True, "well done!"), outcome
+    return Verdict(name, False, f"{_cut(said, SHOWN_MESSAGE_CHARS)} Hint: {item.hint}"), outcome
+
+
 def check(name: str, answer: Any, quiet: bool = False) -> Verdict:
-    """Check a learner's answer to exercise `name`; print and return the verdict."""
+    """Check a learner's answer to exercise `name`; print what it printed (cut) and the verdict, and return it."""
+    outcome = None
     if not isinstance(name, str):
-        verdict = Verdict(repr(name)[:40], False, "the first argument of check() is the exercise's name as a string, "
+        verdict = Verdict(_cut(repr(name), 40), False, "the first argument of check() is the exercise's name as a string, "
                           "such as check(\"03.cosine\", cosine): copy it from the exercise's check cell.")
     elif name not in EXERCISES:
         prefix = name.split(".")[0]
         close = sorted(n for n in EXERCISES if n.startswith(prefix + ".")) or sorted(EXERCISES)
-        verdict = Verdict(name[:40], False, f"there is no exercise with this name. Known names: {', '.join(close)}.")
+        verdict = Verdict(_cut(name, 40), False, f"there is no exercise with this name. Known names: {', '.join(close)}.")
     else:
-        item = EXERCISES[name]
-        try:
-            run_with_time_limit(lambda: item.checker(answer), CHECK_TIME_LIMIT_S)
-        except TimeUp:
-            verdict = Verdict(name, False, f"your answer was still running after {CHECK_TIME_LIMIT_S:g} s, so the check "
-                              "stopped it: look for a loop that never ends (a `while` whose condition never changes). "
-                              f"Hint: {item.hint}")
-        except Wrong as exc:
-            verdict = Verdict(name, False, f"{exc} Hint: {item.hint}")
-        except Exception as exc:  # noqa: BLE001 - the learner's code raised inside the checker
-            verdict = Verdict(name, False, f"running your answer raised {type(exc).__name__}: {exc}. Hint: {item.hint}")
-        else:
-            verdict = Verdict(name, True, "well done!")
+        verdict, outcome = judge(name, answer)
     if not quiet:
+        if outcome is not None and (outcome.output or outcome.hidden):
+            printed = outcome.output.rstrip("\n")
+            if outcome.hidden:
+                printed += f"\n[... {outcome.hidden:,} more characters of your answer's output not shown]"
+            print(printed)
         print(verdict)
     return verdict

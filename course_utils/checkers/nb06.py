@@ -1,48 +1,121 @@
-"""Checkers of notebook 06 (self-attention): each recomputes the right answer, or tries the learner's
-function on cases, and raises ``Wrong`` with a reason the learner can act on."""
+"""Checkers of notebook 06 (self-attention). Each computes the right answers itself, runs the learner's
+answer on fresh inputs, and raises ``Wrong`` with a reason the learner can act on (see ``helpers``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .helpers import (Wrong, exercise, expect_callable, expect_tensor, expect_type)
+from .helpers import (Wrong, all_close, exercise, expect_callable, largest_gap, plain_array, plain_count,
+                      tensor_values, unchanged)
+
+# --------------------------------------------------------------------------- 06.causal_mask
+
+CAUSAL_SIZES = (1, 3, 7)
+
+CAUSAL_MASK = exercise("06.causal_mask", hint="token i may look at tokens 0..i: which triangle of a T x T grid is that, "
+                       "diagonal included? torch has a function that keeps one triangle of a matrix.", needs=("torch",))
 
 
-@exercise("06.causal_mask", hint="torch.tril(torch.ones(T, T, dtype=torch.bool)): True on and below the diagonal.")
-def _causal_mask(causal_mask: Any) -> None:
-    import torch
-
+@CAUSAL_MASK.run
+def _(causal_mask: Any) -> list[dict]:
     expect_callable(causal_mask, "causal_mask")
-    for size in (1, 3, 7):
-        wanted = torch.ones(size, size, dtype=torch.bool).tril()
-        mask = expect_tensor(causal_mask(size), wanted, f"causal_mask({size})")
-        if mask.dtype != torch.bool:
-            raise Wrong(f"causal_mask({size}) has dtype {mask.dtype}; use booleans (True = may attend).")
-        if not torch.equal(mask, wanted):
-            if torch.equal(mask, ~wanted):
-                raise Wrong("your mask is inverted: True must mark the positions a token MAY attend to.")
+    return [plain_array(causal_mask(size), (size, size), f"causal_mask({size})") for size in CAUSAL_SIZES]
+
+
+def _causal(size: int) -> list[bool]:
+    return [column <= row for row in range(size) for column in range(size)]
+
+
+@CAUSAL_MASK.judge
+def _(got: list[dict], wanted: None) -> None:
+    for size, mask in zip(CAUSAL_SIZES, got):
+        if mask["kind"] != "bool":
+            raise Wrong(f"causal_mask({size}) holds {mask['kind']} values; use booleans (dtype=torch.bool, True = may attend).")
+    if all(mask["values"] == [not allowed for allowed in _causal(size)] for size, mask in zip(CAUSAL_SIZES, got)):
+        raise Wrong("your mask is inverted: True must mark the positions a token MAY attend to.")
+    for size, mask in zip(CAUSAL_SIZES, got):
+        if mask["values"] != _causal(size):
             raise Wrong(f"causal_mask({size}) lets a token see the wrong positions: row i must be True for columns 0..i only.")
 
 
-@exercise("06.scaled_attention", hint="scores = q @ k.transpose(-2, -1) / sqrt(d); fill masked scores with -inf; softmax over the last axis; times v.")
-def _scaled_attention(attention: Any) -> None:
-    import torch
-    import torch.nn.functional as F
+# --------------------------------------------------------------------------- 06.scaled_attention
 
-    expect_callable(attention, "attention")
+SCALED_ATTENTION = exercise("06.scaled_attention", hint="write the four steps of section 2 yourself: scores from q and "
+                            "k, scaled by the square root of d; masked positions get a score that softmax turns into 0; "
+                            "softmax over the keys; a weighted sum of v.", needs=("torch",))
+#: The masks tried: none, causal (tokens x tokens), and padding (batch, 1, 1, tokens): the second review of the
+#: batch has two padded tokens at its end, which no query may attend to.
+MASK_KINDS = ("without a mask", "with a causal mask", "with a padding mask of shape (2, 1, 1, 5)")
+
+
+def _attention_cases():  # -> list of (q, k, v, mask or None), fresh tensors
+    import torch
+
     generator = torch.Generator().manual_seed(0)
     q, k, v = (torch.randn(2, 3, 5, 8, generator=generator) for _ in range(3))
-    mask = torch.ones(5, 5, dtype=torch.bool).tril()
-    for kwargs, what in (({}, "without a mask"), ({"mask": mask}, "with a causal mask")):
-        wanted = F.scaled_dot_product_attention(q, k, v, attn_mask=kwargs.get("mask"))
-        got = expect_tensor(attention(q, k, v, **kwargs), wanted, f"the output {what}")
-        if not torch.allclose(got, wanted, atol=1e-5):
-            diff = (got - wanted).abs().max().item()
-            raise Wrong(f"the output {what} differs from scaled_dot_product_attention by up to {diff:.3g}.")
+    causal = torch.ones(5, 5, dtype=torch.bool).tril()
+    padding = torch.ones(2, 1, 1, 5, dtype=torch.bool)
+    padding[1, ..., 3:] = False
+    return [(q.clone(), k.clone(), v.clone(), mask) for mask in (None, causal, padding)]
 
 
-@exercise("06.layer_parameters", hint="count weights and biases: Q, K, V and output projections, two LayerNorms, two feed-forward layers.")
-def _layer_parameters(answer: Any) -> None:
+@SCALED_ATTENTION.reference
+def _() -> list[list[float]]:
+    import torch.nn.functional as F
+
+    return [tensor_values(F.scaled_dot_product_attention(q, k, v, attn_mask=mask)) for q, k, v, mask in _attention_cases()]
+
+
+@SCALED_ATTENTION.run
+def _(attention: Any) -> list[dict]:
+    from torch.overrides import TorchFunctionMode
+
+    called: list[str] = []
+
+    class Watch(TorchFunctionMode):  # notes a call of PyTorch's own attention, however it was imported
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if "scaled_dot_product_attention" in getattr(func, "__name__", ""):
+                called.append(func.__name__)
+            return func(*args, **(kwargs or {}))
+
+    expect_callable(attention, "attention")
+    answers = []
+    for (q, k, v, mask), what in zip(_attention_cases(), MASK_KINDS):
+        given = [tensor.clone() for tensor in (q, k, v)] + [None if mask is None else mask.clone()]
+        with Watch():
+            result = attention(*given[:3]) if mask is None else attention(*given[:3], mask=given[3])
+        answer = plain_array(result, (2, 3, 5, 8), f"the output {what}")
+        answer["changed"] = not all(unchanged(before, after) for before, after in zip((q, k, v, mask), given)
+                                    if before is not None)
+        answer["called"] = bool(called)
+        answers.append(answer)
+    return answers
+
+
+@SCALED_ATTENTION.judge
+def _(got: list[dict], wanted: list[list[float]]) -> None:
+    for what, answer, right in zip(MASK_KINDS, got, wanted):
+        if answer["called"]:
+            raise Wrong("your function calls F.scaled_dot_product_attention, the very function the check compares with: "
+                        "write the steps yourself (scores, scaling, mask, softmax, weighted sum).")
+        if answer["changed"]:
+            raise Wrong(f"{what}, your function changed q, k, v or the mask it was given, in place (`/=`, `.div_()`, ...): "
+                        "the caller's tensors must stay as they were; compute new tensors instead.")
+        if not all_close(answer["values"], right, atol=1e-5):
+            gap = largest_gap(answer["values"], right)
+            extra = (" The padding mask has one row per review and must broadcast over the heads and the queries."
+                     if what == MASK_KINDS[2] else "")
+            raise Wrong(f"the output {what} differs from scaled_dot_product_attention by up to {gap:.3g}.{extra}")
+
+
+# --------------------------------------------------------------------------- 06.layer_parameters
+
+LAYER_PARAMETERS = exercise("06.layer_parameters", hint="count weights and biases: Q, K, V and output projections, two "
+                            "LayerNorms, two feed-forward layers.")
+
+
+@LAYER_PARAMETERS.reference
+def _() -> dict:
     import json
     from pathlib import Path
 
@@ -51,16 +124,24 @@ def _layer_parameters(answer: Any) -> None:
     from ..hub import resolve_model
     from ..session import MODELS, resolve_profile
 
-    expect_type(answer, int, "the parameter count")
     # The model notebook 06 loaded: the one the learner's profile names (never a download of another).
     model_id = MODELS[resolve_profile(gpu=torch.cuda.is_available())]
     config = json.loads((Path(resolve_model(model_id).path) / "config.json").read_text())
     d, ff = config["hidden_size"], config["intermediate_size"]
     attention = 4 * (d * d + d)
-    wanted = attention + 2 * (2 * d) + (d * ff + ff) + (ff * d + d)
-    if answer == attention:
+    return {"right": attention + 2 * (2 * d) + (d * ff + ff) + (ff * d + d), "attention": attention, "d": d}
+
+
+@LAYER_PARAMETERS.run
+def _(answer: Any) -> int:
+    return plain_count(answer, "the parameter count")
+
+
+@LAYER_PARAMETERS.judge
+def _(answer: int, wanted: dict) -> None:
+    if answer == wanted["attention"]:
         raise Wrong("that is the attention part only; add the feed-forward layers and the two LayerNorms.")
-    if answer == wanted - 4 * d:
+    if answer == wanted["right"] - 4 * wanted["d"]:
         raise Wrong("close: you left out the LayerNorms (each has a weight and a bias of size d).")
-    if answer != wanted:
+    if answer != wanted["right"]:
         raise Wrong(f"{answer:,} is not the number of parameters in one layer of this model.")

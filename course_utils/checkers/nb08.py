@@ -1,11 +1,15 @@
-"""Checkers of notebook 08 (the training loop, evaluation and speed): each recomputes the right answer, or tries the learner's
-function on cases, and raises ``Wrong`` with a reason the learner can act on."""
+"""Checkers of notebook 08 (the training loop, evaluation and speed). Each computes the right answers itself,
+runs the learner's answer on fresh inputs, and raises ``Wrong`` with a reason the learner can act on (see
+``helpers``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .helpers import (Wrong, close, exercise, expect_callable, expect_number, expect_type)
+from .helpers import (Wrong, all_close, close, exercise, expect_callable, kind_of, plain_list, plain_number,
+                      safe_text, tensor_values)
+
+# --------------------------------------------------------------------------- 08.param_groups
 
 
 def _small_bert_like():  # -> torch.nn.Module: named like BERT's parts, with one frozen weight
@@ -24,93 +28,237 @@ def _small_bert_like():  # -> torch.nn.Module: named like BERT's parts, with one
     return Block()
 
 
-@exercise("08.param_groups", hint="loop over model.parameters(); skip those with requires_grad False; "
-          "parameter.ndim < 2 (biases, LayerNorm) goes in the group with weight_decay 0.0.")
-def _param_groups(no_decay_groups: Any) -> None:
+PARAM_GROUPS = exercise("08.param_groups", hint="go through the model's parameters once: leave out the frozen ones, and "
+                        "put each of the others in exactly one of two groups; what shape do biases and LayerNorm "
+                        "parameters have that weight matrices do not?", needs=("torch",))
+
+
+@PARAM_GROUPS.reference
+def _() -> dict[str, float]:
     from ..finetune import parameter_groups
+
+    model = _small_bert_like()
+    names = {id(parameter): name for name, parameter in model.named_parameters()}
+    return {names[id(p)]: float(group["weight_decay"]) for group in parameter_groups(model, 0.01) for p in group["params"]}
+
+
+@PARAM_GROUPS.run
+def _(no_decay_groups: Any) -> dict:
+    import torch
 
     expect_callable(no_decay_groups, "no_decay_groups")
     model = _small_bert_like()
-    got = no_decay_groups(model, 0.01)
-    expect_type(got, list, "no_decay_groups(model, 0.01)")
-    if not all(isinstance(group, dict) and "params" in group and "weight_decay" in group for group in got):
-        raise Wrong("each group is a dict with the keys 'params' (a list of parameters) and 'weight_decay'.")
+    before = {name: parameter.requires_grad for name, parameter in model.named_parameters()}
     names = {id(parameter): name for name, parameter in model.named_parameters()}
-    decay_of: dict[str, float] = {}
-    for group in got:
-        for parameter in group["params"]:
-            decay_of[names.get(id(parameter), "?")] = float(group["weight_decay"])
-    wanted = {names[id(p)]: float(group["weight_decay"]) for group in parameter_groups(model, 0.01) for p in group["params"]}
-    if any(name.startswith("frozen.") for name in decay_of):
+    got = no_decay_groups(model, 0.01)
+    if not isinstance(got, (list, tuple)):
+        raise Wrong(f"no_decay_groups(model, 0.01) should be a list of groups, but it is {kind_of(got)}.")
+    groups, given = [], []
+    for group in plain_list(got, "no_decay_groups(model, 0.01)", limit=20):
+        if not (isinstance(group, dict) and "params" in group and "weight_decay" in group):
+            raise Wrong("each group is a dict with the keys 'params' (a list of parameters) and 'weight_decay'.")
+        params = group["params"]
+        params = [params] if isinstance(params, torch.Tensor) else list(params)[:1000]
+        groups.append({"names": [names.get(id(p), "?") for p in params],
+                       "weight_decay": plain_number(group["weight_decay"], "a group's weight_decay")})
+        given.append({**group, "params": params})
+    try:
+        torch.optim.AdamW(given, lr=1e-3)
+        refused = None
+    except Exception as exc:  # noqa: BLE001 - what AdamW says about these groups is the verdict's reason
+        refused = safe_text(exc, 200)
+    changed = sorted(name for name, parameter in model.named_parameters() if parameter.requires_grad != before[name])
+    return {"groups": groups, "refused": refused, "changed": changed}
+
+
+@PARAM_GROUPS.judge
+def _(got: dict, wanted: dict[str, float]) -> None:
+    if got["changed"]:
+        raise Wrong(f"your function changed requires_grad of {got['changed'][0]}: it should only read the model, "
+                    "not freeze or unfreeze it.")
+    seen: dict[str, float] = {}
+    for group in got["groups"]:
+        for name in group["names"]:
+            if name == "?":
+                raise Wrong("a group holds something that is not one of the model's parameters.")
+            if name in seen:
+                raise Wrong(f"{name} is in two groups, and AdamW refuses that ({got['refused'] or 'each parameter may be in one group only'}): "
+                            "put each parameter in exactly one group.")
+            seen[name] = group["weight_decay"]
+    if any(name.startswith("frozen.") for name in seen):
         raise Wrong("frozen parameters (requires_grad=False) should not be handed to the optimizer at all.")
-    missing = sorted(set(wanted) - set(decay_of))
+    missing = sorted(set(wanted) - set(seen))
     if missing:
         raise Wrong(f"these trainable parameters are in no group: {missing}.")
     for name, decay in wanted.items():
-        if decay_of[name] != decay:
+        if seen[name] != decay:
             kind = "a 1-D parameter (bias or LayerNorm): no decay" if decay == 0 else "a weight matrix: decay 0.01"
-            raise Wrong(f"{name} has weight_decay {decay_of[name]:g}, but it is {kind}.")
+            raise Wrong(f"{name} has weight_decay {seen[name]:g}, but it is {kind}.")
+    if got["refused"]:
+        raise Wrong(f"AdamW refuses these groups: {got['refused']}.")
 
 
-@exercise("08.ece", hint="bins = np.searchsorted(np.linspace(0, 1, n_bins + 1)[1:-1], probabilities, side='right'); "
-          "then sum over bins of (count / n) * |mean(labels) - mean(probabilities)|.")
-def _ece(expected_calibration_error: Any) -> None:
+# --------------------------------------------------------------------------- 08.ece
+
+ECE = exercise("08.ece", hint="first give each prediction its bin (n_bins equal slices of [0, 1]; 1.0 belongs to the "
+               "last); then, for each bin that holds predictions, compare the share of positives with the mean "
+               "probability, and weight that gap by the bin's share of all predictions.", needs=("numpy",))
+
+
+def _ece_cases():  # -> list of (probabilities, labels, n_bins), fresh arrays
     import numpy as np
 
-    from ..finetune import calibration_bins, expected_calibration_error as reference
-
-    expect_callable(expected_calibration_error, "expected_calibration_error")
     rng = np.random.default_rng(8)
     probabilities = rng.uniform(size=400)
-    cases = [(probabilities, (rng.uniform(size=400) < probabilities).astype(int), 10),
-             (probabilities, (rng.uniform(size=400) < probabilities ** 3).astype(int), 10),
-             (np.array([0.9, 0.9, 0.9, 0.1]), np.array([1, 0, 1, 0]), 5),
-             (np.array([0.0, 0.05, 1.0, 1.0]), np.array([0, 0, 1, 1]), 10)]
-    for probs, labels, n_bins in cases:
-        got = expect_number(expected_calibration_error(probs.copy(), labels.copy(), n_bins), "expected_calibration_error(...)")
-        wanted = reference(probs, labels, n_bins)
-        if not close(got, wanted):
-            bins = calibration_bins(probs, n_bins)
-            unweighted = np.mean([abs(labels[bins == b].mean() - probs[bins == b].mean()) for b in np.unique(bins)])
-            if abs(got - unweighted) < 1e-9:
-                raise Wrong("each bin's gap must be weighted by its share of the reviews, not averaged equally.")
-            raise Wrong(f"for {len(labels)} predictions and n_bins={n_bins} you give {got:.4f}, the ECE is {wanted:.4f}. "
-                        "Are the bins equal-width on [0, 1], with 1.0 in the last bin?")
+    return [(probabilities, (rng.uniform(size=400) < probabilities).astype(int), 10),
+            (probabilities.copy(), (rng.uniform(size=400) < probabilities ** 3).astype(int), 10),
+            (np.array([0.9, 0.9, 0.9, 0.1]), np.array([1, 0, 1, 0]), 5),
+            (np.array([0.0, 0.05, 1.0, 1.0]), np.array([0, 0, 1, 1]), 10)]
 
 
-@exercise("08.accumulation", hint="for each micro-batch: loss = model(**batch).loss / len(micro_batches); loss.backward(). "
-          "Then optimizer.step() and optimizer.zero_grad() once.")
-def _accumulation(train_step_accumulated: Any) -> None:
+def top_label_ece(probabilities, labels, n_bins: int, at_half_positive: bool = True) -> float:
+    """Guo et al.'s top-label ECE for a binary classifier: the confidence in the predicted class against how
+    often that prediction is right, binned by confidence."""
+    import numpy as np
+
+    from ..finetune import calibration_bins
+
+    predicted = probabilities >= 0.5 if at_half_positive else probabilities > 0.5
+    confidence = np.where(predicted, probabilities, 1 - probabilities)
+    correct = (predicted.astype(int) == labels).astype(float)
+    bins = calibration_bins(confidence, n_bins)
+    return float(sum((bins == b).mean() * abs(correct[bins == b].mean() - confidence[bins == b].mean())
+                     for b in np.unique(bins)))
+
+
+@ECE.reference
+def _() -> list[dict]:
+    import numpy as np
+
+    from ..finetune import calibration_bins, expected_calibration_error
+
+    cases = []
+    for probabilities, labels, n_bins in _ece_cases():
+        bins = calibration_bins(probabilities, n_bins)
+        unweighted = np.mean([abs(labels[bins == b].mean() - probabilities[bins == b].mean()) for b in np.unique(bins)])
+        cases.append({"right": float(expected_calibration_error(probabilities, labels, n_bins)), "size": len(labels),
+                      "n_bins": n_bins, "unweighted": float(unweighted),
+                      "top_label": [top_label_ece(probabilities, labels, n_bins, half) for half in (True, False)]})
+    return cases
+
+
+@ECE.run
+def _(expected_calibration_error: Any) -> list[float]:
+    expect_callable(expected_calibration_error, "expected_calibration_error")
+    return [plain_number(expected_calibration_error(probabilities.copy(), labels.copy(), n_bins),
+                         "expected_calibration_error(...)") for probabilities, labels, n_bins in _ece_cases()]
+
+
+@ECE.judge
+def _(got: list[float], wanted: list[dict]) -> None:
+    for value, case in zip(got, wanted):
+        if close(value, case["right"]):
+            continue
+        if abs(value - case["unweighted"]) < 1e-9:
+            raise Wrong("each bin's gap must be weighted by its share of the reviews, not averaged equally.")
+        if any(abs(value - top) < 1e-9 for top in case["top_label"]):
+            raise Wrong("that is the top-label ECE (Guo et al.): the confidence in the predicted class against how often "
+                        "it is right. A fine measure, but this exercise asks for the positive class: in each bin of the "
+                        "probability of `pos`, the share of reviews that are positive against their mean probability.")
+        raise Wrong(f"for {case['size']} predictions and n_bins={case['n_bins']} you give {value:.4f}, the ECE is "
+                    f"{case['right']:.4f}. Are the bins equal-width on [0, 1], with 1.0 in the last bin?")
+
+
+# --------------------------------------------------------------------------- 08.accumulation
+
+ACCUMULATION = exercise("08.accumulation", hint="in the loop, each micro-batch gets its own forward pass and its own "
+                        "backward() of a loss scaled so the parts add up to the whole batch's mean; after the loop, one "
+                        "optimizer step, and the gradients cleared once per step.", needs=("torch",))
+
+
+def _regression():  # -> a tiny model that returns an object with .loss, as a transformers model does
     import torch
     from torch import nn
 
-    class Regression(nn.Module):  # returns an object with .loss, as a transformers model does
+    class Regression(nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.linear = nn.Linear(3, 1)
+            generator = torch.Generator().manual_seed(0)
+            with torch.no_grad():  # the same start in every process, whatever the global random state
+                self.linear.weight.copy_(torch.randn(1, 3, generator=generator))
+                self.linear.bias.copy_(torch.randn(1, generator=generator))
 
         def forward(self, inputs, labels):
             return type("Output", (), {"loss": nn.functional.mse_loss(self.linear(inputs).squeeze(-1), labels)})()
 
-    expect_callable(train_step_accumulated, "train_step_accumulated")
-    generator = torch.Generator().manual_seed(0)
-    inputs, labels = torch.randn(8, 3, generator=generator), torch.randn(8, generator=generator)
-    torch.manual_seed(0)
-    whole, learner = Regression(), Regression()
-    learner.load_state_dict(whole.state_dict())
-    whole_optimizer = torch.optim.SGD(whole.parameters(), lr=0.1)
-    whole(inputs, labels).loss.backward()  # the step accumulation must reproduce: one batch of 8
-    whole_optimizer.step()
+    return Regression()
 
+
+def _batches():  # -> two batches of 8 (inputs, labels), one per optimizer step
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    return [(torch.randn(8, 3, generator=generator), torch.randn(8, generator=generator)) for _ in range(2)]
+
+
+def _parameters(model) -> list[float]:
+    return tensor_values(model.linear.weight) + tensor_values(model.linear.bias)
+
+
+@ACCUMULATION.reference
+def _() -> list[list[float]]:
+    import torch
+
+    model = _regression()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    after = []
+    for inputs, labels in _batches():  # each step: one batch of 8, as accumulation must reproduce
+        optimizer.zero_grad()
+        model(inputs, labels).loss.backward()
+        optimizer.step()
+        after.append(_parameters(model))
+    return after
+
+
+@ACCUMULATION.run
+def _(train_step_accumulated: Any) -> list[dict]:
+    import torch
+
+    expect_callable(train_step_accumulated, "train_step_accumulated")
+    model = _regression()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    events: list[str] = []
+    optimizer.register_step_post_hook(lambda *_: events.append("step"))
+    model.register_forward_hook(lambda *_: events.append("forward"))
+    model.linear.weight.register_hook(lambda gradient: events.append("backward"))
     steps = []
-    optimizer = torch.optim.SGD(learner.parameters(), lr=0.1)
-    optimizer.register_step_post_hook(lambda *_: steps.append(1))
-    micro_batches = [{"inputs": inputs[i:i + 2], "labels": labels[i:i + 2]} for i in range(0, 8, 2)]
-    train_step_accumulated(learner, optimizer, micro_batches)
-    if len(steps) != 1:
-        raise Wrong(f"the optimizer stepped {len(steps)} times; accumulation steps it once, after all the micro-batches.")
-    if any(parameter.grad is not None and parameter.grad.abs().sum() > 0 for parameter in learner.parameters()):
-        raise Wrong("after the step the gradients are still there: call optimizer.zero_grad() after optimizer.step().")
-    if not torch.allclose(learner.linear.weight, whole.linear.weight, atol=1e-6):
-        raise Wrong("one step on 4 micro-batches of 2 should move the weights exactly as one step on the batch of 8: "
-                    "divide each micro-batch's loss by the number of micro-batches before backward().")
+    for inputs, labels in _batches():
+        events.clear()
+        micro_batches = [{"inputs": inputs[i:i + 2].clone(), "labels": labels[i:i + 2].clone()} for i in range(0, 8, 2)]
+        train_step_accumulated(model, optimizer, micro_batches)
+        steps.append({"events": list(events[:50]), "after": _parameters(model)})
+    return steps
+
+
+@ACCUMULATION.judge
+def _(got: list[dict], wanted: list[list[float]]) -> None:
+    for number, (step, right) in enumerate(zip(got, wanted), start=1):
+        events = step["events"]
+        stepped = events.count("step")
+        if stepped != 1:
+            raise Wrong(f"the optimizer stepped {stepped} times; accumulation steps it once, after all the micro-batches.")
+        passes = [event for event in events if event in ("forward", "backward")]
+        if passes.count("forward") == 4 and passes.count("backward") == 1:
+            raise Wrong("you call backward() once, on the summed loss of all the micro-batches: that keeps every "
+                        "micro-batch's graph (its activations) in memory until the end, which is what accumulation is "
+                        "there to avoid. Call backward() on each micro-batch's loss inside the loop: the gradients add up "
+                        "in .grad.")
+        if passes != ["forward", "backward"] * 4:
+            raise Wrong("each micro-batch needs one forward pass and then its own backward(), before the next one.")
+        if not all_close(step["after"], right, atol=1e-6, rtol=1e-6):
+            if number == 2 and all_close(got[0]["after"], wanted[0], atol=1e-6, rtol=1e-6):
+                raise Wrong("the first step was right, the second was not: the first step's gradients were still in .grad. "
+                            "Clear them once per step: optimizer.zero_grad() before the micro-batches or after the step.")
+            raise Wrong("one step on 4 micro-batches of 2 should move the weights exactly as one step on the batch of 8: "
+                        "divide each micro-batch's loss by the number of micro-batches before backward().")

@@ -202,7 +202,10 @@ def probe_hub(endpoint: str | None = None, timeout: float = PROBE_TIMEOUT_S) -> 
     a proxy's sign-in page) or an error status does not."""
     from .net import fetch
 
-    answer = fetch(f"{endpoint or hub_endpoint()}{PROBE_PATH}", timeout, method="HEAD")
+    url = f"{endpoint or hub_endpoint()}{PROBE_PATH}"
+    answer = fetch(url, timeout, method="HEAD")
+    if answer.status in (405, 501):  # a mirror that serves its API to GET only
+        answer = fetch(url, timeout, method="GET", max_bytes=1024)
     if answer.status is None:
         return False, answer.reason
     if not 200 <= answer.status < 300:

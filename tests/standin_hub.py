@@ -46,7 +46,7 @@ class Behaviour:
     """How the stand-in misbehaves: `status` answered to every request (403: TUNA's firewall); `stall_after`
     bytes of a file named `stall_file` sent, then silence; `slow_file` sent `slow_piece` bytes every
     `slow_every_s` seconds (a slow link, not a stall); `stall_all`: accept and never answer;
-    `portal`: every address answers with a sign-in web page."""
+    `portal`: every address answers with a sign-in web page; `api_get_only`: the API answers HEAD with 405."""
 
     status: int | None = None
     stall_file: str | None = None
@@ -56,6 +56,7 @@ class Behaviour:
     slow_every_s: float = 0.0
     stall_all: bool = False
     portal: bool = False
+    api_get_only: bool = False
     requests: list[str] = field(default_factory=list)
 
 
@@ -126,6 +127,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._send(behaviour.status, b"<html>403 Forbidden</html>", "text/html", head=head)
         path = unquote(urlsplit(self.path).path)
         parts = path.strip("/").split("/")
+        if head and behaviour.api_get_only and parts[0] == "api":
+            return self._send(405, b"", head=True)
         if parts[:2] == ["api", "models"] and path.endswith("bert-base-uncased"):  # the course's probe
             return self._json({"id": "bert-base-uncased", "sha": COMMIT}, head=head)
         if parts[0] == "api" and len(parts) >= 4:

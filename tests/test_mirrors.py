@@ -81,6 +81,14 @@ def test_a_mirror_that_refuses_is_named_and_the_offline_copy_used_within_seconds
     assert "unset HF_ENDPOINT" in check.fix
 
 
+def test_a_mirror_that_serves_its_api_to_get_only_is_still_used(online, monkeypatch, tiny_repo):
+    with StandIn({"course-tests/tiny-bert": tiny_repo}, Behaviour(api_get_only=True)) as mirror:
+        use_mirror(monkeypatch, mirror.url)
+        assert hub.hub_status() == (True, "reachable")
+        assert hub.resolve_model("course-tests/tiny-bert").source == "Hub"
+    assert mirror.behaviour.requests[:2] == ["HEAD /api/models/bert-base-uncased", "GET /api/models/bert-base-uncased"]
+
+
 def test_a_mirror_that_stalls_is_given_up_after_the_probe(online, monkeypatch):
     with StandIn(behaviour=Behaviour(stall_all=True)) as mirror:
         monkeypatch.setenv("HF_ENDPOINT", mirror.url)

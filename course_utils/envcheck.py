@@ -30,6 +30,15 @@ NOT_PACKAGES = {"python", "pip"}
 MAX_BYTES = 256 * 1024
 #: At most this many problems are listed (then one line says how many more there are).
 MAX_PROBLEMS = 50
+#: An environment file nests three levels (the file, `dependencies:`, `- pip:`); deeper than this is refused
+#: before the YAML is built into a tree (building it recurses, and 5,000 nested `[` exhausted Python's stack).
+MAX_DEPTH = 20
+#: A package line is a name and a version range; a longer one is named, not parsed.
+MAX_SPEC_CHARS = 300
+#: A conda MatchSpec's channel prefix: `conda-forge::`, `conda-forge/label/main::`, `conda-forge/linux-64::`
+#: or a channel's URL (`https://conda.anaconda.org/conda-forge::`).
+_CHANNEL = re.compile(r"[\w.:/~+%-]*?::")
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -44,8 +53,27 @@ class Problem:
 
 
 def _spec_parts(text: str) -> tuple[str, str]:
-    match = re.fullmatch(r"\s*(?:[\w.-]+::)?([A-Za-z0-9_.-]+)\s*(.*?)\s*", text)
-    return (match.group(1), match.group(2)) if match else (text.strip(), "")
+    """(name, version part) of a conda or pip package line, in every form conda 25.x and 26.x accept:
+    `numpy`, `numpy=1.26`, `numpy==1.26.4`, `numpy>=1.26,<3`, `numpy 1.26.*`, `numpy=1.26=py311*` (a build),
+    `numpy[version='>=1.26']`, `conda-forge::numpy`, `conda-forge/label/main::numpy`. Linear time: each
+    pattern is anchored at one position (a `fullmatch` with two `\\s*` around a lazy group once took 7 s
+    for a 2 KB line)."""
+    text = text.strip()
+    channel = _CHANNEL.match(text) if "::" in text else None
+    rest = text[channel.end():] if channel else text
+    name = _NAME.match(rest)
+    if not name:
+        return text, ""
+    spec = rest[name.end():].strip()
+    bracket = re.fullmatch(r"\[\s*version\s*=\s*['\"]?([^'\"\]]*)['\"]?\s*\]", spec) if spec.startswith("[") else None
+    if bracket:
+        spec = bracket.group(1).strip()
+    elif spec and spec[0] not in "=<>!~":
+        spec = "==" + spec.split()[0]  # `numpy 1.26.*` or `numpy 1.26.4 py311*`: the version (as conda reads it), then a build
+    elif spec.startswith("=") and "=" in spec.lstrip("="):
+        head = len(spec) - len(spec.lstrip("="))
+        spec = spec[: spec.index("=", head)]  # `=1.26=py311*`, `==1.26.4=py311_0`: the build string is not a version
+    return name.group(0), spec
 
 
 def _read(source: str | Path) -> str | Problem:
@@ -71,14 +99,23 @@ def _read(source: str | Path) -> str | Problem:
     return source
 
 
-def _first_alias(text: str):  # -> yaml.Mark | None
-    """Where the first anchor or alias (&name, *name) is: refused, since aliases can multiply a small
-    file into billions of entries (a "billion laughs" file) and no environment file needs them."""
+def _first_alias(text: str):  # -> tuple[str, yaml.Mark] | None
+    """What stops the check before the YAML is built into a tree, and where: an anchor or alias (`&name`,
+    `*name`: aliases can multiply a small file into billions of entries, a "billion laughs" file, and no
+    environment file needs them), or lists and mappings nested deeper than MAX_DEPTH (building the tree
+    recurses once per level). The events are read one by one, without recursion."""
     import yaml
 
+    depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            return event.start_mark
+            return "alias", event.start_mark
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return "depth", event.start_mark
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
     return None
 
 
@@ -92,19 +129,22 @@ def check_environment_file(source: str | Path, installed: bool = False) -> list[
     if isinstance(text, Problem):
         return [text]
     try:
-        alias = _first_alias(text)
-        root = None if alias else yaml.compose(text, Loader=yaml.SafeLoader)
+        stop = _first_alias(text)
+        root = None if stop else yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         return [Problem(line, f"not valid YAML ({getattr(exc, 'problem', None) or 'syntax error'})",
                         "check the indentation (spaces, never tabs) and that each list item starts with '- '")]
-    if alias is not None:
-        return [Problem(alias.line + 1, "YAML anchors or aliases (`&name`, `*name`)",
+    if stop is not None and stop[0] == "alias":
+        return [Problem(stop[1].line + 1, "YAML anchors or aliases (`&name`, `*name`)",
                         "write each package out; an environment file never needs them")]
+    if stop is not None:
+        return [Problem(stop[1].line + 1, f"lists or mappings nested more than {MAX_DEPTH} levels deep",
+                        "an environment file nests three levels: `dependencies:`, then `- pip:`, then its packages")]
     problems, shaped = _check_tree(root)
     if shaped:
-        problems += _check_packages(root, installed)
+        problems += _check_packages(root, installed, source.name if isinstance(source, Path) else "environment.yml")
     if len(problems) > MAX_PROBLEMS:
         more = len(problems) - MAX_PROBLEMS
         problems = problems[:MAX_PROBLEMS] + [Problem(0, f"{more:,} more problems not listed", "fix the ones above first")]
@@ -119,7 +159,12 @@ def _check_tree(root) -> tuple[list[Problem], bool]:
     if root is None or not isinstance(root, yaml.MappingNode):
         return [Problem(1, "the file must be a mapping with name, channels and dependencies",
                         "start from the course's environment.yml and edit it")], False
-    fields = {getattr(key, "value", None): value for key, value in root.value}
+    odd = [key for key, _ in root.value if not isinstance(key, yaml.ScalarNode)]
+    if odd:  # `? [a, b]`: YAML's complex keys; a list or mapping cannot name a section
+        return [Problem(key.start_mark.line + 1, "a key that is a list or a mapping (YAML's `? [a, b]`), not a section name",
+                        "start each section with its name and a colon: `name:`, `channels:`, `dependencies:`")
+                for key in odd[:MAX_PROBLEMS]], False
+    fields = {key.value: value for key, value in root.value}
     problems: list[Problem] = []
     name = fields.get("name")
     if name is None or not isinstance(name, yaml.ScalarNode) or not str(name.value).strip():
@@ -149,20 +194,30 @@ def _check_tree(root) -> tuple[list[Problem], bool]:
             line = item.start_mark.line + 1
             if isinstance(item, yaml.SequenceNode):
                 problems.append(Problem(line, "a list inside `dependencies:`", "write one `- package` per line"))
+            elif isinstance(item, yaml.ScalarNode) and len(str(item.value)) > MAX_SPEC_CHARS:
+                problems.append(Problem(line, f"a package line of {len(str(item.value)):,} characters",
+                                        "write one package and its version range per line, e.g. `- numpy>=1.26`"))
             elif isinstance(item, yaml.MappingNode):
                 for key, value in item.value:
-                    if getattr(key, "value", None) != "pip":
+                    if not isinstance(key, yaml.ScalarNode):
+                        problems.append(Problem(line, "a key that is a list or a mapping (YAML's `? [a, b]`) in dependencies",
+                                                "only `- pip:` may appear here, followed by its list"))
+                    elif key.value != "pip":
                         problems.append(Problem(line, f"unknown section `{str(getattr(key, 'value', '?'))[:40]}:` in dependencies",
                                                 "only `pip:` may appear here"))
                     elif not (isinstance(value, yaml.SequenceNode) and all(isinstance(v, yaml.ScalarNode) for v in value.value)):
                         problems.append(Problem(line, "`pip:` must be a list of packages",
                                                 "write `- pip:` then one `    - package` per line, indented under it"))
-    shaped = isinstance(deps, yaml.SequenceNode) and not any(p.message.startswith(("a list inside", "unknown section", "`pip:`"))
-                                                             for p in problems)
+                    else:
+                        problems += [Problem(v.start_mark.line + 1, f"a package line of {len(str(v.value)):,} characters",
+                                             "write one package and its version range per line, e.g. `- numpy>=1.26`")
+                                     for v in value.value if len(str(v.value)) > MAX_SPEC_CHARS]
+    shaped = isinstance(deps, yaml.SequenceNode) and not any(
+        p.message.startswith(("a list inside", "unknown section", "`pip:`", "a key that", "a package line")) for p in problems)
     return problems, shaped
 
 
-def _check_packages(root, installed: bool) -> list[Problem]:
+def _check_packages(root, installed: bool, filename: str = "environment.yml") -> list[Problem]:
     """The packages themselves, once the shape is right."""
     import yaml
 
@@ -194,7 +249,7 @@ def _check_packages(root, installed: bool) -> list[Problem]:
                                     "as well as pip's torch: two copies of torch",
                                     f"move `{name}` into the `pip:` section, next to torch"))
     if installed:
-        problems += _drift(conda_names, pip_entries)
+        problems += _drift(conda_names, pip_entries, filename)
     return problems
 
 
@@ -206,7 +261,15 @@ def _as_pip_spec(spec: str) -> str:
     return spec
 
 
-def _drift(conda_names: dict[str, tuple[int, str]], pip_entries: list[tuple[int, str]]) -> list[Problem]:
+def update_command(filename: str = "environment.yml") -> str:
+    """The command that brings an environment back to its file: the same on conda 25.x and 26.x (both read a
+    file ending in .yml or .yaml as an environment file; `--format` exists on 26.x only, and only `conda export`
+    needs it for a custom name)."""
+    return f"conda env update -f {filename} --prune"
+
+
+def _drift(conda_names: dict[str, tuple[int, str]], pip_entries: list[tuple[int, str]],
+           filename: str = "environment.yml") -> list[Problem]:
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -225,7 +288,7 @@ def _drift(conda_names: dict[str, tuple[int, str]], pip_entries: list[tuple[int,
         try:
             version = md.version(name)
         except md.PackageNotFoundError:
-            problems.append(Problem(line, f"`{name}` is in the file but not installed", "conda env update -f environment.yml --prune"))
+            problems.append(Problem(line, f"`{name}` is in the file but not installed", update_command(filename)))
             continue
         try:
             ok = SpecifierSet(_as_pip_spec(spec)).contains(version, prereleases=True)
@@ -233,5 +296,5 @@ def _drift(conda_names: dict[str, tuple[int, str]], pip_entries: list[tuple[int,
             continue
         if not ok:
             problems.append(Problem(line, f"`{name}` {version} is installed, but the file asks for {spec}",
-                                    "conda env update -f environment.yml --prune (or fix the range)"))
+                                    f"{update_command(filename)} (or fix the range)"))
     return problems

@@ -74,3 +74,78 @@ def test_conda_double_equals_is_the_exact_pin_in_drift():
     version = md.version("pytest")
     assert check_environment_file(f"name: x\ndependencies:\n  - pytest=={version}\n", installed=True) == []
     assert check_environment_file("name: x\ndependencies:\n  - pytest==1.0.0\n", installed=True)
+
+
+# --------------------------------------------------------------------------- faults a probe found (issue 40, items 7 and 9)
+
+def test_complex_keys_are_named_not_a_typeerror():
+    """`? [a, b]` is YAML's complex key: a list as a mapping key once raised TypeError (unhashable)."""
+    for text, line in (("name: x\n? [a, b]\n: 1\ndependencies: [numpy]\n", 2),
+                       ("name: x\ndependencies:\n  - pip\n  - ? [a]\n    : [b]\n", 4)):
+        problems = check_environment_file(text)
+        assert any("a key that is a list or a mapping" in p.message and p.line == line for p in problems), problems
+
+
+@pytest.mark.parametrize("text", [
+    "name: x\ndependencies: " + "[" * 5000 + "]" * 5000 + "\n",                                 # flow lists
+    "name: x\ndependencies:\n" + "".join("  " * i + "- \n" for i in range(1, 401)),              # block lists
+    "name: x\ndependencies:\n  - pip:\n" + "".join("  " * i + f"k{i}:\n" for i in range(3, 403)),  # mappings
+])
+def test_deep_nesting_is_one_problem_not_a_recursionerror(text):
+    import time
+
+    start = time.perf_counter()
+    problems = check_environment_file(text)
+    assert time.perf_counter() - start < 2
+    assert len(problems) == 1 and "nested more than 20 levels" in problems[0].message and problems[0].fix
+
+
+@pytest.mark.parametrize("line", ["a" * 1000 + " " * 1000 + "x\\nb", "numpy x" + " " * 4000 + "\\nb", "numpy" + " >=1" * 2000])
+def test_a_long_package_line_cannot_make_the_checker_hang(line):
+    """`\\s*(.*?)\\s*` under fullmatch took 7.3 s for this 2 KB line (about cubic: 4 KB, 52 s)."""
+    import time
+
+    start = time.perf_counter()
+    problems = check_environment_file(f'name: x\ndependencies:\n  - "{line}"\n  - pip\n  - pip:\n      - "{line}"\n',
+                                      installed=True)
+    assert time.perf_counter() - start < 1
+    assert [p.line for p in problems if "a package line of" in p.message] == [3, 6]
+
+
+def test_package_lines_are_split_in_linear_time():
+    import time
+
+    from course_utils.envcheck import _spec_parts
+
+    start = time.perf_counter()
+    for size in (2_000, 4_000, 64_000):
+        _spec_parts("a" * (size // 2) + " " * (size // 2) + "x\nb")
+        _spec_parts("conda-forge" * (size // 11) + "::numpy")
+    assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize("spec, name, version", [
+    ("numpy", "numpy", ""), ("numpy=1.26", "numpy", "=1.26"), ("numpy==1.26.4", "numpy", "==1.26.4"),
+    ("numpy>=1.26,<3", "numpy", ">=1.26,<3"), ("numpy 1.26.*", "numpy", "==1.26.*"), ("numpy 1.26.4 py311_0", "numpy", "==1.26.4"),
+    ("numpy=1.26=py311*", "numpy", "=1.26"), ("numpy==1.26.4=py311_0", "numpy", "==1.26.4"),
+    ("numpy[version='>=1.26']", "numpy", ">=1.26"), ("conda-forge::numpy", "numpy", ""),
+    ("conda-forge/label/main::numpy>=1", "numpy", ">=1"), ("https://conda.anaconda.org/conda-forge::scipy==1.11", "scipy", "==1.11"),
+])
+def test_every_matchspec_form_of_conda_25_and_26_is_read(spec, name, version):
+    """conda 25.x and 26.x read each of these package lines (MatchSpec): the checker must read them the same way."""
+    from course_utils.envcheck import _spec_parts
+
+    assert _spec_parts(spec) == (name, version)
+    assert check_environment_file(f"name: x\nchannels: [conda-forge, nodefaults]\ndependencies:\n  - {spec}\n") == []
+
+
+def test_the_suggested_update_command_is_right_on_conda_25_and_26(tmp_path):
+    """`conda env update -f FILE --prune` is in the usage of conda 25.x and 26.5 alike, and both read any file
+    ending in .yml as an environment file (only `conda export` needs `--format` for a custom name on 26.x)."""
+    from course_utils.envcheck import update_command
+
+    path = tmp_path / "my-env.yml"
+    path.write_text("name: x\ndependencies:\n  - surely-not-installed-pkg\n")
+    [problem] = check_environment_file(path, installed=True)
+    assert problem.fix == update_command("my-env.yml") == "conda env update -f my-env.yml --prune"
+    assert check_environment_file(path.read_text(), installed=True)[0].fix == "conda env update -f environment.yml --prune"

@@ -41,8 +41,10 @@ def test_an_intact_kit_passes_and_its_manifest_lists_every_file(tmp_path):
     assert sorted(manifest["files"]) == ["notebooks/00_welcome.ipynb", "wheels/x/a-1.0-py3-none-any.whl"]
     assert manifest["files"]["wheels/x/a-1.0-py3-none-any.whl"]["size"] == len(b"wheel bytes")
     assert kit.verify(root) == []
-    (root / ".DS_Store").write_bytes(b"junk")  # what a Mac leaves on a stick is not a problem
-    (root / "wheels" / "x" / "._a-1.0-py3-none-any.whl").write_bytes(b"junk")
+    # What a Mac leaves on a stick (Finder's .DS_Store, AppleDouble ._ files) is not a problem...
+    (root / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1" + bytes(100))
+    (root / "wheels" / "x" / "._a-1.0-py3-none-any.whl").write_bytes(b"\x00\x05\x16\x07" + bytes(4000))
+    (root / "desktop.ini").write_text("[.ShellClassInfo]\n")
     assert kit.verify(root) == []
 
 

@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path, PurePosixPath
@@ -35,11 +36,23 @@ PACKAGE = "course-utils"
 LEARNER_EXTRA = "lab"
 #: The .pth file that makes the kit's environment offline and points it at the kit's HF cache.
 OFFLINE_PTH = "zero_to_finetune_kit.pth"
-#: What an operating system leaves in a copied folder or on a USB stick: never part of a kit.
-OS_LITTER_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-OS_LITTER_DIRS = {"System Volume Information", ".Trashes", ".Spotlight-V100", ".fseventsd", "$RECYCLE.BIN", "__pycache__"}
+#: What an operating system leaves in a copied folder or on a USB stick: never part of a kit, never read past
+#: its first bytes, never copied. A file counts as litter only when it is a plain file whose first bytes are
+#: that litter's own (AppleDouble `._NAME`, Finder's `.DS_Store`, Windows' `Thumbs.db`) or a small
+#: `desktop.ini`; the same name on anything else (a link, a folder, other bytes) is refused like any extra file.
+LITTER_MAGIC = {"._": b"\x00\x05\x16\x07", ".DS_Store": b"\x00\x00\x00\x01Bud1", "Thumbs.db": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"}
+LITTER_TEXT = {"desktop.ini": 4096}
+#: Folders a system keeps at the top of a stick (the kit may be the stick itself): skipped with what is inside.
+OS_LITTER_DIRS = {"System Volume Information", ".Trashes", ".Spotlight-V100", ".fseventsd", "$RECYCLE.BIN"}
+#: A kit holds a few thousand files; a manifest with more entries, or bigger than this, is not a kit's.
+MAX_ENTRIES = 100_000
+MAX_MANIFEST_BYTES = 32 << 20
+#: At most this many problems are listed; then one line counts the rest.
+MAX_LISTED = 30
 #: Folders copied from the kit into the learner's course folder.
 COURSE_FOLDERS = ("notebooks", "images")
+#: The course folder set-up makes in the current folder (beside the kit, when run from inside it).
+DEFAULT_DEST_NAME = "zero-to-finetune"
 
 
 class KitError(RuntimeError):
@@ -61,20 +74,52 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _is_litter(rel: PurePosixPath) -> bool:
-    return (rel.name in OS_LITTER_FILES or rel.name.startswith("._")
-            or any(part in OS_LITTER_DIRS for part in rel.parts[:-1]))
+def is_litter(path: Path) -> bool:
+    """True for a plain file (not a link) that an operating system left: see LITTER_MAGIC."""
+    name = path.name
+    key = "._" if name.startswith("._") else name
+    if key not in LITTER_MAGIC and key not in LITTER_TEXT:
+        return False
+    try:
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        if key in LITTER_TEXT:
+            return info.st_size <= LITTER_TEXT[key]
+        with open(path, "rb") as handle:
+            return handle.read(len(LITTER_MAGIC[key])) == LITTER_MAGIC[key]
+    except OSError:
+        return False
+
+
+def walk_kit(root: Path) -> tuple[list[PurePosixPath], list[PurePosixPath]]:
+    """(files, links) in the kit, relative with / separators: every plain file but the manifest and OS litter,
+    and every symbolic link (to a file or a folder; never followed). Other odd entries count as files, so
+    that the check names them."""
+    files, links = [], []
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        here = Path(folder)
+        rel_here = PurePosixPath(here.relative_to(root).as_posix())
+        if here == root:
+            dirs[:] = [d for d in dirs if d not in OS_LITTER_DIRS or (here / d).is_symlink()]
+        for name in sorted(dirs):
+            if (here / name).is_symlink():
+                links.append(rel_here / name)
+        dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink())
+        for name in sorted(names):
+            path = here / name
+            rel = rel_here / name
+            if path.is_symlink():
+                links.append(rel)
+            elif str(rel) != MANIFEST and not is_litter(path):
+                files.append(rel)
+    return sorted(files), sorted(links)
 
 
 def kit_files(root: Path) -> list[PurePosixPath]:
-    """Every file in the kit (relative, with / separators) but the manifest and OS litter."""
-    found = []
-    for path in sorted(root.rglob("*")):
-        if path.is_file() or path.is_symlink():
-            rel = PurePosixPath(path.relative_to(root).as_posix())
-            if str(rel) != MANIFEST and not _is_litter(rel):
-                found.append(rel)
-    return found
+    """Every file in the kit (relative, with / separators) but the manifest and OS litter; links included."""
+    files, links = walk_kit(root)
+    return sorted(files + links)
 
 
 def write_manifest(root: Path, info: dict) -> Path:
@@ -106,7 +151,14 @@ def read_manifest(root: Path) -> dict:
     path = root / MANIFEST
     if root.exists() and not root.is_dir():
         raise KitError(f"{root} is a file, not a kit folder. Fix: pass the folder that holds {MANIFEST}.")
+    if path.is_symlink():
+        raise KitError(f"{MANIFEST} is a link, not a file, so it was not read (a kit holds only plain files). "
+                       "Fix: copy the kit again from the instructor's stick.")
     try:
+        size = path.stat().st_size
+        if size > MAX_MANIFEST_BYTES:
+            raise KitError(f"{MANIFEST} is {size / 1e6:,.0f} MB; a kit's is well under 1 MB, so it was not read. "
+                           "Fix: copy the kit again from the instructor's stick.")
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise KitError(f"{root} has no {MANIFEST}, so it is not a workshop kit (or the copy is incomplete). "
@@ -117,6 +169,9 @@ def read_manifest(root: Path) -> dict:
         found = manifest.get("kit_format") if isinstance(manifest, dict) else None
         raise KitError(f"This kit's manifest is format {found!r}; this script reads format "
                        f"{KIT_FORMAT}. Fix: use the {SETUP_SCRIPT} that came in the same kit.")
+    if len(manifest["files"]) > MAX_ENTRIES:
+        raise KitError(f"{MANIFEST} lists {len(manifest['files']):,} files; a kit has a few thousand, so nothing was checked "
+                       "or installed. Fix: copy the kit again from the instructor's stick.")
     bad = []
     for rel, entry in manifest["files"].items():
         why = unsafe_path(rel)
@@ -137,17 +192,18 @@ def manifest_sha256(root: Path) -> str:
 
 
 def verify(root: Path, manifest: dict | None = None) -> list[str]:
-    """One line per problem: a file missing, altered (size or SHA-256 differ) or not in the manifest.
-    `manifest` is ``read_manifest(root)``, when the caller has read it already."""
+    """One line per problem: a file missing, altered (size or SHA-256 differ), a link, or not in the manifest
+    (a folder of such files is named once). `manifest` is ``read_manifest(root)``, when the caller has read it."""
     manifest = read_manifest(root) if manifest is None else manifest
     problems = []
     inside = root.resolve()
+    files, links = walk_kit(root)
     for rel, expected in sorted(manifest["files"].items()):
         path = root / rel
-        links = [root / part for part in PurePosixPath(rel).parents if str(part) != "."] + [path]
-        if any(link.is_symlink() for link in links):
-            problems.append(f"a link, not a file: {rel} (a kit holds only plain files)")
-        elif path.exists() and not path.resolve().is_relative_to(inside):
+        parts = [root / part for part in PurePosixPath(rel).parents if str(part) != "."] + [path]
+        if any(link.is_symlink() for link in parts):
+            continue  # named below, with every other link
+        if path.exists() and not path.resolve().is_relative_to(inside):
             problems.append(f"outside the kit: {rel}")
         elif not path.is_file():
             problems.append(f"missing: {rel}")
@@ -155,17 +211,36 @@ def verify(root: Path, manifest: dict | None = None) -> list[str]:
             problems.append(f"altered: {rel} ({path.stat().st_size:,} bytes, the manifest says {expected['size']:,})")
         elif sha256_of(path) != expected["sha256"]:
             problems.append(f"altered: {rel} (SHA-256 differs from the manifest's)")
+    problems += [f"a link, not a file: {rel} (a kit holds only plain files)" for rel in links]
     listed = set(manifest["files"])
-    problems += [f"not in the manifest: {rel}" for rel in kit_files(root) if str(rel) not in listed]
+    known_tops = {rel.split("/")[0] for rel in listed}
+    extra = [rel for rel in files if str(rel) not in listed]
+    strangers: dict[str, int] = {}
+    for rel in extra:
+        if len(rel.parts) > 1 and rel.parts[0] not in known_tops:
+            strangers[rel.parts[0]] = strangers.get(rel.parts[0], 0) + 1
+        else:
+            problems.append(f"not in the manifest: {rel}")
+    for top, count in sorted(strangers.items()):
+        hint = " (the course set up inside the kit? move that folder out of the kit)" if top == DEFAULT_DEST_NAME else ""
+        problems.append(f"not in the manifest: {top}/ (a folder of {count:,} files){hint}")
     return problems
 
 
+def summary(problems: list[str], limit: int = MAX_LISTED) -> str:
+    """The first `limit` problems, one a line, then one line counting the rest."""
+    lines = problems[:limit]
+    if len(problems) > limit:
+        lines.append(f"... and {len(problems) - limit:,} more problems")
+    return "\n  ".join(lines)
+
+
 def check(root: Path) -> dict:
-    """The manifest, once every file agrees with it; otherwise a KitError naming each bad file."""
+    """The manifest, once every file agrees with it; otherwise a KitError naming each bad file (the first 30)."""
     manifest = read_manifest(root)
     problems = verify(root, manifest)
     if problems:
-        raise KitError("The kit failed its check, so nothing was installed:\n  " + "\n  ".join(problems)
+        raise KitError("The kit failed its check, so nothing was installed:\n  " + summary(problems)
                        + "\nFix: copy the kit again from the instructor's stick (or ask for a fresh one); "
                          "never edit files inside a kit.")
     return manifest
@@ -222,25 +297,71 @@ def _run(command: list[str], say, **kwargs) -> None:
                        "Fix: read the lines above; to start clean, delete the .venv folder in the course folder and run again.")
 
 
-def copy_course(kit: Path, dest: Path, say=print) -> list[str]:
-    """Copy notebooks, images and README into `dest`. A file already there that differs from the kit's
-    (a notebook the learner worked in, their own README or image) is never overwritten: it is kept and
-    named. Returns the kept files, relative to `dest`."""
+def copy_files(kit: Path, dest: Path, rels: list[str], say=print, what: str = "your own") -> list[str]:
+    """Copy each of `rels` (paths the manifest lists, checked) from `kit` to `dest`, as new files of the
+    learner's (writable, whatever the kit's modes: a kit on a CD or a write-protected stick is read-only).
+    A file already there that is the same is left; one that differs (a notebook the learner worked in, a
+    cache entry a later download updated) is never overwritten: it is kept and named. Returns the kept files."""
     kept = []
-    sources = [source for folder in COURSE_FOLDERS for source in sorted((kit / folder).rglob("*"))]
-    for source in sources + [kit / "README.md"]:
-        if not source.is_file() or source.is_symlink() or _is_litter(PurePosixPath(source.name)):
+    for rel in rels:
+        source, target = kit / rel, dest / rel
+        if any(parent.is_symlink() for parent in [target, *target.parents] if parent != dest and dest in parent.parents):
+            kept.append(rel)
             continue
-        rel = source.relative_to(kit)
-        target = dest / rel
-        if target.is_symlink() or target.is_dir() or (target.exists() and target.read_bytes() != source.read_bytes()):
-            kept.append(rel.as_posix())
+        if target.is_dir() or (target.exists() and not _same_bytes(source, target)):
+            kept.append(rel)
+            continue
+        if target.exists():
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-    for name in kept:
-        say(f"kept your own {name} (the kit's copy differs; rename yours and run again to get the kit's)")
+        shutil.copyfile(source, target)  # the contents only: never the kit's read-only mode
+    for name in kept[:MAX_LISTED]:
+        say(f"kept {what} {name} (the kit's copy differs; rename yours and run again to get the kit's)")
+    if len(kept) > MAX_LISTED:
+        say(f"... and {len(kept) - MAX_LISTED:,} more files kept")
     return kept
+
+
+def _same_bytes(first: Path, second: Path) -> bool:
+    if first.stat().st_size != second.stat().st_size:
+        return False
+    with open(first, "rb") as one, open(second, "rb") as two:
+        while True:
+            block = one.read(1 << 20)
+            if block != two.read(1 << 20):
+                return False
+            if not block:
+                return True
+
+
+def _listed(kit: Path, manifest: dict | None) -> list[str]:
+    return sorted((manifest if manifest is not None else read_manifest(kit))["files"])
+
+
+def copy_course(kit: Path, dest: Path, say=print, manifest: dict | None = None) -> list[str]:
+    """Copy the notebooks, images and README the manifest lists into `dest`; a file already there that
+    differs from the kit's (a notebook the learner worked in, their own README or image) is kept and named.
+    Returns the kept files, relative to `dest`."""
+    rels = [rel for rel in _listed(kit, manifest) if rel.split("/")[0] in COURSE_FOLDERS or rel == "README.md"]
+    return copy_files(kit, dest, rels, say)
+
+
+def copy_hf_cache(kit: Path, dest: Path, say=print, manifest: dict | None = None) -> list[str]:
+    """Copy the kit's Hugging Face cache (the files the manifest lists under hf/, nothing else) into
+    `dest`/hf, file by file: the learner's own entries (a `refs/main` a later download updated, a model
+    they added) are kept. Returns the kept files."""
+    rels = [rel for rel in _listed(kit, manifest) if rel.startswith("hf/")]
+    return copy_files(kit, dest, rels, say, what="your cache's")
+
+
+def default_dest(kit: Path, cwd: Path | None = None) -> Path:
+    """Where the course goes without --dest: ./zero-to-finetune, or beside the kit when this runs from
+    inside it (a course set up inside the kit would fail every later check of the kit)."""
+    cwd = (cwd or Path.cwd()).resolve()
+    kit = kit.resolve()
+    if cwd == kit or kit in cwd.parents:
+        return kit.parent / DEFAULT_DEST_NAME
+    return cwd / DEFAULT_DEST_NAME
 
 
 def offline_pth_line(hf_home: Path) -> str:
@@ -252,16 +373,18 @@ def offline_pth_line(hf_home: Path) -> str:
 def setup_from_kit(kit: Path, dest: Path, say=print) -> Path:
     """Check the kit, copy the course into `dest`, make `dest/.venv` from the kit's wheels. Returns its Python."""
     kit, dest = kit.resolve(), dest.resolve()
+    if dest == kit or kit in dest.parents:
+        raise KitError(f"--dest {dest} is inside the kit, where the course would fail every later check of the kit "
+                       f"(files not in its manifest). Fix: choose a folder outside it, e.g. --dest {kit.parent / DEFAULT_DEST_NAME}.")
     manifest = check(kit)
     if dest.exists() and not dest.is_dir():
         raise KitError(f"--dest {dest} is a file. Fix: choose a folder (a new one, or an earlier set-up's).")
     say(f"kit checked: {len(manifest['files'])} files agree with the manifest")
     wheels = choose_wheels(kit, manifest)
     dest.mkdir(parents=True, exist_ok=True)
-    copy_course(kit, dest, say)
+    copy_course(kit, dest, say, manifest)
     hf_home = dest / "hf"
-    if (kit / "hf").is_dir():
-        shutil.copytree(kit / "hf", hf_home, dirs_exist_ok=True)
+    copy_hf_cache(kit, dest, say, manifest)
     prefix = dest / ".venv"
     python = venv_python(prefix)
     if not python.exists():
@@ -299,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Set up the zero-to-finetune course from an offline workshop kit.")
     parser.add_argument("--kit", type=Path, default=here if (here / MANIFEST).exists() else None,
                         help="the kit folder (default: the folder this script is in)")
-    parser.add_argument("--dest", type=Path, default=Path.cwd() / "zero-to-finetune", help="where the course goes")
+    parser.add_argument("--dest", type=Path, default=None,
+                        help=f"where the course goes (default: ./{DEFAULT_DEST_NAME}, or beside the kit when run from inside it)")
     parser.add_argument("--verify-only", action="store_true", help="only check the kit against its manifest")
     parser.add_argument("--lab", action="store_true", help="open JupyterLab at notebook 00 when set up")
     args = parser.parse_args(argv)
@@ -310,6 +434,9 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     try:
+        if args.dest is None and not args.verify_only:
+            args.dest = default_dest(args.kit)
+            print(f"the course goes in {args.dest} (--dest DIR to choose)")
         if args.verify_only:
             manifest = check(args.kit)
             print(f"kit checked: {len(manifest['files'])} files agree with the manifest")
@@ -320,10 +447,17 @@ def main(argv: list[str] | None = None) -> int:
     except KitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\nstopped (Ctrl-C). Nothing of yours was changed; run the same command again to finish the set-up.",
+              file=sys.stderr)
+        return 130
     command = lab_command(python, args.dest.resolve())
     print("set up, offline. Open the course with:\n  " + " ".join(f'"{part}"' if " " in part else part for part in command))
     if args.lab:
-        return subprocess.run(command, cwd=args.dest).returncode
+        try:
+            return subprocess.run(command, cwd=args.dest).returncode
+        except KeyboardInterrupt:
+            return 130
     return 0
 
 

@@ -1,0 +1,210 @@
+"""Faults of set-up, the offline kit and prefetch that a probe found (issue 40, items 7-10): each reproduced,
+each with what it gets now."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from course_utils.tools import kit
+
+ROOT = Path(__file__).resolve().parents[1]
+APPLEDOUBLE = b"\x00\x05\x16\x07" + bytes(4092)
+DS_STORE = b"\x00\x00\x00\x01Bud1" + bytes(100)
+posix_only = pytest.mark.skipif(os.name == "nt", reason="symlinks and file modes are POSIX things here")
+
+
+def hf_kit(root: Path) -> Path:
+    """A kit with notebooks, a README and a Hugging Face cache, and its manifest."""
+    repo = root / "hf" / "hub" / "models--org--tiny"
+    (repo / "snapshots" / "abc").mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("abc")
+    (repo / "snapshots" / "abc" / "config.json").write_text('{"model_type": "bert"}')
+    (root / "notebooks").mkdir()
+    (root / "notebooks" / "00_welcome.ipynb").write_text("{}")
+    (root / "README.md").write_text("the kit's README\n")
+    kit.write_manifest(root, {"course_version": "0", "wheel_sets": []})
+    return root
+
+
+# --------------------------------------------------------------------------- the kit never reads outside itself
+
+@posix_only
+@pytest.mark.parametrize("where", ["hf/hub/._x", "hf/hub/__pycache__/x.pyc", "hf/hub/.DS_Store", "notebooks/._00_welcome.ipynb"])
+def test_a_link_under_an_os_litter_name_is_refused_and_never_copied(tmp_path, where):
+    """A link named like OS litter (`._x`, inside `__pycache__/`) once passed verify() and set-up copied the
+    outside file's contents into the learner's cache."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the learner's private key")
+    root = hf_kit(tmp_path / "kit")
+    link = root / where
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(secret)
+    assert f"a link, not a file: {where} (a kit holds only plain files)" in kit.verify(root)
+    with pytest.raises(kit.KitError, match="nothing was installed"):
+        kit.check(root)
+    dest = tmp_path / "course"
+    kit.copy_hf_cache(root, dest, say=lambda line: None)
+    kit.copy_course(root, dest, say=lambda line: None)
+    assert "the learner's private key" not in "".join(p.read_text() for p in dest.rglob("*") if p.is_file())
+
+
+@posix_only
+def test_a_linked_folder_in_the_kit_is_refused(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.txt").write_text("outside")
+    root = hf_kit(tmp_path / "kit")
+    (root / "hf" / "__pycache__").symlink_to(outside, target_is_directory=True)
+    assert kit.verify(root) == ["a link, not a file: hf/__pycache__ (a kit holds only plain files)"]
+
+
+@posix_only
+def test_a_manifest_that_is_a_link_is_not_trusted(tmp_path):
+    root = hf_kit(tmp_path / "kit")
+    elsewhere = tmp_path / "elsewhere.json"
+    (root / kit.MANIFEST).rename(elsewhere)
+    (root / kit.MANIFEST).symlink_to(elsewhere)
+    with pytest.raises(kit.KitError, match="manifest.json is a link, not a file, so it was not read.*Fix:"):
+        kit.check(root)
+
+
+def test_os_litter_names_with_other_contents_are_refused_and_real_litter_is_never_copied(tmp_path):
+    """Files named `._*`, `.DS_Store` or under `__pycache__/` were never refused and were copied into the
+    learner's cache. Now only real litter (its own first bytes, a plain file) is passed over, and nothing
+    but the files the manifest lists is ever copied."""
+    root = hf_kit(tmp_path / "kit")
+    (root / "hf" / "hub" / "._evil").write_text("import os  # not an AppleDouble file")
+    (root / "hf" / "hub" / ".DS_Store").write_text("not Finder's")
+    (root / "hf" / "hub" / "__pycache__").mkdir()
+    (root / "hf" / "hub" / "__pycache__" / "x.pyc").write_bytes(b"bytecode")
+    assert kit.verify(root) == ["not in the manifest: hf/hub/.DS_Store", "not in the manifest: hf/hub/._evil",
+                                "not in the manifest: hf/hub/__pycache__/x.pyc"]
+    for path in (root / "hf" / "hub" / "._evil", root / "hf" / "hub" / ".DS_Store", root / "hf" / "hub" / "__pycache__" / "x.pyc"):
+        path.unlink()
+    (root / "hf" / "hub" / "._config.json").write_bytes(APPLEDOUBLE)  # what a Mac writes on a FAT stick
+    (root / "hf" / "hub" / ".DS_Store").write_bytes(DS_STORE)
+    assert kit.verify(root) == []
+    dest = tmp_path / "course"
+    kit.copy_hf_cache(root, dest, say=lambda line: None)
+    copied = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
+    assert copied == ["hf/hub/models--org--tiny/refs/main", "hf/hub/models--org--tiny/snapshots/abc/config.json"]
+
+
+# --------------------------------------------------------------------------- nothing a learner wrote is overwritten
+
+def test_the_whole_set_up_keeps_a_cache_entry_a_later_download_updated(tmp_path):
+    """Set-up ran copytree(kit/hf, dest/hf, dirs_exist_ok=True) over the learner's cache."""
+    root = hf_kit(tmp_path / "kit")
+    dest = tmp_path / "course"
+    said: list[str] = []
+    assert kit.copy_hf_cache(root, dest, said.append) == []
+    refs = dest / "hf" / "hub" / "models--org--tiny" / "refs" / "main"
+    refs.write_text("def")  # the learner went online later: the Hub's newer commit
+    (dest / "hf" / "hub" / "models--org--tiny" / "snapshots" / "def").mkdir()
+    assert kit.copy_hf_cache(root, dest, said.append) == ["hf/hub/models--org--tiny/refs/main"]
+    assert refs.read_text() == "def" and any("kept your cache's hf/hub/models--org--tiny/refs/main" in line for line in said)
+
+
+@posix_only
+def test_a_read_only_kit_gives_a_writable_course_and_a_second_set_up_works(tmp_path):
+    """A kit on a CD or a write-protected stick: its read-only modes were copied, so the learner's cache was
+    read-only and the second set-up ended in shutil.Error."""
+    root = hf_kit(tmp_path / "kit")
+    for path in sorted(root.rglob("*"), reverse=True):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    root.chmod(0o555)
+    try:
+        dest = tmp_path / "course"
+        for _ in range(2):
+            assert kit.copy_hf_cache(root, dest, say=lambda line: None) == []
+            assert kit.copy_course(root, dest, say=lambda line: None) == []
+        for path in dest.rglob("*"):
+            assert path.stat().st_mode & stat.S_IWUSR, f"{path} was copied read-only"
+    finally:
+        for path in [root, *root.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+# --------------------------------------------------------------------------- set-up run from inside the kit
+
+def test_setup_from_inside_the_kit_puts_the_course_beside_it(tmp_path):
+    root = hf_kit(tmp_path / "kit")
+    assert kit.default_dest(root, cwd=root) == tmp_path / kit.DEFAULT_DEST_NAME
+    assert kit.default_dest(root, cwd=root / "notebooks") == tmp_path / kit.DEFAULT_DEST_NAME
+    assert kit.default_dest(root, cwd=tmp_path / "elsewhere") == tmp_path / "elsewhere" / kit.DEFAULT_DEST_NAME
+    with pytest.raises(kit.KitError, match="is inside the kit.*Fix: choose a folder outside it"):
+        kit.setup_from_kit(root, root / kit.DEFAULT_DEST_NAME, say=lambda line: None)
+    assert not (root / kit.DEFAULT_DEST_NAME).exists()
+
+
+def test_a_course_set_up_inside_a_kit_is_named_once_not_in_hundreds_of_lines(tmp_path):
+    root = hf_kit(tmp_path / "kit")
+    inside = root / kit.DEFAULT_DEST_NAME
+    for i in range(500):
+        (inside / "notebooks" / f"{i}.txt").parent.mkdir(parents=True, exist_ok=True)
+        (inside / "notebooks" / f"{i}.txt").write_text("x")
+    assert kit.verify(root) == [f"not in the manifest: {kit.DEFAULT_DEST_NAME}/ (a folder of 500 files) "
+                                "(the course set up inside the kit? move that folder out of the kit)"]
+
+
+def test_the_kit_script_run_from_inside_the_kit_says_where_the_course_goes(tmp_path, monkeypatch, capsys):
+    root = hf_kit(tmp_path / "kit")
+    monkeypatch.chdir(root)
+    ran = []
+    monkeypatch.setattr(kit, "setup_from_kit", lambda kit_dir, dest, say=print: ran.append(dest) or Path(sys.executable))
+    assert kit.main(["--kit", str(root)]) == 0
+    assert ran == [tmp_path / kit.DEFAULT_DEST_NAME]
+    assert f"the course goes in {tmp_path / kit.DEFAULT_DEST_NAME}" in capsys.readouterr().out
+
+
+def test_ctrl_c_in_the_kit_script_is_one_line(tmp_path, monkeypatch, capsys):
+    root = hf_kit(tmp_path / "kit")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kit, "setup_from_kit", interrupted)
+    assert kit.main(["--kit", str(root), "--dest", str(tmp_path / "course")]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().startswith("stopped (Ctrl-C)")
+
+
+# --------------------------------------------------------------------------- huge manifests
+
+def test_a_million_entry_manifest_is_refused_in_one_line(tmp_path):
+    """A 1,000,000-entry manifest printed 36 MB of problems."""
+    root = tmp_path / "kit"
+    root.mkdir()
+    entry = {"size": 1, "sha256": "0" * 64}
+    (root / kit.MANIFEST).write_text(json.dumps({"kit_format": 1, "files": {f"f/{i}": entry for i in range(1_000_000)}}))
+    start = time.perf_counter()
+    with pytest.raises(kit.KitError) as caught:
+        kit.check(root)
+    assert time.perf_counter() - start < 10
+    message = str(caught.value)
+    assert message.startswith("manifest.json is 10") and "MB" in message and "Fix:" in message and len(message) < 400
+    short = {f"{i}": entry for i in range(200_000)}  # under the size limit: refused by its count of entries
+    (root / kit.MANIFEST).write_text(json.dumps({"kit_format": 1, "files": short}, separators=(",", ":")))
+    with pytest.raises(kit.KitError, match="lists 200,000 files; a kit has a few thousand, so nothing was checked"):
+        kit.check(root)
+
+
+def test_many_problems_are_capped(tmp_path):
+    root = tmp_path / "kit"
+    root.mkdir()
+    entry = {"size": 1, "sha256": "0" * 64}
+    (root / kit.MANIFEST).write_text(json.dumps({"kit_format": 1, "files": {f"f/{i:05d}": entry for i in range(5000)}}))
+    with pytest.raises(kit.KitError) as caught:
+        kit.check(root)
+    lines = str(caught.value).splitlines()
+    assert sum(line.strip().startswith("missing: ") for line in lines) == kit.MAX_LISTED
+    assert "  ... and 4,970 more problems" in lines and len(str(caught.value)) < 3000

@@ -208,3 +208,74 @@ def test_many_problems_are_capped(tmp_path):
     lines = str(caught.value).splitlines()
     assert sum(line.strip().startswith("missing: ") for line in lines) == kit.MAX_LISTED
     assert "  ... and 4,970 more problems" in lines and len(str(caught.value)) < 3000
+
+
+# --------------------------------------------------------------------------- prefetch
+
+@pytest.fixture
+def quick_prefetch(monkeypatch, tmp_path):
+    """prefetch with its slow parts replaced (the course wheel, the wheels, the Hub files): what it copies,
+    where it stops and what it keeps are the real code."""
+    from course_utils.tools import prefetch
+
+    def fake_wheel(root, dest):
+        path = dest / "course_utils-0.0.0-py3-none-any.whl"
+        path.write_bytes(b"wheel")
+        return path
+
+    def fake_wheels(course_wheel, dest, say=print):
+        dest.mkdir(parents=True, exist_ok=True)
+        (dest / course_wheel.name).write_bytes(course_wheel.read_bytes())
+        return [dest / course_wheel.name]
+
+    monkeypatch.setattr(prefetch, "build_course_wheel", fake_wheel)
+    monkeypatch.setattr(prefetch, "wheels_from_installed", fake_wheels)
+    monkeypatch.setattr(prefetch, "gather_hub_files", lambda hub_dir, say=print: {})
+    return prefetch
+
+
+@pytest.mark.parametrize("python, words", [("3.9", "needs Python >= 3.10"), ("3.x", "a version such as 3.11"), ("3.8", "nothing was copied")])
+def test_prefetch_refuses_a_python_before_copying_anything(quick_prefetch, tmp_path, python, words):
+    """`prefetch --python 3.x` failed only after copying files, then refused its own half-made kit."""
+    from course_utils.errors import CourseError
+
+    with pytest.raises(CourseError, match=words):
+        quick_prefetch.prefetch(tmp_path / "kit", pythons=[python], say=lambda line: None)
+    assert not (tmp_path / "kit").exists()
+
+
+def test_prefetch_that_stopped_halfway_reuses_its_own_half_made_kit(quick_prefetch, tmp_path, monkeypatch):
+    from course_utils.errors import CourseError
+
+    real = quick_prefetch.build_course_wheel
+
+    def no_network(root, dest):
+        raise CourseError("`pip download` failed (lines above). Fix: check the network.")
+
+    monkeypatch.setattr(quick_prefetch, "build_course_wheel", no_network)
+    folder = tmp_path / "kit"
+    with pytest.raises(CourseError, match="pip download"):
+        quick_prefetch.prefetch(folder, from_installed=True, say=lambda line: None)
+    assert (folder / "notebooks" / "00_welcome.ipynb").is_file() and not (folder / kit.MANIFEST).exists()
+    assert quick_prefetch.is_earlier_kit(folder), "its own half-made kit"
+    monkeypatch.setattr(quick_prefetch, "build_course_wheel", real)
+    quick_prefetch.prefetch(folder, from_installed=True, say=lambda line: None)
+    assert kit.verify(folder) == [] and not (folder / quick_prefetch.IN_PROGRESS).exists()
+
+
+def test_prefetch_again_keeps_what_was_changed_in_the_kit_and_refreshes_the_rest(quick_prefetch, tmp_path):
+    """Running prefetch over an earlier kit overwrote its README and notebooks without comparing them."""
+    folder = tmp_path / "kit"
+    quick_prefetch.prefetch(folder, from_installed=True, say=lambda line: None)
+    (folder / "README.md").write_text("the instructor's notes for this room\n")  # edited after prefetch
+    notebook = folder / "notebooks" / "00_welcome.ipynb"
+    notebook.write_text('{"an older": "copy"}')  # stale, but what the manifest says prefetch wrote: refreshed
+    manifest = json.loads((folder / kit.MANIFEST).read_text())
+    manifest["files"]["notebooks/00_welcome.ipynb"] = {"size": notebook.stat().st_size, "sha256": kit.sha256_of(notebook)}
+    (folder / kit.MANIFEST).write_text(json.dumps(manifest))
+    said: list[str] = []
+    quick_prefetch.prefetch(folder, from_installed=True, say=said.append)
+    assert (folder / "README.md").read_text() == "the instructor's notes for this room\n"
+    assert any(line.startswith("kept README.md: it was changed after prefetch wrote it") for line in said)
+    assert notebook.read_bytes() == (ROOT / "notebooks" / "00_welcome.ipynb").read_bytes()
+    assert kit.verify(folder) == [], "the new manifest describes the kit as it is, the kept README included"

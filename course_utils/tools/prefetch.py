@@ -19,6 +19,7 @@ every file. Copy the folder to a USB stick; learners run ``python setup_from_kit
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import json
 import re
 import shutil
 import subprocess
@@ -29,7 +30,7 @@ from pathlib import Path
 from . import kit
 
 from .. import hub
-from .bootstrap import TORCH_CPU_INDEX, TORCH_CPU_SPEC
+from .bootstrap import MIN_PYTHON, TORCH_CPU_INDEX, TORCH_CPU_SPEC
 from ..errors import CourseError
 
 #: Hub ids the notebooks load; each goes into the kit's HF cache when this machine can get it.
@@ -56,13 +57,22 @@ def _python_now() -> str:
 
 # --------------------------------------------------------------------------- wheels
 
+def check_python_version(python: str) -> None:
+    """Refuse a --python the course cannot run on (not X.Y, or older than the course's minimum) at once."""
+    if not isinstance(python, str) or not re.fullmatch(r"3\.\d{1,2}", python):
+        raise CourseError(f"--python wants a version such as 3.11, not {python!r}. Fix: write it as 3.11 or 3.12.")
+    if tuple(int(part) for part in python.split(".")) < MIN_PYTHON:
+        need = ".".join(map(str, MIN_PYTHON))
+        raise CourseError(f"--python {python}: the course needs Python >= {need}, so no wheels exist for it and nothing "
+                          f"was copied. Fix: ask for the learners' Python, {need} or newer (e.g. --python 3.11).")
+
+
 def pip_download_command(dest: Path, course_wheel: Path, platform_name: str, python: str) -> list[str]:
     """The `pip download` that gathers every wheel the course needs for one platform and Python."""
     if platform_name not in PIP_PLATFORMS:
         raise CourseError(f"Unknown platform {platform_name!r}. Fix: choose from {', '.join(PIP_PLATFORMS)} "
                           "(PyTorch publishes no wheels for Intel Macs any more).")
-    if not re.fullmatch(r"3\.\d{1,2}", python):
-        raise CourseError(f"--python wants a version such as 3.11, not {python!r}. Fix: write it as 3.11 or 3.12.")
+    check_python_version(python)
     command = [sys.executable, "-m", "pip", "download", "--dest", str(dest), "--only-binary=:all:",
                "--platform", PIP_PLATFORMS[platform_name], "--python-version", python, "--implementation", "cp",
                f"{course_wheel}[{kit.LEARNER_EXTRA}]", TORCH_CPU_SPEC]
@@ -268,14 +278,76 @@ Made with `python -m course_utils prefetch`; never edit files in here (the check
 """
 
 
+#: Written first into a kit folder prefetch starts, removed when its manifest is written: a run that stopped
+#: halfway (no network, Ctrl-C) leaves a folder that the next run recognises as its own. It records the
+#: SHA-256 of each file prefetch wrote, so that a file changed since is never overwritten.
+IN_PROGRESS = ".prefetch-in-progress.json"
+
+
+def _in_progress(folder: Path) -> dict | None:
+    marker = folder / IN_PROGRESS
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8")) if marker.is_file() and not marker.is_symlink() else None
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("made_by") == "course_utils prefetch" else None
+
+
 def is_earlier_kit(folder: Path) -> bool:
-    """True only for a folder prefetch made: a valid kit manifest (format, course version, files) and
-    the kit's own set-up script. Any other folder holding a `manifest.json` is someone else's."""
+    """True only for a folder prefetch made: a valid kit manifest (format, course version, files) and the
+    kit's own set-up script, or a kit prefetch began and could not finish (its IN_PROGRESS record). Any other
+    folder holding a `manifest.json` is someone else's."""
+    if _in_progress(folder) is not None:
+        return True
     try:
         manifest = kit.read_manifest(folder)
     except kit.KitError:
         return False
     return "course_version" in manifest and kit.SETUP_SCRIPT in manifest["files"] and (folder / kit.SETUP_SCRIPT).is_file()
+
+
+def _earlier_hashes(folder: Path) -> dict[str, str]:
+    """rel -> SHA-256 of each file an earlier prefetch wrote into `folder` (its manifest, or its IN_PROGRESS record)."""
+    hashes: dict[str, str] = {}
+    try:
+        hashes.update({rel: entry["sha256"] for rel, entry in kit.read_manifest(folder)["files"].items()})
+    except kit.KitError:
+        pass
+    record = _in_progress(folder)
+    if record and isinstance(record.get("written"), dict):
+        hashes.update({str(rel): str(sha) for rel, sha in record["written"].items()})
+    return hashes
+
+
+def _write_record(folder: Path, written: dict[str, str]) -> None:
+    (folder / IN_PROGRESS).write_text(json.dumps({"made_by": "course_utils prefetch", "written": written}, indent=1),
+                                      encoding="utf-8")
+
+
+def place(data: bytes, dest: Path, rel: str, earlier: dict[str, str], written: dict[str, str], say=print) -> bool:
+    """Write `data` as `dest/rel` unless a file is there that differs from it and is not what an earlier
+    prefetch wrote (an instructor's edit: kept and named). Records what it wrote in `written`. True when
+    the kit now holds `data`."""
+    import hashlib
+
+    target = dest / rel
+    new = hashlib.sha256(data).hexdigest()
+    if target.is_symlink() or target.is_dir():
+        say(f"kept {rel}: it is not a plain file; delete it and run prefetch again to get the course's")
+        return False
+    if target.exists():
+        have = kit.sha256_of(target)
+        if have == new:
+            written[rel] = new
+            return True
+        if earlier.get(rel) != have:
+            say(f"kept {rel}: it was changed after prefetch wrote it (the course's copy differs); delete or rename it "
+                "and run prefetch again to get the course's")
+            return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    written[rel] = new
+    return True
 
 
 def prefetch(dest: Path, platforms: list[str] | None = None, pythons: list[str] | None = None,
@@ -292,6 +364,8 @@ def prefetch(dest: Path, platforms: list[str] | None = None, pythons: list[str] 
     unknown = [name for name in platforms if name not in PIP_PLATFORMS]
     if unknown:
         raise CourseError(f"Unknown platform(s) {', '.join(unknown)}. Fix: choose from {', '.join(PIP_PLATFORMS)}.")
+    for python in pythons:  # before anything is copied: a kit for a Python the course refuses fails at once
+        check_python_version(python)
     if from_installed and (platforms != [kit.platform_key()] or pythons != [_python_now()]):
         raise CourseError(f"--from-installed can only gather wheels for this machine ({kit.this_wheel_set()}). "
                           "Fix: drop --from-installed (on a machine with network) to download wheels for other platforms.")
@@ -301,13 +375,18 @@ def prefetch(dest: Path, platforms: list[str] | None = None, pythons: list[str] 
     if dest.exists() and any(dest.iterdir()) and not is_earlier_kit(dest):
         raise CourseError(f"{dest} is not empty and is not a kit made by prefetch, so nothing in it was touched. "
                           "Fix: choose a new or empty folder.")
+    earlier = _earlier_hashes(dest) if dest.exists() else {}
     dest.mkdir(parents=True, exist_ok=True)
+    written: dict[str, str] = {}
+    _write_record(dest, written)
+    if (dest / kit.MANIFEST).exists():
+        (dest / kit.MANIFEST).unlink()  # the kit is being remade: set-up refuses it until the new manifest is written
 
-    for folder, pattern in (("notebooks", "*.ipynb"), ("notebooks", "*.md"), ("images", "*.png")):
-        (dest / folder).mkdir(exist_ok=True)
-        for path in sorted((root / folder).glob(pattern)):
-            shutil.copy2(path, dest / folder / path.name)
-    shutil.copy2(root / "README.md", dest / "README.md")
+    sources = [path for folder, pattern in (("notebooks", "*.ipynb"), ("notebooks", "*.md"), ("images", "*.png"))
+               for path in sorted((root / folder).glob(pattern))] + [root / "README.md"]
+    for path in sources:
+        place(path.read_bytes(), dest, path.relative_to(root).as_posix(), earlier, written, say)
+    _write_record(dest, written)
 
     wheel_sets = []
     with tempfile.TemporaryDirectory(prefix="kit-course-wheel-") as work:
@@ -330,9 +409,10 @@ def prefetch(dest: Path, platforms: list[str] | None = None, pythons: list[str] 
     sources = gather_hub_files(dest / "hf" / "hub", say)
     installer_names = gather_installers(dest / "installers", installers or [], platforms, say) if installers else []
 
-    shutil.copy2(Path(kit.__file__), dest / kit.SETUP_SCRIPT)
-    (dest / "README.txt").write_text(KIT_README.format(script=kit.SETUP_SCRIPT, pythons=" or ".join(pythons),
-                                                       sets=", ".join(wheel_sets)), encoding="utf-8")
+    place(Path(kit.__file__).read_bytes(), dest, kit.SETUP_SCRIPT, earlier, written, say)
+    readme = KIT_README.format(script=kit.SETUP_SCRIPT, pythons=" or ".join(pythons), sets=", ".join(wheel_sets))
+    place(readme.encode("utf-8"), dest, "README.txt", earlier, written, say)
+    (dest / IN_PROGRESS).unlink()
     from .. import __version__
 
     manifest = kit.write_manifest(dest, {"course_version": __version__, "wheel_sets": wheel_sets,

@@ -41,12 +41,14 @@ def test_old_python_cli_message_not_traceback():
 def test_venv_plan_without_gpu_installs_cpu_torch_first(fake_repo, monkeypatch):
     monkeypatch.setenv("COURSE_USE_VENV", "1")
     monkeypatch.setattr(bootstrap, "index_reachable", lambda url, timeout=5.0: True)
+    monkeypatch.setattr(bootstrap.platform, "system", lambda: "Linux")
     plan = bootstrap.make_plan(fake_repo, gpu=False)
     assert plan.kind == "venv" and plan.prefix == fake_repo / ".venv"
     commands = [" ".join(step) for step in plan.steps]
     assert "-m venv" in commands[0]
-    # torch alone, from the CPU index only: no package is looked up on two indexes
-    assert bootstrap.TORCH_CPU_SPEC in commands[1] and "--index-url https://download.pytorch.org/whl/cpu" in commands[1]
+    # torch alone (no dependencies), from the CPU index only: no package is looked up on two indexes, and
+    # torch's dependencies come with everything else from the learner's configured index
+    assert bootstrap.TORCH_CPU_SPEC in commands[1] and "--no-deps --index-url https://download.pytorch.org/whl/cpu" in commands[1]
     assert "--extra-index-url" not in commands[1]
     assert commands[2].endswith(f"install -e {fake_repo}[dev]")
     assert "CPU build of torch" in plan.reason
@@ -63,7 +65,7 @@ def test_unreachable_cpu_index_is_skipped_quickly_and_said(monkeypatch):
     monkeypatch.setenv("COURSE_TORCH_CPU_INDEX", f"http://127.0.0.1:{port}/whl/cpu")
     said = []
     start = time.perf_counter()
-    steps = bootstrap.torch_steps("python", gpu=False, say=said.append)
+    steps = bootstrap.torch_steps("python", gpu=False, say=said.append, system="Linux")
     assert time.perf_counter() - start < 5
     assert "--index-url" not in steps[0] and bootstrap.TORCH_CPU_SPEC in steps[0]
     assert "does not answer" in said[0] and "COURSE_TORCH_CPU_INDEX" in said[0]
@@ -89,6 +91,7 @@ def test_venv_plan_with_gpu_leaves_torch_to_the_default_wheels(fake_repo, monkey
 
 def test_second_run_skips_everything(fake_repo, monkeypatch):
     monkeypatch.setenv("COURSE_USE_VENV", "1")
+    monkeypatch.setattr(bootstrap, "missing_modules", lambda python, modules=(): [])  # the stand-in python imports all
     python = bootstrap.env_python(fake_repo / ".venv")
     python.parent.mkdir(parents=True)
     python.write_text("")
@@ -121,6 +124,7 @@ def test_conda_is_used_where_it_exists(fake_repo, tmp_path, monkeypatch):
 @pytest.mark.skipif(os.name == "nt", reason="the fake conda is a shell script")
 def test_existing_conda_env_is_updated_then_skipped(fake_repo, tmp_path, monkeypatch):
     prefix = tmp_path / "envs" / "zero-to-finetune"
+    monkeypatch.setattr(bootstrap, "missing_modules", lambda python, modules=(): [])
     monkeypatch.setenv("CONDA_EXE", str(_fake_conda(tmp_path, [str(prefix)])))
     monkeypatch.delenv("COURSE_USE_VENV", raising=False)
     plan = bootstrap.make_plan(fake_repo, gpu=False)

@@ -279,3 +279,226 @@ def test_prefetch_again_keeps_what_was_changed_in_the_kit_and_refreshes_the_rest
     assert any(line.startswith("kept README.md: it was changed after prefetch wrote it") for line in said)
     assert notebook.read_bytes() == (ROOT / "notebooks" / "00_welcome.ipynb").read_bytes()
     assert kit.verify(folder) == [], "the new manifest describes the kit as it is, the kept README included"
+
+
+# --------------------------------------------------------------------------- set-up (course_utils.tools.bootstrap)
+
+from course_utils.tools import bootstrap  # noqa: E402
+from tests.standin_hub import Behaviour, StandIn, simple_index  # noqa: E402
+
+PYENV = Path.home() / ".pyenv" / "versions"
+
+
+def _wheel(folder: Path, name: str, version: str, requires: tuple[str, ...] = (), size: int = 0) -> Path:
+    """A minimal installable wheel (metadata, and `size` bytes of padding to give it a size)."""
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    info = f"{name.replace('-', '_')}-{version}.dist-info"
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" + "".join(f"Requires-Dist: {r}\n" for r in requires)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(f"{name.replace('-', '_')}/__init__.py", "#" * size)
+        archive.writestr(f"{info}/METADATA", meta)
+        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        archive.writestr(f"{info}/RECORD", "")
+    return path
+
+
+class WheelIndex:
+    """A PEP 503 'simple' index on 127.0.0.1 serving the wheels in a folder; `requests` records each path asked."""
+
+    def __init__(self, folder: Path):
+        import http.server
+        import threading
+
+        self.folder, self.requests = folder, []
+        index = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, directory=str(folder), **kwargs)
+
+            def log_message(self, *args):
+                pass
+
+            def send_head(self):
+                index.requests.append(self.path)
+                parts = self.path.strip("/").split("/")
+                if parts[0] == "simple" and len(parts) >= 2:
+                    project = parts[1].lower().replace("_", "-")
+                    links = "".join(f'<a href="/files/{p.name}">{p.name}</a>\n' for p in sorted(folder.glob("*.whl"))
+                                    if p.name.split("-")[0].lower().replace("_", "-") == project)
+                    body = f"<html><body>{links}</body></html>".encode()
+                    self.send_response(200 if links or project == "pip" else 404)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    import io
+
+                    return io.BytesIO(body)
+                if parts[0] == "files":
+                    self.path = "/" + parts[-1]
+                return super().send_head()
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/simple"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def pip_alone(monkeypatch, tmp_path):
+    """pip with only the test's own settings: this machine's find-links, extra indexes and pip.conf files
+    are overridden (PIP_* beats every file; PIP_CONFIG_FILE replaces the user's)."""
+    for name in [name for name in os.environ if name.startswith("PIP_")] + ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]:
+        monkeypatch.delenv(name, raising=False)
+    empty = tmp_path / "no-wheels"
+    empty.mkdir()
+    monkeypatch.setenv("PIP_FIND_LINKS", str(empty))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    monkeypatch.setenv("PIP_DEFAULT_TIMEOUT", "2")
+    monkeypatch.setenv("PIP_RETRIES", "0")
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def scratch_venv(tmp_path_factory) -> Path:
+    """A virtual environment with pip (made once for this file's tests)."""
+    folder = tmp_path_factory.mktemp("scratch") / ".venv"
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", str(folder)], check=True, timeout=300)
+    return folder
+
+
+# ----- Ctrl-C
+
+@pytest.mark.skipif(os.name == "nt", reason="a terminal's Ctrl-C is SIGINT to the foreground process group here")
+def test_ctrl_c_during_set_up_is_one_line_not_a_traceback(tmp_path):
+    """Ctrl-C during set-up printed a 25-line traceback."""
+    import signal
+
+    code = ("import sys; from pathlib import Path; from course_utils.tools import bootstrap as b\n"
+            "root = Path(sys.argv[1])\n"
+            "b.make_plan = lambda root, gpu=None: b.Plan('venv', root / '.venv', [[sys.executable, '-c', "
+            "'import time; print(\"working\", flush=True); time.sleep(60)']], 'a long step')\n"
+            "sys.exit(b.run_in_environment('test', [], root))\n")
+    process = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True, cwd=ROOT)
+    assert process.stdout.readline().startswith("[setup]")  # the plan's reason, then the step
+    while "working" not in process.stdout.readline():
+        pass
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends to the whole foreground group
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert err.strip().startswith("[setup] stopped (Ctrl-C). Run the same command again to finish")
+
+
+# ----- the stamp, and the Python a .venv was made with
+
+def _stamped_venv(root: Path, base: list[str]) -> Path:
+    for name in ("pyproject.toml", "environment.yml"):
+        (root / name).write_text((ROOT / name).read_text())
+    subprocess.run([*base, "-m", "venv", "--without-pip", str(root / ".venv")], check=True, timeout=120)
+    (root / ".venv" / bootstrap.STAMP_NAME).write_text(json.dumps({"hash": bootstrap.setup_hash(root)}))
+    return root / ".venv"
+
+
+def test_the_stamp_is_not_trusted_past_an_uninstalled_package(tmp_path, monkeypatch):
+    """Set-up trusted its stamp after JupyterLab was uninstalled (`No module named jupyterlab` in `lab`)."""
+    monkeypatch.setenv("COURSE_USE_VENV", "1")
+    monkeypatch.setattr(bootstrap, "index_reachable", lambda url, timeout=5.0: True)
+    _stamped_venv(tmp_path, [getattr(sys, "_base_executable", sys.executable)])  # a .venv without the course's packages
+    plan = bootstrap.make_plan(tmp_path, gpu=False)
+    assert plan.steps and "cannot be imported in .venv now (uninstalled?)" in plan.reason
+    assert "jupyterlab" in plan.reason and "torch" in plan.reason
+    assert bootstrap.missing_modules(Path(sys.executable)) == [], "the course's own .venv has every module"
+
+
+@pytest.mark.skipif(not list(PYENV.glob("3.9.*")), reason="needs pyenv's Python 3.9")
+def test_a_venv_made_by_python_3_9_is_named_not_a_pip_conflict(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_USE_VENV", "1")
+    python39 = sorted(PYENV.glob("3.9.*"))[-1]
+    _stamped_venv(tmp_path, [str(python39 / "bin" / "python")])
+    with pytest.raises(bootstrap.SetupError) as caught:
+        bootstrap.make_plan(tmp_path, gpu=False)
+    message = str(caught.value)
+    assert f".venv was made by Python {python39.name}, older than the course needs (>= 3.10)" in message
+    assert "Fix: delete the .venv folder" in message
+
+
+@pytest.mark.skipif(not list(PYENV.glob("3.12.*")), reason="needs pyenv's Python 3.12")
+def test_a_venv_made_by_another_python_is_kept_and_said(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_USE_VENV", "1")
+    monkeypatch.setattr(bootstrap, "missing_modules", lambda python, modules=(): [])
+    python312 = sorted(PYENV.glob("3.12.*"))[-1]
+    _stamped_venv(tmp_path, [str(python312 / "bin" / "python")])
+    plan = bootstrap.make_plan(tmp_path, gpu=False)
+    assert plan.steps == [] and plan.reason.startswith(f".venv was made by Python {python312.name} and is kept")
+
+
+def test_a_venv_whose_python_is_gone_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_USE_VENV", "1")
+    prefix = tmp_path / ".venv"
+    (prefix / "bin").mkdir(parents=True)
+    (prefix / "pyvenv.cfg").write_text("home = /opt/gone/bin\nversion = 3.11.2\n")
+    (prefix / "bin" / "python").symlink_to("/opt/gone/bin/python3.11")
+    with pytest.raises(bootstrap.SetupError, match=r"made by Python 3.11.2, which no longer runs.*Fix: delete the .venv"):
+        bootstrap.check_venv_python(prefix)
+
+
+# ----- a read-only checkout, PIP_USER, PIP_TARGET
+
+def test_a_read_only_checkout_is_named(tmp_path, monkeypatch):
+    """A read-only checkout got the generic 'no network, use a kit' fix."""
+    for name in ("pyproject.toml", "environment.yml"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    monkeypatch.setenv("COURSE_USE_VENV", "1")
+    monkeypatch.setattr(bootstrap, "index_reachable", lambda url, timeout=5.0: True)
+    real = bootstrap.tempfile.TemporaryFile
+
+    def read_only(*args, dir=None, **kwargs):  # what the OS says on a read-only mount (root ignores chmod)
+        if dir is not None and Path(dir) == tmp_path:
+            raise OSError(30, "Read-only file system")
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(bootstrap.tempfile, "TemporaryFile", read_only)
+    with pytest.raises(bootstrap.SetupError) as caught:
+        bootstrap.ensure_environment(tmp_path, quiet=True)
+    message = str(caught.value)
+    assert f"The course folder {tmp_path} cannot be written" in message and "copy the course into a folder of yours" in message
+    assert "kit" not in message and not (tmp_path / ".venv").exists()
+
+
+def test_pip_user_and_pip_target_are_set_aside_and_said(scratch_venv, pip_alone, monkeypatch):
+    """PIP_USER=1 made pip refuse the venv; PIP_TARGET put 878 MB of torch outside .venv."""
+    wheels = pip_alone / "wheels"
+    _wheel(wheels, "tiny-course-dep", "1.0")
+    python = str(bootstrap.env_python(scratch_venv))
+    command = [python, "-m", "pip", "install", "--dry-run", "--no-index", "--find-links", str(wheels), "tiny-course-dep"]
+    hostile = {**os.environ, "PIP_USER": "1", "PIP_TARGET": str(pip_alone / "elsewhere")}
+    before = subprocess.run(command, capture_output=True, text=True, env=hostile, timeout=120)
+    assert before.returncode != 0 and "--user" in before.stderr  # what the learner met
+    said: list[str] = []
+    env = bootstrap.pip_step_environment(said.append, hostile)
+    after = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert after.returncode == 0, after.stderr
+    assert env["PIP_USER"] == "0" and "PIP_TARGET" not in env
+    assert any(line.startswith("PIP_USER=1 is set; set-up ignores it") for line in said)
+    assert any(line.startswith(f"PIP_TARGET={pip_alone / 'elsewhere'} is set; set-up ignores it") and "outside" in line for line in said)
+
+
+def test_a_pip_conf_that_installs_elsewhere_is_named(scratch_venv, pip_alone, monkeypatch):
+    config = pip_alone / "pip.conf"
+    config.write_text(f"[install]\ntarget = {pip_alone / 'elsewhere'}\nuser = true\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(config))
+    settings = bootstrap.pip_settings(str(bootstrap.env_python(scratch_venv)), dict(os.environ))
+    assert settings["target"] == (str(pip_alone / "elsewhere"), f"{config} [install]")
+    with pytest.raises(bootstrap.SetupError, match=rf"pip is configured to install into {pip_alone / 'elsewhere'} .*in {config} \[install\].*Fix: delete that `target` line"):
+        bootstrap.check_pip_settings(settings)

@@ -502,3 +502,166 @@ def test_a_pip_conf_that_installs_elsewhere_is_named(scratch_venv, pip_alone, mo
     assert settings["target"] == (str(pip_alone / "elsewhere"), f"{config} [install]")
     with pytest.raises(bootstrap.SetupError, match=rf"pip is configured to install into {pip_alone / 'elsewhere'} .*in {config} \[install\].*Fix: delete that `target` line"):
         bootstrap.check_pip_settings(settings)
+
+
+# ----- the configured index, for every step (issue 36 item 6), and why a pip step failed (issue 40 item 8)
+
+@pytest.fixture
+def index_with_wheels(pip_alone):
+    folder = pip_alone / "index"
+    _wheel(folder, "tiny-course-dep", "1.0")
+    _wheel(folder, "tiny-course-dep", "2.0")
+    _wheel(folder, "torch", "2.13.0", requires=("nvidia-cublas-cu12",))  # PyPI's Linux torch: the CUDA build
+    _wheel(folder, "nvidia-cublas-cu12", "12.9.1", size=3_000_000)
+    index = WheelIndex(folder)
+    yield index
+    index.close()
+
+
+def test_the_configured_index_is_read_as_pip_reads_it(scratch_venv, pip_alone, monkeypatch):
+    config = pip_alone / "pip.conf"
+    config.write_text("[global]\nindex-url = https://pypi.tuna.tsinghua.edu.cn/simple\n[install]\nextra-index-url = https://mirrors.aliyun.com/pypi/simple\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(config))
+    python = str(bootstrap.env_python(scratch_venv))
+    settings = bootstrap.pip_settings(python, dict(os.environ))
+    assert settings["index-url"] == ("https://pypi.tuna.tsinghua.edu.cn/simple", f"{config} [global]")
+    assert settings["extra-index-url"] == ("https://mirrors.aliyun.com/pypi/simple", f"{config} [install]")
+    monkeypatch.setenv("PIP_INDEX_URL", "https://mirrors.ustc.edu.cn/pypi/simple")
+    assert bootstrap.pip_settings(python, dict(os.environ))["index-url"] == ("https://mirrors.ustc.edu.cn/pypi/simple", "PIP_INDEX_URL")
+
+
+def test_an_index_that_answers_is_used_for_every_step_the_torch_step_included(scratch_venv, index_with_wheels, pip_alone, monkeypatch):
+    """The torch step used its own index, not the learner's mirror; where PyTorch's CPU index does not answer
+    and no GPU is present, set-up took the CUDA build of several GB without a word."""
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}/whl/cpu"
+    config = pip_alone / "pip.conf"
+    config.write_text(f"[global]\nindex-url = {index_with_wheels.url}\n")  # a mirror, as TUNA's is configured
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(config))
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", index_with_wheels.url)  # instead of this machine's local indexes
+    monkeypatch.setenv("COURSE_TORCH_CPU_INDEX", dead)
+    monkeypatch.setattr(bootstrap.platform, "system", lambda: "Linux")
+    python = str(bootstrap.env_python(scratch_venv))
+    said: list[str] = []
+    steps = bootstrap.torch_steps(python, gpu=False, say=said.append)
+    assert steps == [[python, "-m", "pip", "install", bootstrap.TORCH_CPU_SPEC]], "the configured index, no --index-url"
+    plan = bootstrap.Plan("venv", scratch_venv, steps + [[python, "-m", "pip", "install", "tiny-course-dep"]], "test")
+    bootstrap.run_plan(plan, ROOT, lambda *a: said.append(" ".join(a)))
+    note = next(line for line in said if line.startswith("NOTE:"))
+    assert f"PyTorch's CPU index ({dead}) does not answer, and the configured index has only the CUDA build of torch 2.13.0" in note
+    assert "1 CUDA packages (nvidia-cublas-cu12), 3 MB in all" in note and "COURSE_TORCH_CPU_INDEX" in note
+    asked = index_with_wheels.requests
+    assert {"/simple/pip/", "/simple/torch/", "/simple/nvidia-cublas-cu12/", "/simple/tiny-course-dep/"} <= set(asked)
+    assert any(path.startswith("/files/torch-2.13.0") for path in asked) and any("tiny_course_dep-2.0" in p for p in asked)
+    assert json.loads((scratch_venv / bootstrap.STAMP_NAME).read_text())["hash"]
+
+
+def test_a_cpu_build_on_the_configured_index_is_said_and_taken(scratch_venv, pip_alone, monkeypatch):
+    """This machine's case for Python 3.11: the configured find-links hold torch 2.13.0+cpu."""
+    folder = pip_alone / "cpu-index"
+    _wheel(folder, "torch", "2.13.0+cpu")
+    index = WheelIndex(folder)
+    try:
+        monkeypatch.setenv("PIP_INDEX_URL", index.url)
+        monkeypatch.setenv("PIP_EXTRA_INDEX_URL", index.url)
+        python = str(bootstrap.env_python(scratch_venv))
+        found = bootstrap.torch_evidence(python, dict(os.environ), {}, ROOT)
+    finally:
+        index.close()
+    said: list[str] = []
+    bootstrap.say_torch_build(found, bootstrap.TORCH_CPU_INDEX, said.append, wait=0)
+    assert found["cuda"] == [] and said == ["torch 2.13.0+cpu comes from the configured index: a CPU build, as this machine needs"]
+
+
+def test_an_index_that_refuses_is_named_as_the_cause(scratch_venv, pip_alone, monkeypatch):
+    """TUNA's firewall answered pip with 403: pip then says "from versions: none", which reads like a missing package."""
+    python = str(bootstrap.env_python(scratch_venv))
+    with simple_index(403) as index:
+        monkeypatch.setenv("PIP_INDEX_URL", f"{index.url}/simple")
+        monkeypatch.setenv("PIP_EXTRA_INDEX_URL", f"{index.url}/simple")
+        settings = bootstrap.pip_settings(python, dict(os.environ))
+        with pytest.raises(bootstrap.SetupError) as probed:
+            bootstrap.probe_indexes(settings, say=lambda line: None)
+        # and what pip itself says, when the probe is passed over: the same cause, from pip's log
+        with pytest.raises(bootstrap.SetupError) as ran:
+            bootstrap.run_steps([[python, "-m", "pip", "install", "not-installed-here"]], ROOT, lambda *a: None, "fix",
+                                env=dict(os.environ), settings=settings)
+    assert str(probed.value).startswith(f"The package index {index.url}/simple (PIP_INDEX_URL) refuses pip (answered 403)")
+    assert '"from versions: none"' in str(probed.value) and "Fix: point pip at another mirror" in str(probed.value)
+    assert str(ran.value).startswith(f"The package index {index.url}/simple (PIP_INDEX_URL) offers none of a package pip needs")
+    assert "from versions: none" in str(ran.value) and "Fix: point pip at another mirror" in str(ran.value)
+
+
+def test_an_index_that_stalls_is_named_within_seconds(pip_alone, monkeypatch):
+    with StandIn(behaviour=Behaviour(stall_all=True)) as index:
+        start = time.perf_counter()
+        with pytest.raises(bootstrap.SetupError, match=r"\(pip.conf\) does not answer \(.*\); pip would wait and retry.*Fix: check the network"):
+            bootstrap.probe_indexes({"index-url": (f"{index.url}/simple", "pip.conf")}, say=lambda line: None, timeout=1.5)
+        assert time.perf_counter() - start < 4
+
+
+def test_a_locked_version_this_python_lacks_falls_back_and_says_which(scratch_venv, index_with_wheels, pip_alone, monkeypatch):
+    monkeypatch.setenv("PIP_INDEX_URL", index_with_wheels.url)
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", index_with_wheels.url)
+    lock = pip_alone / "lock.txt"
+    lock.write_text("tiny-course-dep==3.0\n")  # locked, and not on this index
+    python = str(bootstrap.env_python(scratch_venv))
+    install = [python, "-m", "pip", "install", "--dry-run", "--ignore-installed", "tiny-course-dep"]
+    said: list[str] = []
+    notes = bootstrap.run_steps([install + ["--constraint", str(lock)]], ROOT, lambda *a: said.append(" ".join(a)), "fix",
+                                {0: install}, env=dict(os.environ))
+    assert len(notes) == 1 and notes[0].startswith("a version the course was tested with cannot be installed here (tiny-course-dep==3.0; Python 3.")
+    assert "newest inside the course's ranges" in notes[0] and said[-1] == "$ " + " ".join(install)
+
+
+@pytest.mark.parametrize("log, words", [
+    ("ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device", "The disk is full"),
+    ("WARNING: Retrying (Retry(total=0)) after connection broken by 'ReadTimeoutError(...)'\n"
+     "ERROR: Could not find a version that satisfies the requirement torch==2.13.0 (from versions: none)", "The network dropped"),
+    ("ERROR: Could not install packages due to an OSError: [Errno 13] Permission denied: '/x'", "could not write where it installs"),
+])
+def test_a_locked_install_that_fails_for_another_reason_never_falls_back(tmp_path, monkeypatch, log, words):
+    """Any failure of the locked install (a full disk, a network drop) fell back to unlocked versions and wrote the stamp."""
+    ran: list[list[str]] = []
+    monkeypatch.setattr(bootstrap, "_run_logged_step", lambda step, root, env: ran.append(step) or (1, log))
+    plan = bootstrap.Plan("venv", tmp_path, [["python", "-m", "pip", "install", "-e", ".[dev]", "--constraint", "lock"]], "t",
+                          {0: ["python", "-m", "pip", "install", "-e", ".[dev]"]})
+    monkeypatch.setattr(bootstrap, "pip_settings", lambda python, env: {})
+    monkeypatch.setattr(bootstrap, "probe_indexes", lambda settings, say=print: None)
+    with pytest.raises(bootstrap.SetupError, match=words) as caught:
+        bootstrap.run_plan(plan, tmp_path, lambda *a: None)
+    assert len(ran) == 1, "no fallback" and "Fix:" in str(caught.value)
+    assert not (tmp_path / bootstrap.STAMP_NAME).exists(), "no stamp after a failed set-up"
+
+
+def test_a_network_drop_during_pip_is_read_from_pips_own_log(scratch_venv, pip_alone, monkeypatch):
+    python = str(bootstrap.env_python(scratch_venv))
+    with StandIn(behaviour=Behaviour(stall_all=True)) as index:
+        monkeypatch.setenv("PIP_INDEX_URL", f"{index.url}/simple")
+        monkeypatch.setenv("PIP_EXTRA_INDEX_URL", f"{index.url}/simple")
+        code, log = bootstrap._run_logged_step([python, "-m", "pip", "install", "not-installed-here"], ROOT, dict(os.environ))
+    assert code != 0 and bootstrap.pip_failure(log)[0] == "network"
+
+
+# ----- two set-ups at once
+
+@pytest.mark.skipif(os.name == "nt", reason="the holder below uses fcntl")
+def test_two_set_ups_in_one_folder_take_turns_and_say_so(tmp_path):
+    (tmp_path / ".cache").mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a+'); "
+                               "fcntl.flock(f, fcntl.LOCK_EX); f.write('4242'); f.flush(); print('held', flush=True); "
+                               "time.sleep(3)", str(tmp_path / ".cache" / "course-setup.lock")], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    said: list[str] = []
+    with pytest.raises(bootstrap.SetupError, match=r"another set-up \(process 4242\) has been running"):
+        with bootstrap.setup_lock(tmp_path, said.append, wait_s=0.5):
+            pass
+    assert said == ["another set-up is running in this folder (process 4242); waiting for it to finish (Ctrl-C to stop)"]
+    start = time.perf_counter()
+    with bootstrap.setup_lock(tmp_path, said.append, wait_s=30):
+        waited = time.perf_counter() - start
+    holder.wait(timeout=30)
+    assert 0.5 < waited < 10, "it waited for the first set-up, then went on"

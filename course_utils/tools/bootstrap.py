@@ -430,7 +430,12 @@ def pip_failure(log: str) -> tuple[str, str]:
             line = log[start:end if end >= 0 else len(log)].strip()
             return cause, re.sub(r"^\d{4}-\d\d-\d\dT\S+ ", "", line)[:300]  # pip's log puts a time stamp first
     errors = [line.strip() for line in log.splitlines() if "ERROR:" in line]
-    return "unknown", (errors[-1] if errors else "")[:300]
+    return "unknown", re.sub(r"^\d{4}-\d\d-\d\dT\S+ ", "", errors[-1] if errors else "")[:300]
+
+
+def locked_pins(log: str) -> list[str]:
+    """The pins a failed resolution blames (pip: "The user requested (constraint) torch==2.13.0")."""
+    return list(dict.fromkeys(re.findall(r"The user requested \(constraint\) (\S+)", log)))
 
 
 def pip_failure_message(cause: str, detail: str, step: list[str], settings: dict[str, tuple[str, str]]) -> str:
@@ -449,7 +454,8 @@ def pip_failure_message(cause: str, detail: str, step: list[str], settings: dict
                 f"same command again; behind a slow or blocked link, point pip at a mirror (README, 'Mirrors and proxies').")
     if cause == "refused":
         return (f"The package index {index} offers none of a package pip needs{said}: an index (or mirror) that refuses pip "
-                "or does not carry it answers so, although the package exists on PyPI. Fix: point pip at another "
+                "or does not carry the package answers so, although it exists on PyPI (or the package has no build for "
+                f"Python {'.'.join(map(str, sys.version_info[:2]))} on this machine). Fix: point pip at another "
                 "mirror (`pip config set global.index-url URL`, or PIP_INDEX_URL), or unset it to use PyPI.")
     return f"This set-up step failed{said}: {command}\nFix: read the lines above; to start clean, delete the .venv folder and run again."
 
@@ -485,8 +491,9 @@ def run_steps(steps: list[list[str]], root: Path, say, fix: str, fallbacks: dict
             continue
         cause, detail = pip_failure(log) if log else ("unknown", "")
         if fallbacks and index in fallbacks and cause in ("unavailable", "conflict"):
-            note = (f"a version the course was tested with cannot be installed here ({detail or 'pip, above'}; Python "
-                    f"{'.'.join(map(str, sys.version_info[:2]))}), so set-up takes the newest inside the course's ranges: "
+            which = ", ".join(locked_pins(log)) if cause == "conflict" and locked_pins(log) else detail or "see pip, above"
+            note = (f"a version the course was tested with cannot be installed here ({which}; Python "
+                    f"{'.'.join(map(str, sys.version_info[:3]))}), so set-up takes the newest inside the course's ranges: "
                     "every notebook works, a few printed numbers may differ")
             say(note)
             notes.append(note)
@@ -560,7 +567,8 @@ def say_torch_build(evidence: dict, index: str, say=print, wait: float | None = 
     if not evidence["cuda"]:
         say(f"torch {evidence['version']} comes from the configured index: a CPU build, as this machine needs")
         return
-    size = f"{evidence['bytes'] / 1e9:.1f} GB" if evidence["bytes"] else "several GB"
+    size = "several GB" if not evidence["bytes"] else f"{evidence['bytes'] / 1e9:.1f} GB" \
+        if evidence["bytes"] >= 1e9 else f"{evidence['bytes'] / 1e6:.0f} MB"
     shown = ", ".join(evidence["cuda"][:4]) + (f" and {len(evidence['cuda']) - 4} more" if len(evidence["cuda"]) > 4 else "")
     why = f"PyTorch's CPU index ({_redacted(index)}) does not answer" if index else "COURSE_TORCH_CPU_INDEX is empty"
     say(f"NOTE: {why}, and the configured index has only the CUDA build "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -190,3 +191,122 @@ def test_the_speed_probe_times_real_work_and_leaves_the_threads_as_they_were():
     seconds = bench.speed_probe(repeats=1)
     assert 0.001 < seconds < 60
     assert torch.get_num_threads() == threads
+
+
+# --------------------------------------------------------------------------- torch.compile's cache (issue 36)
+
+_COMPILE_PROBE = """
+import torch
+from torch._dynamo.utils import counters
+torch.set_num_threads(1)
+def f(x, w):
+    return (x * w[0]).softmax(-1)
+torch.manual_seed(0)
+x, w = torch.randn(37, 45), torch.randn(45, 45)
+same = torch.allclose(torch.compile(f)(x, w), f(x, w), atol=1e-5)
+print(torch.backends.cpu.get_cpu_capability(), counters["inductor"]["fxgraph_cache_hit"], same, flush=True)
+"""
+
+
+def _compile_in_a_new_process(cache, pinned: bool) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in notebooks.X86_NUMERICS_ENV}
+    env.update(TORCHINDUCTOR_CACHE_DIR=str(cache), TORCHINDUCTOR_COMPILE_THREADS="1")
+    if pinned:
+        env.update(notebooks.X86_NUMERICS_ENV)
+    return subprocess.run([sys.executable, "-c", _COMPILE_PROBE], env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.full
+@pytest.mark.skipif(__import__("platform").machine().lower() not in ("x86_64", "amd64"), reason="x86 only: the pins name x86 instructions")
+def test_an_unpinned_process_loads_the_graphs_a_pinned_one_cached_and_on_avx512_breaks(tmp_path):
+    """The crash of issue 36, reproduced: a run pinned to AVX2 (as every notebook run here is) compiles into a
+    cache; a process without the pins (a learner's kernel) finds the same graph in that cache and loads it.
+    On an AVX-512 CPU it then runs AVX2-shaped code built for AVX-512: wrong numbers, then heap corruption
+    (here: 'double free or corruption', exit 134). On a CPU without AVX-512 both runs pick AVX2 and the
+    loaded graph is right: only the reuse itself is shown there."""
+    pinned = _compile_in_a_new_process(tmp_path / "shared", pinned=True)
+    assert pinned.returncode == 0 and pinned.stdout.split() == ["AVX2", "0", "True"], pinned.stdout + pinned.stderr
+    learner = _compile_in_a_new_process(tmp_path / "shared", pinned=False)
+    capability = subprocess.run([sys.executable, "-c", "import torch; print(torch.backends.cpu.get_cpu_capability())"],
+                                env={k: v for k, v in os.environ.items() if k not in notebooks.X86_NUMERICS_ENV},
+                                capture_output=True, text=True, timeout=120).stdout.strip()
+    if capability.startswith("AVX512"):
+        # killed by the corruption (possibly before printing), or alive with the cached graph's wrong numbers
+        assert learner.returncode != 0 or learner.stdout.split()[1:] == ["1", "False"], learner.stdout + learner.stderr
+    else:
+        assert learner.returncode == 0 and learner.stdout.split()[1:] == ["1", "True"], learner.stdout + learner.stderr
+    # With a cache of its own (as every run here has now: the tests below), nothing pinned is there to load.
+
+
+_CACHE_CELL = ("from torch._inductor.runtime.cache_dir_utils import cache_dir, default_cache_dir\n"
+               "assert cache_dir() != default_cache_dir(), cache_dir()\n"
+               "print('compile cache: private')")
+
+
+def test_this_process_and_all_it_starts_compile_into_a_private_cache():
+    """Kernels, test subprocesses and DDP workers inherit this process's environment: its torch.compile cache is
+    a folder of its own, never torch's default one (which a learner's kernel reads)."""
+    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+
+    assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(notebooks.private_compile_cache())
+    assert os.environ["TORCHINDUCTOR_CACHE_DIR"] != default_cache_dir()
+    assert notebooks.apply_notebook_env({})["TORCHINDUCTOR_CACHE_DIR"] == str(notebooks.private_compile_cache())
+
+
+def test_execute_gives_each_run_an_empty_compile_cache_of_its_own(tmp_path):
+    import nbformat
+
+    path = tmp_path / "cache.ipynb"
+    source = _CACHE_CELL + "\nimport os; print(sorted(os.listdir(cache_dir())))"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), path)
+    outputs = notebooks.execute(path, write=False).cells[0].outputs
+    assert outputs[0].text == "compile cache: private\n[]\n"
+    assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(notebooks.private_compile_cache())   # put back after the run
+
+
+def _nbval(path, *options) -> subprocess.CompletedProcess:
+    """pytest with nbval on `path` (outputs not compared), with or without the course's plugin."""
+    return subprocess.run([sys.executable, "-m", "pytest", str(path), "-q", "-p", "no:randomly", "-o", "addopts=",
+                           "--nbval-lax", "--nbval-current-env", *options],
+                          capture_output=True, text=True, timeout=600, cwd=path.parent,
+                          env={k: v for k, v in os.environ.items() if k != "TORCHINDUCTOR_CACHE_DIR"})
+
+
+def test_nbval_runs_each_notebook_with_a_compile_cache_of_its_own(tmp_path):
+    """The test suite's nbval run goes through the plugin, which gives every notebook its own cache; nbval alone
+    would leave torch's default (the control, so the cell's check is known to fail where it should)."""
+    import nbformat
+
+    path = tmp_path / "cache.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_CACHE_CELL)]), path)
+    with_plugin = _nbval(path, "-p", "course_utils.tools.pytest_plugin")
+    assert with_plugin.returncode == 0, with_plugin.stdout[-2000:]
+    alone = _nbval(path)
+    assert alone.returncode != 0 and "AssertionError" in alone.stdout, alone.stdout[-2000:]
+
+
+def test_cells_run_but_not_compared_must_still_print_nothing_stray(tmp_path):
+    """--nbval-lax (the latest lane) executes the notebooks without comparing: a warning on stderr fails it all the same."""
+    import nbformat
+
+    path = tmp_path / "warns.ipynb"
+    cells = [nbformat.v4.new_code_cell("print('fine')"), nbformat.v4.new_code_cell("import warnings; warnings.warn('renamed soon', FutureWarning)")]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    done = _nbval(path, "-p", "course_utils.tools.pytest_plugin")
+    assert done.returncode == 1 and "1 failed, 1 passed" in done.stdout, done.stdout[-2000:]
+    assert "cell 1 of warns.ipynb ran, but its output has printed to stderr" in done.stdout and "FutureWarning" in done.stdout
+
+
+@pytest.mark.parametrize(("outputs", "found"), [
+    ([{"output_type": "stream", "name": "stdout", "text": "accuracy 0.87\n"}], None),
+    ([{"output_type": "display_data", "data": {"text/plain": "<Figure>", "image/png": "..."}}], None),
+    ([{"output_type": "stream", "name": "stderr", "text": "x.py:3: FutureWarning: old\n"}], "printed to stderr: x.py:3: FutureWarning: old"),
+    ([{"output_type": "error", "ename": "ValueError", "evalue": "bad", "traceback": []}], "an error: ValueError: bad"),
+    ([{"output_type": "stream", "name": "stdout", "text": "ok\nUserWarning: printed by a library\n"}],
+     "a warning printed as text: UserWarning: printed by a library"),
+    ([{"output_type": "stream", "name": "stdout", "text": "Traceback (most recent call last):\n  ...\n"}], "a traceback printed as text"),
+    ([{"output_type": "stream", "name": "stdout", "text": "\x1b[35mValueError\x1b[0m: bad\n"}], "terminal colour codes: ValueError: bad"),
+    ([{"output_type": "execute_result", "data": {"text/plain": "'the [WARN] lines of the doctor'"}}], None),
+])
+def test_stray_output_names_what_a_learner_should_not_see(outputs, found):
+    assert notebooks.stray_output(outputs) == found

@@ -1,9 +1,14 @@
 """Running notebooks the one way the course runs them: regenerate, test (nbval) and benchmark.
 
 ``NOTEBOOK_ENV`` is the single definition of how a notebook is executed: offline, the quick
-profile, 2 threads, a fixed hash seed, no progress bars. ``regenerate`` (the only way outputs are
+profile on the CPU, 2 threads, a fixed hash seed, no progress bars. ``regenerate`` (the only way outputs are
 made), the nbval run in the tests (through ``course_utils.tools.pytest_plugin``) and ``bench`` all
 apply it, and all start a fresh kernel on this environment's Python.
+
+Every run also gets a ``torch.compile`` cache of its own (``TORCHINDUCTOR_CACHE_DIR``), never the
+default one a learner's kernel reads: the runs here pin PyTorch to AVX2 (``X86_NUMERICS_ENV``), and
+torch.compile's cache does not tell an AVX2 graph from an AVX-512 one, so an unpinned kernel that
+loaded the graphs of a pinned run on an AVX-512 CPU computed wrong numbers and crashed (issue 36).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ NOTEBOOK_ENV = {
     "HF_DATASETS_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
     "COURSE_PROFILE": "quick",
+    "COURSE_DEVICE": "cpu",              # the committed outputs name no GPU: the quick profile on the CPU everywhere
     "COURSE_THREADS": "2",
     "OMP_NUM_THREADS": "2",
     "MKL_NUM_THREADS": "2",
@@ -65,9 +71,12 @@ def all_notebooks() -> list[Path]:
 
 
 def apply_notebook_env(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """Put NOTEBOOK_ENV (and a kernel spec for this Python) into `environ` (default: os.environ)."""
+    """Put NOTEBOOK_ENV (and a kernel spec for this Python) into `environ` (default: os.environ), with a
+    torch.compile cache private to this process (``private_compile_cache``): whatever this process starts
+    (kernels, test subprocesses, DDP workers) compiles there, not where a learner's kernel looks."""
     target = os.environ if environ is None else environ
     target.update(NOTEBOOK_ENV)
+    target["TORCHINDUCTOR_CACHE_DIR"] = str(private_compile_cache())
     root = repo_root()
     if root is not None:
         target.setdefault("COURSE_OUTPUT_DIR", str(root / "outputs"))
@@ -76,6 +85,20 @@ def apply_notebook_env(environ: dict[str, str] | None = None) -> dict[str, str]:
 
 
 _KERNEL_DIR: Path | None = None
+_COMPILE_CACHE: Path | None = None
+
+
+def private_compile_cache() -> Path:
+    """A torch.compile cache folder of this process's own, made once, deleted when the process ends.
+
+    PyTorch's default (``<temp>/torchinductor_<user>``) is shared by every process of the user, a learner's
+    JupyterLab kernels included; the runs here are pinned to AVX2 and their cached graphs are not safe for
+    an unpinned kernel on an AVX-512 CPU (see the module's docstring)."""
+    global _COMPILE_CACHE
+    if _COMPILE_CACHE is None:
+        _COMPILE_CACHE = Path(tempfile.mkdtemp(prefix="course-inductor-"))
+        atexit.register(shutil.rmtree, _COMPILE_CACHE, ignore_errors=True)
+    return _COMPILE_CACHE
 
 
 def _current_env_kernel_dir() -> Path:
@@ -201,6 +224,36 @@ def with_solutions(notebook):  # -> tuple[nbformat.NotebookNode, dict[int, str]]
             cell.source = solution.group("code").rstrip() + "\n\n" + "\n".join(calls)
             exercises[index] = match.group("name")
     return solved, exercises
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_WARNING = re.compile(r"\b\w*Warning: ")
+
+
+def stray_output(outputs: list) -> str | None:
+    """What in one cell's `outputs` a learner should never see, or None: an error, anything printed to
+    stderr (warnings, progress bars, a library's log), a traceback or warning printed as text, or a
+    terminal's colour codes. The committed outputs have none of these; a run whose outputs are not
+    compared (the latest and Colab lanes) must not either."""
+    for out in outputs:
+        kind = out.get("output_type")
+        if kind == "error":
+            return f"an error: {out.get('ename')}: {out.get('evalue')}"
+        if kind == "stream":
+            text = "".join(out.get("text", ""))
+            if out.get("name") == "stderr":
+                return f"printed to stderr: {text.strip().splitlines()[0][:200] if text.strip() else repr(text)}"
+        else:
+            text = "".join(out.get("data", {}).get("text/plain", ""))
+        if _ANSI.search(text):
+            return f"terminal colour codes: {_ANSI.sub('', text).strip().splitlines()[0][:200]}"
+        if "Traceback (most recent call last)" in text:
+            return "a traceback printed as text"
+        found = _WARNING.search(text)
+        if found:
+            line = next(line for line in text.splitlines() if found.group(0) in line)
+            return f"a warning printed as text: {line.strip()[:200]}"
+    return None
 
 
 def failing_line(report: str) -> str | None:

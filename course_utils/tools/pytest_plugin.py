@@ -8,6 +8,12 @@ Three things on top of nbval, so that every notebook runs once and proves more:
 * right after each exercise's cell, its revealed solution runs in the same kernel and its checker
   must answer ``[Correct]`` (a ``... solution`` item): solutions are tested without running any
   notebook a second time;
+* every notebook also gets its own empty ``torch.compile`` cache (``TORCHINDUCTOR_CACHE_DIR``), as
+  ``execute`` gives each run: the kernels run pinned to AVX2, and their compiled graphs must never land
+  in the default cache, where a learner's unpinned kernel would load them (issue 36: on an AVX-512 CPU
+  it computed wrong numbers and crashed in 08);
+* with ``--nbval-lax`` (outputs executed, not compared: the latest lane) every cell must still run clean:
+  no stderr, no warning or traceback, no terminal colour codes (``notebooks.stray_output``);
 * nothing else changes: nbval still compares every other cell's output with the saved one.
 """
 
@@ -20,11 +26,13 @@ from queue import Empty
 
 import pytest
 
-from .notebooks import apply_notebook_env, use_hf_home, with_solutions
+from .notebooks import apply_notebook_env, restore_environment, stray_output, use_hf_home, with_solutions
 
 #: Seconds a solution may run (the checkers' own time limits are shorter).
 SOLUTION_TIMEOUT_S = 300
 _FOLDERS: dict[str, str] = {}
+#: What a notebook's run changed in os.environ, put back after its last item (so no later test sees its folders).
+_SAVED: dict[str, str | None] = {}
 
 
 def pytest_configure(config) -> None:  # noqa: ANN001 - pytest's Config
@@ -102,14 +110,38 @@ def pytest_collection_modifyitems(session, config, items) -> None:  # noqa: ANN0
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item) -> None:  # noqa: ANN001
-    """Before a notebook's kernel starts: an empty output folder of its own."""
+    """Before a notebook's kernel starts: an empty output folder, Hugging Face cache and torch.compile cache of its own."""
     nbfile = _nbval_file(item)
     if nbfile is None or nbfile.nodeid in _FOLDERS:
         return
     folder = tempfile.mkdtemp(prefix=f"course-outputs-{nbfile.path.stem[:2]}-")
     _FOLDERS[nbfile.nodeid] = folder
+    if not _SAVED:
+        _SAVED.update({name: os.environ.get(name) for name in ("COURSE_OUTPUT_DIR", "TORCHINDUCTOR_CACHE_DIR")})
     os.environ["COURSE_OUTPUT_DIR"] = os.path.join(folder, "outputs")  # not there yet, as on a fresh clone
-    use_hf_home(os.path.join(folder, "hf"))                              # empty: as regenerate runs them
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(folder, "inductor")  # never the default cache
+    saved_hf = use_hf_home(os.path.join(folder, "hf"))                 # empty: as regenerate runs them
+    for name, value in saved_hf.items():
+        _SAVED.setdefault(name, value)
+
+
+def pytest_runtest_teardown(item, nextitem) -> None:  # noqa: ANN001
+    """After a notebook's last item: the environment as it was before the notebook."""
+    nbfile = _nbval_file(item)
+    if nbfile is not None and (nextitem is None or _nbval_file(nextitem) is not nbfile) and _SAVED:
+        restore_environment(_SAVED)
+        _SAVED.clear()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):  # noqa: ANN001
+    """With ``--nbval-lax``, a notebook cell whose outputs are not compared must still run clean."""
+    result = yield
+    if type(item).__name__ == "IPyNbCell" and item.config.getoption("nbval_lax", False):
+        stray = stray_output(getattr(item, "test_outputs", None) or [])
+        if stray:
+            pytest.fail(f"cell {item.cell_num} of {item.path.name} ran, but its output has {stray}", pytrace=False)
+    return result
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001

@@ -460,14 +460,15 @@ def pip_failure_message(cause: str, detail: str, step: list[str], settings: dict
     return f"This set-up step failed{said}: {command}\nFix: read the lines above; to start clean, delete the .venv folder and run again."
 
 
-def _run_logged_step(step: list[str], root: Path, env: dict[str, str] | None) -> tuple[int, str]:
-    """Run one step with its output on the terminal as usual; a pip step also writes its full log
-    (PIP_LOG) to a temporary file, read back to tell why it failed."""
+def _run_logged_step(step: list[str], root: Path, env: dict[str, str] | None, quiet: bool = False) -> tuple[int, str]:
+    """Run one step with its output on the terminal as usual (none when `quiet`); a pip step also writes its
+    full log (PIP_LOG) to a temporary file, read back to tell why it failed."""
+    hush = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL} if quiet else {}
     if "pip" not in step[1:4]:
-        return subprocess.run(step, cwd=root, env=env).returncode, ""
+        return subprocess.run(step, cwd=root, env=env, **hush).returncode, ""
     with tempfile.TemporaryDirectory(prefix="course-setup-") as folder:
         log = Path(folder) / "pip.log"
-        code = subprocess.run(step, cwd=root, env={**(env or os.environ), "PIP_LOG": str(log)}).returncode
+        code = subprocess.run(step, cwd=root, env={**(env or os.environ), "PIP_LOG": str(log)}, **hush).returncode
         text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
     return code, text[-200_000:]
 
@@ -543,21 +544,23 @@ def _sizes(urls: list[str], timeout: float = 5.0) -> int | None:
 
 def torch_evidence(python: str, env: dict[str, str], settings: dict[str, tuple[str, str]], root: Path) -> dict:
     """Which torch build the configured index would install, found with pip's own resolver (``--dry-run
-    --report``): {"version", "cuda": [CUDA packages it pulls in], "bytes": total download or None}."""
+    --no-deps --report``: only torch is looked at; where an index serves no separate metadata, pip reads it
+    from the torch wheel, which stays in pip's cache for the install): {"version", "cuda": [the CUDA
+    packages it requires], "bytes": the torch file's size or None}."""
     with tempfile.TemporaryDirectory(prefix="course-torch-") as folder:
         report = Path(folder) / "report.json"
-        step = [python, "-m", "pip", "install", TORCH_CPU_SPEC, "--dry-run", "--ignore-installed", "--quiet",
+        step = [python, "-m", "pip", "install", TORCH_CPU_SPEC, "--dry-run", "--no-deps", "--ignore-installed", "--quiet",
                 "--report", str(report)]
-        code, log = _run_logged_step(step, root, env)
+        code, log = _run_logged_step(step, root, env, quiet=True)
         if code != 0:
             cause, detail = pip_failure(log)
             raise SetupError(pip_failure_message(cause, detail, step, settings))
         items = json.loads(report.read_text(encoding="utf-8")).get("install", [])
-    names = {item["metadata"]["name"].lower(): item for item in items}
-    torch = names.get("torch", {}).get("metadata", {}).get("version", "?")
-    cuda = sorted(name for name in names if name.startswith(("nvidia-", "cuda-")) or name == "triton")
-    return {"version": torch, "cuda": cuda,
-            "bytes": _sizes([item.get("download_info", {}).get("url", "") for item in items])}
+    torch = next((item for item in items if item.get("metadata", {}).get("name", "").lower() == "torch"), {})
+    requires = [re.match(r"[A-Za-z0-9._-]*", text).group(0).lower() for text in torch.get("metadata", {}).get("requires_dist", [])]
+    cuda = sorted({name for name in requires if name.startswith(("nvidia-", "cuda-")) or name == "triton"})
+    url = torch.get("download_info", {}).get("url", "")
+    return {"version": torch.get("metadata", {}).get("version", "?"), "cuda": cuda, "bytes": _sizes([url]) if url else None}
 
 
 def say_torch_build(evidence: dict, index: str, say=print, wait: float | None = None) -> None:
@@ -567,15 +570,15 @@ def say_torch_build(evidence: dict, index: str, say=print, wait: float | None = 
     if not evidence["cuda"]:
         say(f"torch {evidence['version']} comes from the configured index: a CPU build, as this machine needs")
         return
-    size = "several GB" if not evidence["bytes"] else f"{evidence['bytes'] / 1e9:.1f} GB" \
-        if evidence["bytes"] >= 1e9 else f"{evidence['bytes'] / 1e6:.0f} MB"
+    size = "" if not evidence["bytes"] else f" ({evidence['bytes'] / 1e9:.1f} GB)" \
+        if evidence["bytes"] >= 1e9 else f" ({evidence['bytes'] / 1e6:.0f} MB)"
     shown = ", ".join(evidence["cuda"][:4]) + (f" and {len(evidence['cuda']) - 4} more" if len(evidence["cuda"]) > 4 else "")
     why = f"PyTorch's CPU index ({_redacted(index)}) does not answer" if index else "COURSE_TORCH_CPU_INDEX is empty"
-    say(f"NOTE: {why}, and the configured index has only the CUDA build "
-        f"of torch {evidence['version']} for this machine: set-up is about to download it with {len(evidence['cuda'])} "
-        f"CUDA packages ({shown}), {size} in all, which a machine without an NVIDIA GPU does not use (the course runs, "
-        "on the CPU). To avoid it: stop now (Ctrl-C), set COURSE_TORCH_CPU_INDEX to a mirror of "
-        f"{TORCH_CPU_INDEX} (or to a local folder of wheels), and run again.")
+    say(f"NOTE: {why}, and the configured index has only the CUDA build of torch {evidence['version']} for this "
+        f"machine: set-up is about to download it{size} and the {len(evidence['cuda'])} CUDA packages it requires "
+        f"({shown}), several GB in all, which a machine without an NVIDIA GPU does not use (the course runs, on the "
+        f"CPU). To avoid it: stop now (Ctrl-C), set COURSE_TORCH_CPU_INDEX to a mirror of {TORCH_CPU_INDEX} "
+        "(or to a local folder of wheels), and run again.")
     wait = (CUDA_NOTICE_S if sys.stdin is not None and sys.stdin.isatty() and not os.environ.get("CI") else 0) \
         if wait is None else wait
     if wait:

@@ -58,15 +58,26 @@ def _chosen_version(command: list[str], env: dict[str, str]) -> str:
 
 # --------------------------------------------------------------------------- damage: the kit and prefetch
 
-def test_kit_setup_installs_only_the_kits_wheels_whatever_pip_settings_say(tmp_path):
+@pytest.mark.parametrize("where", ["PIP_FIND_LINKS", "pip.conf"])
+def test_kit_setup_installs_only_the_kits_wheels_whatever_pip_settings_say(tmp_path, where):
+    """The learner's pip settings point at a folder with a newer course-utils: in a PIP_* variable, or in a
+    pip.conf that pip really reads (PIP_CONFIG_FILE names a file written here, with find-links, an index
+    that does not exist and no-index off)."""
     wheels, elsewhere = tmp_path / "kit-wheels", tmp_path / "elsewhere"
     fake_wheel(wheels, "0.0.1")
     fake_wheel(elsewhere, "9.9.9")
-    hostile = {**os.environ, "PIP_FIND_LINKS": str(elsewhere), "PIP_NO_INDEX": "1"}
+    base = {key: value for key, value in os.environ.items() if not key.startswith("PIP_")}
+    if where == "PIP_FIND_LINKS":
+        hostile = {**base, "PIP_FIND_LINKS": str(elsewhere), "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull}
+    else:
+        config = tmp_path / "pip.conf"
+        config.write_text(f"[global]\nfind-links = {elsewhere}\nno-index = true\n"
+                          "[install]\nindex-url = http://127.0.0.1:9/simple\n", encoding="utf-8")
+        hostile = {**base, "PIP_CONFIG_FILE": str(config)}
     dry = ("--dry-run", "--ignore-installed", "--no-deps", "--quiet", "--report", "-")
-    # What set-up used to run: the learner's PIP_FIND_LINKS joins the kit's folder and 9.9.9 wins.
+    # What set-up used to run: the learner's settings join the kit's folder and 9.9.9 wins.
     naive = [sys.executable, "-m", "pip", "install", "--no-index", "--find-links", str(wheels), *dry, kit.PACKAGE]
-    assert _chosen_version(naive, hostile) == "9.9.9"
+    assert _chosen_version(naive, hostile) == "9.9.9", "the settings are really read by pip"
     # What it runs now: pip isolated from PIP_* variables and every pip.conf.
     assert _chosen_version(kit.pip_install_command(Path(sys.executable), wheels, *dry), kit.pip_environment(hostile)) == "0.0.1"
     assert not any(key.startswith("PIP_") and key not in ("PIP_CONFIG_FILE", "PIP_NO_INPUT", "PIP_DISABLE_PIP_VERSION_CHECK")

@@ -666,3 +666,31 @@ def test_two_set_ups_in_one_folder_take_turns_and_say_so(tmp_path):
         waited = time.perf_counter() - start
     holder.wait(timeout=30)
     assert 0.5 < waited < 10, "it waited for the first set-up, then went on"
+
+
+def test_the_whole_kit_set_up_twice_keeps_every_file_of_the_learner(tmp_path, monkeypatch):
+    """The promise was tested on copy_course alone; this runs setup_from_kit itself (pip and the venv
+    stood in for), twice, with the learner's work in between."""
+    root = hf_kit(tmp_path / "kit")
+    wheels = root / "wheels" / kit.this_wheel_set()
+    wheels.mkdir(parents=True)
+    (wheels / "course_utils-0.0.0-py3-none-any.whl").write_bytes(b"wheel")
+    kit.write_manifest(root, {"course_version": "0", "wheel_sets": [kit.this_wheel_set()]})
+    site = tmp_path / "site"
+    site.mkdir()
+    ran: list[list[str]] = []
+    monkeypatch.setattr(kit, "_run", lambda command, say, **kwargs: ran.append(command))
+    monkeypatch.setattr(kit.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=f"{site}\n"))
+    dest = tmp_path / "course"
+    kit.setup_from_kit(root, dest, say=lambda line: None)
+    notebook, refs = dest / "notebooks" / "00_welcome.ipynb", dest / "hf" / "hub" / "models--org--tiny" / "refs" / "main"
+    notebook.write_text('{"cells": ["my answers"]}')
+    refs.write_text("def")  # a later online run moved the cache to the Hub's newer commit
+    (dest / "README.md").unlink()  # deleted: simply copied again
+    said: list[str] = []
+    kit.setup_from_kit(root, dest, say=said.append)
+    assert notebook.read_text() == '{"cells": ["my answers"]}' and refs.read_text() == "def"
+    assert (dest / "README.md").read_text() == "the kit's README\n"
+    assert "kept your own notebooks/00_welcome.ipynb (the kit's copy differs; rename yours and run again to get the kit's)" in said
+    assert any(line.startswith("kept your cache's hf/hub/models--org--tiny/refs/main") for line in said)
+    assert (site / kit.OFFLINE_PTH).is_file() and [command[-1] for command in ran][-1] == f"{kit.PACKAGE}[{kit.LEARNER_EXTRA}]"

@@ -229,7 +229,10 @@ def _child(run: Callable[[Any], Any], answer: Any, out_w: int, result_w: int, me
     and end with os._exit (never return into the kernel's code, never run its exit handlers)."""
     try:
         import builtins
+        import faulthandler
         import gc
+
+        faulthandler.disable()  # a crash is reported in the verdict, not dumped on the kernel's own error stream
 
         try:
             os.setpgid(0, 0)  # its own process group: the kernel can stop it with everything it starts
@@ -347,7 +350,7 @@ def _in_child(run: Callable[[Any], Any], answer: Any, limit_s: float, memory_mb:
                 reason = "big"
                 break
             resident = _resident_bytes(pid)
-            if baseline and resident and resident - baseline > memory_mb * (1 << 20):
+            if baseline is not None and resident is not None and resident - baseline > memory_mb * (1 << 20):
                 reason = "memory"
                 break
         if reason is None:
@@ -427,25 +430,34 @@ def _raise_in(worker: threading.Thread, exception: type[BaseException]) -> None:
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(exception))
 
 
-def _stop(worker: threading.Thread, exception: type[BaseException]) -> bool:
-    """Raise `exception` in `worker` again and again (a bare `except:` may swallow one) until it ends or
-    _STOP_TRIES_S pass. True when it ended."""
+def _stop(worker: threading.Thread, exception: type[BaseException], finished: threading.Event) -> bool:
+    """Raise `exception` in `worker` every _POLL_S (a bare `except:` may swallow one) until it has finished or
+    _STOP_TRIES_S pass. True when it finished. (A loop whose every instruction sits inside a bare `except:`
+    swallows every try, and one call into a library that does not return to Python cannot be interrupted at
+    all: those are reported as not stopped, never as stopped.)"""
     ends = time.monotonic() + _STOP_TRIES_S
-    while worker.is_alive() and time.monotonic() < ends:
+    while not finished.is_set() and time.monotonic() < ends:
         _raise_in(worker, exception)
-        worker.join(0.01)
-    return not worker.is_alive()
+        finished.wait(_POLL_S)
+    return finished.is_set()
 
 
 def _in_thread(run: Callable[[Any], Any], answer: Any, limit_s: float, memory_mb: float) -> Outcome:
     """Run the answer in a thread of this process under a watchdog (where forking is not possible or not safe)."""
     box: list[str] = []
+    finished, quiet = threading.Event(), threading.Event()
 
     def work() -> None:
-        try:
-            box.append(_collect(run, answer))
-        except OverLimit:
-            pass  # the watchdog stopped it; it has already decided the verdict
+        started = False
+        while not quiet.is_set():
+            try:
+                if not started:
+                    started = True
+                    box.append(_collect(run, answer))
+                finished.set()
+                quiet.wait(1.0)  # a stop already on its way lands here, not in threading's own clean-up
+            except OverLimit:
+                finished.set()  # the watchdog stopped it; it has already decided the verdict
 
     worker = threading.Thread(target=work, daemon=True, name="course-check")
     sink = _CappedText(SHOWN_OUTPUT_CHARS)
@@ -457,10 +469,7 @@ def _in_thread(run: Callable[[Any], Any], answer: Any, limit_s: float, memory_mb
     try:
         with _keep_random_state():
             worker.start()
-            while worker.is_alive():
-                worker.join(_POLL_S)
-                if not worker.is_alive():
-                    break
+            while not finished.wait(_POLL_S):
                 now = time.monotonic()
                 if now > deadline:
                     # Far past the deadline: the watchdog could not run, since a long computation inside a library
@@ -468,16 +477,17 @@ def _in_thread(run: Callable[[Any], Any], answer: Any, limit_s: float, memory_mb
                     reason = "time" if now - deadline < 1.0 else "late"
                     break
                 resident = _resident_bytes()
-                if baseline and resident and resident - baseline > memory_mb * (1 << 20):
+                if baseline is not None and resident is not None and resident - baseline > memory_mb * (1 << 20):
                     reason = "memory"
                     break
-            if reason is not None and not _stop(worker, MemoryUp if reason == "memory" else TimeUp):
-                reason = "memory" if reason == "memory" else "unstoppable"
+            if reason is not None and not _stop(worker, MemoryUp if reason == "memory" else TimeUp, finished):
+                reason = "unstoppable"
     except KeyboardInterrupt:
-        _stop(worker, TimeUp)
+        _stop(worker, TimeUp, finished)
         raise
     finally:
-        if not worker.is_alive():  # a thread that could not be stopped keeps its router: its output stays hidden
+        quiet.set()
+        if finished.is_set():  # a thread that could not be stopped keeps its router: its output stays hidden
             sys.stdout, sys.stderr = saved
     if reason == "late":
         return Outcome(reason, time.monotonic() - deadline + limit_s, sink.text(), sink.hidden)
@@ -541,10 +551,11 @@ def _message(outcome: Outcome, limit_s: float, memory_mb: float) -> str | None:
                 "computation of a library (such as sum(range(10**12))), which holds Python until it ends, so the check "
                 "could only stop it then. Look for a computation far larger than the exercise needs.")
     if kind == "unstoppable":
-        return (f"your answer was still running after {seconds} and could not be stopped: it is inside one long "
-                "computation of a library (such as sum(range(10**12))), which only ends on its own. It goes on in the "
-                "background until then (often keeping a processor busy); restart the kernel (Kernel -> Restart Kernel) "
-                "to stop it now. Look for a computation far larger than the exercise needs.")
+        return (f"your answer was still running after {seconds} and could not be stopped: a bare `except:` in a loop "
+                "catches the check's stop, and one long call into a library (such as sum(range(10**12)) or a long "
+                "sleep) cannot be interrupted. It goes on in the background (often keeping a processor busy); restart "
+                "the kernel (Kernel -> Restart Kernel) to stop it now. Look for a loop that never ends, an `except:` "
+                "that catches everything, or a computation far larger than the exercise needs.")
     if kind == "memory":
         return (f"your answer took more than {memory_mb:g} MB of memory, so the check stopped it: look for a list that "
                 "grows in a loop that never ends, or a tensor far larger than the exercise needs.")

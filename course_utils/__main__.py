@@ -3,6 +3,8 @@
   lab                    set up (conda or .venv) and open JupyterLab at notebook 00
   test [PYTEST ARGS]     set up and run the whole test suite
   test-lowest            the unit tests with every dependency at its floor (.venv-lowest; several GB)
+  lane [NAME ...]        the test command where learners are, on a fresh clone: py3.10, py3.12, py3.13, colab,
+                         conda, latest, lowest ('ci': those .ci/run runs; no name: the list)
   doctor                 check this machine: [OK]/[WARN]/[FAIL] lines, each with its fix
   resolve ID             say where a model or data set id would come from
   regenerate [NB ...]    execute notebooks in place (the only way outputs are made)
@@ -29,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("lab", help="set up and open JupyterLab at notebook 00")
     sub.add_parser("test", help="set up and run the whole test suite")
     sub.add_parser("test-lowest", help="the unit tests with every dependency at its lowest allowed version")
+    lane = sub.add_parser("lane", help="the test command where learners are (other Pythons, Colab, conda, the newest versions)")
+    lane.add_argument("names", nargs="*", metavar="NAME", help="py3.10, py3.12, py3.13, colab, conda, latest, lowest, or ci")
     sub.add_parser("doctor", help="check this machine")
     resolve = sub.add_parser("resolve", help="where would a model or data set id come from?")
     resolve.add_argument("id")
@@ -95,6 +99,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .doctor import main as doctor_main
 
         return doctor_main()
+    if args.command == "lane":
+        from .tools.lanes import run_lanes  # standard library only, like set-up
+
+        return run_lanes(args.names)
     if args.command == "resolve":
         from . import hub
         from .session import quiet_libraries

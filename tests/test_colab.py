@@ -8,7 +8,6 @@ install the course from the wheel with pip and then go on exactly as locally.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -21,7 +20,7 @@ import pytest
 
 from course_utils import REPO_URL, __version__
 from course_utils.errors import CourseError
-from course_utils.tools import colab, notebooks
+from course_utils.tools import colab, lanes, notebooks
 
 NOTEBOOKS = notebooks.all_notebooks()
 
@@ -97,28 +96,16 @@ def test_colab_simulation_installs_the_wheel_and_runs_notebook_00(tmp_path):
                             text=True, cwd=tmp_path)  # not the repository root, where course_utils/ would be importable
     assert "No module named 'course_utils'" in before.stderr, "the fresh environment must not have the course yet"
 
-    # Colab's kernel imports google.colab when it starts; ours imports a stand-in, from a startup file.
-    # `google` stays a namespace package (no __init__.py), so google.protobuf and friends still import.
-    fake = tmp_path / "fake-google"
-    (fake / "google" / "colab").mkdir(parents=True)
-    (fake / "google" / "colab" / "__init__.py").write_text('"""A stand-in for Colab\'s module (tests only)."""\n')
-    startup = tmp_path / "ipython" / "profile_default" / "startup"
-    startup.mkdir(parents=True)
-    (startup / "00-colab.py").write_text("import google.colab\n")
-    kernel_dir = tmp_path / "jupyter" / "kernels" / "colab-sim"
-    kernel_dir.mkdir(parents=True)
-    env = notebooks.apply_notebook_env({
-        "IPYTHONDIR": str(tmp_path / "ipython"), "PYTHONPATH": str(fake), "PIP_NO_INDEX": "1",
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1", "COURSE_UTILS_SOURCE": str(wheel)})
-    (kernel_dir / "kernel.json").write_text(json.dumps({
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Colab (simulated)", "language": "python", "env": env}))
+    # Colab's kernel imports google.colab when it starts; ours imports a stand-in (the Colab lane's kernel).
+    env = notebooks.apply_notebook_env({"PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+                                        "COURSE_UTILS_SOURCE": str(wheel)})
+    kernel = lanes.colab_kernel(tmp_path, str(python), env)
 
     path = root / "notebooks" / "00_welcome.ipynb"
     notebook = nbformat.read(path, as_version=4)
     os.environ["JUPYTER_PATH"] = str(tmp_path / "jupyter")
     try:
-        NotebookClient(notebook, timeout=600, kernel_name="colab-sim",
+        NotebookClient(notebook, timeout=600, kernel_name=kernel,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
     finally:
         os.environ.pop("JUPYTER_PATH")

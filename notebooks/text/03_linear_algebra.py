@@ -172,20 +172,26 @@ print(f"same sentiment (praise with praise, complaint with complaint): {within:.
 for i in films:
     nearest = max((j for j in range(len(sentences)) if j != i), key=lambda j: similarity[i, j].item())
     print(f"  nearest to {labels[i]!r}: {labels[nearest]!r} ({similarity[i, nearest]:.2f})")
+    assert (i in praise) == (nearest in praise)        # the claim below: each nearest neighbour shares the opinion
+complaint_with_praise = min(similarity[i, j].item() for i in complaints for j in praise)
+complaint_with_pasta = max(similarity[i, 5].item() for i in complaints)
+print(f"a film complaint with a film praise: lowest {complaint_with_praise:.2f}; "
+      f"with the complaint about pasta: highest {complaint_with_pasta:.2f}")
 assert min(similarity[i, j] for i in films for j in films if i != j) > max(similarity[i, j] for i in films for j in elsewhere)
-assert within > across
+assert within > across and complaint_with_praise > complaint_with_pasta
 
 # %% [markdown]
-# Every sentence about a film is closer to every other film sentence than to the pasta or the train: the vectors capture **topic** well. Sentiment is a much weaker signal: praise is only a little closer to praise than to complaints, and the nearest neighbour of a sentence can be one of the opposite opinion ("A wonderful film" and "A dull, boring film" share most of their words and their topic). Similarity of topic is not the same as sentiment, which is why notebook 07 fine-tunes.
+# Every sentence about a film is closer to every other film sentence than to the pasta or the train: the vectors capture **topic** well. Sentiment shows too, but more weakly. Each nearest neighbour above shares its sentence's opinion, and same-opinion pairs are more alike on average than praise with complaint (both printed). Yet a complaint about a film is closer to *every* praise of a film than to the complaint about the pasta, which shares its opinion but not its topic: these vectors rank topic above sentiment. That is why notebook 07 fine-tunes the model instead of reading sentiment off its similarities.
 #
 # ## Norms: the length of a vector
 #
-# A **norm** measures size. The three you will meet: L2 $\lVert x\rVert_2 = \sqrt{\sum x_i^2}$ (ordinary length; weight decay in notebook 05, and the gradient clipping of notebook 08, which rescales the whole gradient when its L2 norm is too large), L1 $\lVert x\rVert_1 = \sum |x_i|$ (L1 regularization), and the max norm $\lVert x\rVert_\infty = \max |x_i|$ (the largest single entry; clipping *by value* caps each entry at a bound). The picture: all points of norm 1, for each norm.
+# A **norm** measures size. The three you will meet: L2 $\lVert x\rVert_2 = \sqrt{\sum x_i^2}$ (ordinary length; weight decay in notebook 05, and the gradient clipping of notebook 08, which rescales the whole gradient when its L2 norm is too large), L1 $\lVert x\rVert_1 = \sum |x_i|$ (L1 regularization), and the max norm $\lVert x\rVert_\infty = \max |x_i|$ (the largest absolute value of an entry, whatever its sign: for $[3, -4]$ it is 4; clipping *by value* caps each entry's absolute value at a bound). The picture: all points of norm 1, for each norm.
 
 # %%
 x = torch.tensor([3.0, -4.0])
 print("L2:", torch.linalg.vector_norm(x, 2).item(), " L1:", torch.linalg.vector_norm(x, 1).item(),
       " max:", torch.linalg.vector_norm(x, float("inf")).item())
+assert torch.linalg.vector_norm(x, float("inf")).item() == x.abs().max().item() == 4.0   # the largest |entry|, not the largest entry
 
 angle = torch.linspace(0, 2 * math.pi, 400)
 directions = torch.stack([angle.cos(), angle.sin()], dim=1)
@@ -194,9 +200,18 @@ for order, name in [(1, "L1"), (2, "L2"), (float("inf"), "max")]:
     unit = directions / torch.linalg.vector_norm(directions, order, dim=1, keepdim=True)
     ax.plot(unit[:, 0], unit[:, 1], label=f"{name} norm = 1")
 ax.set_aspect("equal")
-ax.legend(loc="upper right", fontsize=9)
+ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9)    # beside the plot, so it hides no curve
 ax.set_title("Unit 'circles' of three norms")
 plt.show()
+
+# %% [markdown]
+# A matrix has a size too. The one this notebook uses is the **Frobenius norm**: lay all the entries out as one long vector and take its L2 norm, $\lVert A\rVert_F = \sqrt{\sum_{i,j} a_{ij}^2}$. It measures how far apart two matrices are, $\lVert A - B\rVert_F$, which is how the low-rank section below scores an approximation of a BERT weight matrix:
+
+# %%
+A = torch.tensor([[1.0, -2.0], [3.0, 4.0]])
+frobenius = torch.linalg.matrix_norm(A, "fro")
+print(f"‖A‖_F = {frobenius:.4f} = √(1 + 4 + 9 + 16) = √30 = {math.sqrt(30):.4f}")
+assert torch.isclose(frobenius, A.flatten().norm()) and math.isclose(frobenius.item(), math.sqrt(30), rel_tol=1e-6)
 
 
 # %% [markdown]
@@ -204,7 +219,8 @@ plt.show()
 #
 # A $2 \times 2$ matrix moves every point of the plane. Draw what it does to the unit circle and you see everything about it:
 #
-# - An **eigenvector** $v$ is a direction the matrix only stretches: $Av = \lambda v$. (Not every matrix has real ones: a rotation turns every direction. And they need not be at right angles to each other.)
+# - An **eigenvector** $v$ is a direction the matrix keeps on its own line: $Av = \lambda v$. The **eigenvalue** $\lambda$ says what happens along it: stretched if $|\lambda| > 1$, shrunk if $|\lambda| < 1$, and flipped to the other side if $\lambda < 0$. (Not every matrix has real ones: a rotation by any angle other than 0° or 180° turns every direction off its line, while a 180° rotation keeps every line and flips it, $\lambda = -1$. And eigenvectors need not be at right angles to each other.)
+# - A **symmetric** matrix ($A = A^\top$) is the good case. The **spectral theorem** says it has real eigenvalues and eigenvectors that *are* at right angles: $A = Q \Lambda Q^\top$ with $Q$ orthogonal (its columns the eigenvectors) and $\Lambda$ diagonal (the eigenvalues). Matrices of second derivatives (the Hessians of notebook 05) and products $X^\top X$ are symmetric, which is why notebook 05 can split a gradient step into independent moves along the eigenvectors.
 # - The **singular value decomposition** $A = U \Sigma V^\top$ says *every* matrix is an orthogonal map ($V^\top$), a stretch along the axes ($\Sigma$), and another orthogonal map ($U$). An orthogonal map keeps lengths and angles: it is a **rotation or a reflection** (a mirror image; its determinant is $-1$ instead of $+1$). Column $i$ of $V$, a unit vector $v_i$, is sent to $\sigma_i u_i$: $A v_i = \sigma_i u_i$. So the circle becomes an ellipse whose half-axes are $\sigma_1 u_1$ and $\sigma_2 u_2$, or, when a singular value is 0 (a **singular** matrix), a flat segment: the plane is squashed onto a line.
 #
 # In the pictures, the thin arrows are $v_1, v_2$ on the circle and the thick arrows their images $\sigma_1 u_1, \sigma_2 u_2$ (same colour, same $i$); dashed lines are eigenvector directions where real ones exist.
@@ -229,18 +245,24 @@ def draw_matrix(A, ax, title):
 
 
 matrices = {
-    "stretch": torch.tensor([[2.0, 0.0], [0.0, 0.5]]),
+    "symmetric: stretch along tilted axes": torch.tensor([[1.25, 0.75], [0.75, 1.25]]),
     "shear": torch.tensor([[1.0, 1.0], [0.0, 1.0]]),
     "eigenvectors not at right angles": torch.tensor([[2.0, 1.0], [0.0, 1.0]]),
     "rotate and stretch": torch.tensor([[1.2, -0.9], [0.9, 1.2]]),
     "singular (rank 1)": torch.tensor([[1.0, 2.0], [0.5, 1.0]]),
     "mirror and stretch": torch.tensor([[0.0, 2.0], [0.5, 0.0]]),
 }
-fig, axes = plt.subplots(2, 3, figsize=(11, 7.6))
+fig, axes = plt.subplots(2, 3, figsize=(11, 8.2))
 for ax, (name, A) in zip(axes.flat, matrices.items()):
     draw_matrix(A, ax, name)
-axes.flat[0].legend(loc="lower left", fontsize=8)
-fig.suptitle("What a matrix does to the unit circle: thin arrow v_i, thick arrow of the same colour A v_i = σ_i u_i")
+key = [plt.Line2D([], [], color=plotting.COURSE_COLORS[6], lw=1, label="unit circle"),
+       plt.Line2D([], [], color=plotting.COURSE_COLORS[0], label="A @ circle (its image)"),
+       plt.Line2D([], [], color=plotting.COURSE_COLORS[1], lw=1, marker=">", label="thin: v_1, v_2 on the circle"),
+       plt.Line2D([], [], color=plotting.COURSE_COLORS[1], lw=2.5, marker=">", label="thick: A v_i = σ_i u_i, the colour of its v_i"),
+       plt.Line2D([], [], color=plotting.COURSE_COLORS[2], lw=1, ls="--", label="a real eigenvector's line")]
+fig.legend(handles=key, loc="lower center", ncol=3, fontsize=9)   # one key for all six, below them: it covers no panel
+fig.suptitle("What a matrix does to the unit circle")
+fig.subplots_adjust(bottom=0.13)
 plt.show()
 
 # %%
@@ -255,16 +277,32 @@ for name, A in matrices.items():
     else:
         kinds = "both rotations or both reflections"
     shown = 0.0 if abs(det) < 1e-6 else det                # no "-0.00": the sign of a rounding error is not stable
-    print(f"{name:33s} singular values {[round(v, 3) for v in S.tolist()]}, det A = {shown:5.2f}: U and V are {kinds}")
+    print(f"{name:36s} singular values {[round(v, 3) for v in S.tolist()]}, det A = {shown:5.2f}: U and V are {kinds}")
     assert torch.allclose(rebuilt, A, atol=1e-5)
     assert abs(abs(torch.linalg.det(U)) - 1) < 1e-5 and abs(abs(torch.linalg.det(Vt)) - 1) < 1e-5   # orthogonal
+
+# %% [markdown]
+# The spectral theorem, checked on the symmetric matrix of the first picture and on a random symmetric $5 \times 5$ one (`torch.linalg.eigh` is the eigen-solver for symmetric matrices); and the eigenvalues of the mirror, one of them negative:
+
+# %%
+generator = torch.Generator().manual_seed(1)
+B = torch.randn(5, 5, generator=generator, dtype=torch.float64)
+for name, A in [("symmetric 2 x 2", matrices["symmetric: stretch along tilted axes"].double()), ("random symmetric 5 x 5", B + B.T)]:
+    eigenvalues, Q = torch.linalg.eigh(A)                     # real eigenvalues, eigenvectors in the columns of Q
+    orthogonal = torch.allclose(Q.T @ Q, torch.eye(len(A), dtype=torch.float64))
+    rebuilt = torch.allclose(Q @ torch.diag(eigenvalues) @ Q.T, A)
+    print(f"{name}: eigenvectors at right angles (QᵀQ = I): {orthogonal}; A = QΛQᵀ: {rebuilt}")
+    assert orthogonal and rebuilt
+mirror_eigenvalues = sorted(torch.linalg.eigvals(matrices["mirror and stretch"]).real.tolist())
+print("eigenvalues of 'mirror and stretch':", [round(v, 3) for v in mirror_eigenvalues], "(λ = -1: that line is flipped, not stretched)")
+assert torch.allclose(torch.tensor(mirror_eigenvalues), torch.tensor([-1.0, 1.0]))
 
 # %% [markdown]
 # Three things to notice. The shear has only one eigenvector direction (it is not diagonalizable), and the rotation has none that is real, yet each has an SVD. The eigenvectors of the third matrix are not at right angles, while $v_1, v_2$ (and $u_1, u_2$) always are. And $U$ and $V$ are not always rotations. Since $\det A = \det U \cdot \sigma_1 \sigma_2 \cdot \det V$ and the singular values are not negative, a matrix that mirrors the plane ($\det A < 0$, the last one) must have exactly one reflection among $U$ and $V$; for the others, flipping the sign of a $u_i$ together with its $v_i$ gives another valid SVD, so a library may return two reflections where two rotations would do. "Rotate, stretch, rotate" is true only up to a mirror. That the SVD always exists, with orthogonal directions, is why it, not eigenvectors, is the tool for the next section.
 #
 # ## Low rank: compressing a real BERT weight matrix
 #
-# Keep only the $r$ largest singular values: $W_r = U_{:, :r}\, \Sigma_{:r}\, V_{:, :r}^\top$. It stores $r(m + n)$ numbers instead of $mn$, and no other matrix of rank $r$ is closer to $W$ (the Eckart–Young theorem): the error is exactly the singular values left out, $\lVert W - W_r\rVert_F = \sqrt{\sum_{i > r} \sigma_i^2}$. Two ways to say how much is lost, easy to confuse: the **relative error** $\lVert W - W_r\rVert_F / \lVert W\rVert_F$, and the **share of energy** lost, $\sum_{i > r} \sigma_i^2 / \sum_i \sigma_i^2$, which is the square of the first.
+# Keep only the $r$ largest singular values: $W_r = U_{:, :r}\, \Sigma_{:r, :r}\, V_{:, :r}^\top$ (the first $r$ columns of $U$ and $V$, the top-left $r \times r$ block of $\Sigma$). It stores $r(m + n)$ numbers instead of $mn$, and no matrix of rank at most $r$ is closer to $W$ in the Frobenius norm (the Eckart–Young theorem): the error is exactly the singular values left out, $\lVert W - W_r\rVert_F = \sqrt{\sum_{i > r} \sigma_i^2}$, and with nothing left out, $\lVert W\rVert_F = \sqrt{\sum_i \sigma_i^2}$. Two ways to say how much is lost, easy to confuse: the **relative error** $\lVert W - W_r\rVert_F / \lVert W\rVert_F$, and the **share of energy** lost, $\sum_{i > r} \sigma_i^2 / \sum_i \sigma_i^2$, which is the square of the first.
 #
 # We take the first feed-forward matrix of BERT's first layer and compare its spectrum with a random matrix of the same shape and scale:
 
@@ -299,6 +337,8 @@ def low_rank_svd(W, rank):
 
 
 print("matrix shape:", tuple(weight.shape))
+print(f"‖W‖_F = {weight.norm():.2f}, √(Σ σᵢ²) = {(S ** 2).sum().sqrt():.2f}")
+assert torch.isclose(weight.norm(), (S ** 2).sum().sqrt(), rtol=1e-4)
 for rank in (8, 64, 192):
     approx = low_rank_svd(weight, rank)
     measured = ((weight - approx).norm() / weight.norm()).item()
@@ -394,7 +434,7 @@ check("03.rank_for_error", smallest_rank)
 #             return r
 # ```
 #
-# Try `smallest_rank(S, 0.5)` on the BERT matrix and compare it with its 384 singular values. A common slip is to compare the *share of energy* lost with `max_error`: that share is the square of the relative error, so it asks for far fewer singular values than the error allows.
+# Try `smallest_rank(S, 0.5)` on the BERT matrix and compare it with its 384 singular values: it needs 148. A common slip is to compare the *share of energy* lost with `max_error`: that share is the square of the relative error, so the slip keeps far fewer singular values than the budget requires (51 here, whose relative error is about 0.71, not 0.5).
 # </details>
 
 # %% [markdown]
@@ -425,7 +465,7 @@ check("03.lora_parameters", lora_parameters)
 # - Shapes tell the story: BERT works on `(sentences, tokens, hidden)` tensors; broadcasting aligns shapes from the right and stretches length-1 axes.
 # - A linear layer is `x @ W.T + b`; BERT's layers are mostly such products (checked against `nn.Linear` on a real BERT projection).
 # - Cosine similarity of sentence vectors measures closeness of meaning: topic clearly, sentiment only weakly.
-# - Norms measure size: L2, L1, max. The SVD writes any matrix as an orthogonal map (rotation or reflection), a stretch, and another orthogonal map, with $A v_i = \sigma_i u_i$; eigenvectors are the directions a matrix only stretches, and need not be orthogonal.
+# - Norms measure size: L2, L1, max (the largest absolute entry) for vectors, Frobenius for matrices. The SVD writes any matrix as an orthogonal map (rotation or reflection), a stretch, and another orthogonal map, with $A v_i = \sigma_i u_i$. Eigenvectors are the directions a matrix keeps on their own line (stretched, shrunk or flipped by $\lambda$); in general they need not be orthogonal, but a symmetric matrix has orthogonal ones and real eigenvalues (the spectral theorem, $A = Q\Lambda Q^\top$).
 # - The best rank-$r$ approximation keeps the $r$ largest singular values; its relative error is the square root of the energy it loses. Pretrained weights are not low-rank; LoRA bets that the fine-tuning *update* is, and trains a small fraction of the numbers.
 #
 # **Next:** [04 · Probability and Bayes](04_probability_and_bayes.ipynb).

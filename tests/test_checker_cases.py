@@ -1,0 +1,495 @@
+"""Every case of issue 40.1-40.3 and 40.5 (the probe's answers), on both ways ``check`` runs an answer: a
+forked child (Linux) and a watched thread (Windows and macOS; forced here as their stand-in). Realistic wrong
+answers never get [Correct] and are told their mistake; right answers, however written, always do."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+
+import pytest
+import torch
+
+from course_utils import checks
+from course_utils.checks import check
+from tests import checker_answers as right
+
+CAN_FORK = hasattr(os, "fork") and sys.platform.startswith("linux")
+WAYS = [pytest.param("process", marks=pytest.mark.skipif(not CAN_FORK, reason="a forked child is used on Linux only")),
+        "thread"]
+
+
+@pytest.fixture(params=WAYS)
+def way(request, monkeypatch):
+    monkeypatch.setattr(checks, "ISOLATION", request.param)
+    return request.param
+
+
+def _layer_count() -> int:
+    from course_utils.hub import resolve_model
+    from course_utils.session import MODELS, resolve_profile
+
+    path = resolve_model(MODELS[resolve_profile(gpu=torch.cuda.is_available())]).path
+    config = json.loads((path / "config.json").read_text())
+    d, ff = config["hidden_size"], config["intermediate_size"]
+    return 4 * (d * d + d) + 4 * d + d * ff + ff + ff * d + d
+
+
+def test_every_right_answer_is_correct(way):
+    answers = right.answers(_layer_count())
+    from course_utils.checkers import EXERCISES
+
+    assert set(answers) == set(EXERCISES)
+    for name, answer in answers.items():
+        verdict = check(name, answer, quiet=True)
+        assert verdict, (name, verdict.message)
+
+
+def _refused(name, answer, *words):
+    verdict = check(name, answer, quiet=True)
+    assert not verdict, f"{name}: a wrong answer got [Correct]"
+    for word in words:
+        assert word in verdict.message, (word, verdict.message)
+    return verdict
+
+
+# --------------------------------------------------------------------------- 40.1: realistic wrong answers
+
+
+def test_param_groups_with_every_parameter_decayed_and_the_1d_ones_again(way):
+    def twice(model, weight_decay):
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        return [{"params": trainable, "weight_decay": weight_decay},
+                {"params": [p for p in trainable if p.ndim < 2], "weight_decay": 0.0}]
+
+    _refused("08.param_groups", twice, "in two groups", "AdamW refuses")
+
+
+ENV_HEAD = "name: sentiment\nchannels:\n{channels}dependencies:\n  - python=3.11\n  - numpy==1.26.4\n"
+PIP_TORCH = "  - pip\n  - pip:\n      - torch>=2.4\n      - transformers\n"
+
+
+@pytest.mark.parametrize(("channels", "words"), [
+    ("  - anaconda\n", "is not conda-forge"),
+    ("  - https://repo.anaconda.com/pkgs/main\n  - nodefaults\n", "is not conda-forge"),
+    ("  - conda-forge\n", "nodefaults"),
+    ("  - nodefaults\n", "conda-forge is missing"),
+    (None, "no `channels:`"),
+])
+def test_fix_environment_refuses_the_wrong_channels(way, channels, words):
+    text = ENV_HEAD.format(channels=channels or "") + PIP_TORCH
+    if channels is None:
+        text = text.replace("channels:\n", "")
+    _refused("02.fix_environment", text, words)
+
+
+def test_fix_environment_refuses_a_conda_torch(way):
+    text = ENV_HEAD.format(channels="  - conda-forge\n  - nodefaults\n") + "  - torch\n  - transformers\n"
+    _refused("02.fix_environment", text, "`pytorch`")
+    assert check("02.fix_environment", text.replace("  - torch\n", "  - pytorch\n"), quiet=True)
+
+
+def test_cross_entropy_that_zeroes_the_logits_in_place(way):
+    def zeroed(logits, targets):
+        logits.zero_()  # now every class is equally likely: the loss is log C ...
+        return -(logits - torch.logsumexp(logits, dim=1, keepdim=True))[torch.arange(len(targets)), targets].mean()
+
+    _refused("04.cross_entropy", zeroed, "in place")
+
+
+def test_scaled_attention_that_divides_q_in_place(way):
+    def divides(q, k, v, mask=None):
+        q /= math.sqrt(q.shape[-1])
+        scores = q @ k.transpose(-2, -1)
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        return scores.softmax(-1) @ v
+
+    _refused("06.scaled_attention", divides, "in place")
+
+
+def test_scaled_attention_that_calls_pytorchs_own(way):
+    import torch.nn.functional as F
+
+    _refused("06.scaled_attention", lambda q, k, v, mask=None: F.scaled_dot_product_attention(q, k, v, attn_mask=mask),
+             "calls F.scaled_dot_product_attention")
+    from torch.nn.functional import scaled_dot_product_attention as imported
+
+    _refused("06.scaled_attention", lambda q, k, v, mask=None: imported(q, k, v, attn_mask=mask), "calls")
+
+
+def test_scaled_attention_is_tried_with_a_padding_mask(way):
+    def square_masks_only(q, k, v, mask=None):
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+        if mask is not None:
+            T = scores.shape[-1]
+            scores = scores.masked_fill(~mask.reshape(T, T), float("-inf"))  # fine for (T, T), wrong for (B, 1, 1, T)
+        return scores.softmax(-1) @ v
+
+    _refused("06.scaled_attention", square_masks_only)
+
+
+def test_accumulation_with_one_backward_on_the_summed_loss(way):
+    def summed(model, optimizer, micro_batches):
+        total = sum(model(**batch).loss for batch in micro_batches) / len(micro_batches)
+        total.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+    _refused("08.accumulation", summed, "once, on the summed loss", "in memory")
+
+
+def test_count_positive_that_counts_the_negatives(way):
+    _refused("00.count_positive", lambda split: sum(1 - label for label in split["label"]), "negative")
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("04.posterior", lambda prior, hit, false_alarm: f"{hit * prior / (hit * prior + false_alarm * (1 - prior)):.6f}"),
+    ("06.layer_parameters", None),
+    ("03.lora_parameters", str(12 * 2 * 8 * 1536)),
+])
+def test_a_number_returned_as_a_string(way, name, answer):
+    answer = str(_layer_count()) if answer is None else answer
+    _refused(name, answer, "should be")
+
+
+@pytest.mark.parametrize("platform", [None, "darwin"])
+def test_describe_with_only_the_venv_test(way, platform, monkeypatch):
+    """The conda-like case is built on every system (a venv and a .pth file): on macOS (here its platform name,
+    a stand-in) it was skipped and the venv-only answer passed."""
+    if platform:
+        monkeypatch.setattr(sys, "platform", platform)
+
+    def venv_only(python):
+        import subprocess
+
+        code = "import sys; print(sys.prefix); print(sys.prefix != sys.base_prefix)"
+        prefix, flag = subprocess.run([str(python), "-c", code], capture_output=True, text=True).stdout.splitlines()
+        return prefix, flag == "True"
+
+    _refused("02.describe", venv_only, "conda-meta")
+
+
+# --------------------------------------------------------------------------- 40.2: right answers, however written
+
+
+def test_rank_with_a_clamped_one_minus_cumsum(way):
+    """In float32 the share kept never quite reaches 1: at a budget of exactly 0 these right answers raised
+    IndexError or returned None."""
+    def clamped(S, max_error):
+        S = S.float()
+        kept = (S ** 2).cumsum(0) / (S ** 2).sum()
+        errors = torch.cat([torch.ones(1), (1 - kept).clamp(min=0).sqrt()])
+        return int((errors <= max_error).nonzero()[0])
+
+    def energy_kept(S, max_error):
+        S = S.float()
+        kept = (S ** 2).cumsum(0) / (S ** 2).sum()
+        return next(r for r in range(1, len(S) + 1) if kept[r - 1] >= 1 - max_error ** 2)
+
+    assert check("03.rank_for_error", clamped, quiet=True)
+    assert check("03.rank_for_error", energy_kept, quiet=True)
+
+
+def test_the_error_budgets_are_far_from_every_error():
+    """No budget sits within rounding of a spectrum's error, so no right answer depends on float rounding."""
+    from course_utils.checkers.nb03 import MAX_ERRORS, _spectra, rank_errors
+
+    for S in _spectra():
+        for error in rank_errors(S):
+            assert all(abs(error - budget) > 1e-4 * max(budget, 0.01) for budget in MAX_ERRORS), error
+
+
+def test_linear_backward_returning_a_list(way):
+    assert check("05.linear_backward", lambda X, W, d: [d.T @ X, d.sum(0), d @ W], quiet=True)
+
+
+@pytest.mark.parametrize("kind", ["float", "tensor", "numpy"])
+def test_layer_parameters_as_any_number(way, kind):
+    import numpy as np
+
+    count = _layer_count()
+    answer = {"float": float(count), "tensor": torch.tensor(count), "numpy": np.float64(count)}[kind]
+    assert check("06.layer_parameters", answer, quiet=True)
+
+
+def test_accumulation_that_zeroes_the_gradients_first(way):
+    def zero_first(model, optimizer, micro_batches):
+        optimizer.zero_grad()
+        for batch in micro_batches:
+            (model(**batch).loss / len(micro_batches)).backward()
+        optimizer.step()
+
+    assert check("08.accumulation", zero_first, quiet=True)
+
+    def never_zeroes(model, optimizer, micro_batches):
+        for batch in micro_batches:
+            (model(**batch).loss / len(micro_batches)).backward()
+        optimizer.step()
+
+    _refused("08.accumulation", never_zeroes, "the first step was right", "zero_grad")
+
+
+def test_ece_written_as_the_top_label_variant_is_named(way):
+    import numpy as np
+
+    def top_label(probabilities, labels, n_bins=10):
+        probabilities, labels = np.asarray(probabilities, dtype=float), np.asarray(labels)
+        predicted = probabilities >= 0.5
+        confidence = np.where(predicted, probabilities, 1 - probabilities)
+        correct = (predicted.astype(int) == labels).astype(float)
+        bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+        return sum((bins == b).mean() * abs(correct[bins == b].mean() - confidence[bins == b].mean()) for b in np.unique(bins))
+
+    verdict = _refused("08.ece", top_label, "top-label ECE")
+    assert "equal-width" not in verdict.message
+
+
+@pytest.mark.parametrize("command", [
+    ["bash", "{f}", "-b", "-c", "-p", "{p}"],       # -c: conda init after installing
+    ["bash", "{f}", "-b", "-m", "-p", "{p}"],       # -m: no shortcuts
+    ["zsh", "{f}", "-b", "-p", "{p}"],
+    ["sh", "./{f}", "-b", "-p", "{p}"],
+    ["bash", "{f}", "-bp", "{p}"],
+    ["bash", "{f}", "-b", "-p{p}"],
+    ["bash", "{f}", "-p", "{p}", "-b", "-u"],
+    ["/bin/bash", "{f}", "-bu", "-p", "{p}"],
+])
+def test_silent_command_in_every_form_the_installer_reads(way, command):
+    def write(system, filename, prefix):
+        if system == "Windows":
+            return [".\\" + filename, "/InstallationType=JustMe", "/S", f"/D={prefix}"]
+        return [part.format(f=filename, p=prefix) for part in command]
+
+    assert check("01.silent_command", write, quiet=True)
+
+
+@pytest.mark.parametrize(("command", "words"), [
+    (["bash", "{f}", "-b", "foo", "-p", "{p}"], "never read"),
+    (["bash", "{f}", "-b", "-i", "-p", "{p}"], "interactive"),
+    (["bash", "{f}", "-b", "-h", "-p", "{p}"], "help"),
+    (["{f}", "-b", "-p", "{p}"], "not executable"),
+])
+def test_silent_command_wrong_forms_are_told(way, command, words):
+    def write(system, filename, prefix):
+        return right.silent_command(system, filename, prefix) if system == "Windows" else \
+            [part.format(f=filename, p=prefix) for part in command]
+
+    _refused("01.silent_command", write, words)
+
+
+def _practice(create=None, install=None, export=None, remove=None):
+    def commands(name):
+        steps = right.conda_practice(name)
+        for index, replacement in enumerate((create, install, export, remove)):
+            if replacement is not None:
+                steps[index] = [part.format(n=name) for part in replacement]
+        return steps
+    return commands
+
+
+@pytest.mark.parametrize("answer", [
+    _practice(create=["conda", "create", "--name={n}", "python=3.12", "numpy", "--yes"]),
+    _practice(create=["conda", "create", "-y", "-n", "{n}", "python==3.12.8", "numpy"]),
+    _practice(create=["conda", "create", "-n", "{n}", "python>=3.12,<3.13", "numpy>=2", "-y"]),
+    _practice(create=["conda", "create", "-n", "{n}", "-c", "conda-forge", "conda-forge::python=3.12", "conda-forge::numpy", "-y"]),
+    _practice(create=["conda", "create", "-yn", "{n}", "python 3.12.*", "numpy"]),
+    _practice(export=["conda", "export", "-n", "{n}", "--from-history", "--format=environment-yaml", "--file={n}.yml"]),
+    _practice(export=["conda", "env", "export", "--name", "{n}", "--from-history", "--format", "yml", "-f", "{n}.yml"]),
+    _practice(create=["mamba", "create", "-n", "{n}", "python=3.12", "numpy", "-y"],
+              install=["mamba", "install", "-n", "{n}", "requests", "-y"],
+              remove=["mamba", "env", "remove", "-n", "{n}", "-y"]),
+    _practice(create=["micromamba", "create", "-n", "{n}", "python=3.12", "numpy", "-y"],
+              remove=["micromamba", "remove", "-n", "{n}", "--all", "-y"]),
+    _practice(remove=["conda", "remove", "--all", "--name", "{n}", "--yes"]),
+])
+def test_conda_practice_in_every_spelling_conda_accepts(way, answer):
+    verdict = check("02.conda_practice", answer, quiet=True)
+    assert verdict, verdict.message
+
+
+@pytest.mark.parametrize(("answer", "words"), [
+    (_practice(export=["conda", "env", "export", "-n", "{n}", "--from-history", "--file", "{n}.yml"]),
+     "--format environment-yaml"),
+    (_practice(export=["mamba", "env", "export", "-n", "{n}", "--from-history", "--file", "{n}.yml"]), "no --file"),
+    (_practice(create=["conda", "create", "-n", "{n}", "python>=3.12", "numpy", "-y"]), "also allows Python 3.13"),
+    (_practice(create=["conda", "create", "-n", "{n}", "'python=3.12'", "numpy", "-y"]), "quotes"),
+    (_practice(create=["conda", "create", "-n", "{n}", "python=3.12 numpy", "-y"]), "its own list item"),
+    (_practice(create=["conda", "create", "-n", "{n}", "python=3.12", "-y", "numpy"]), "one run"),
+    (_practice(export=["conda", "env", "export", "-n", "{n}", "--from-history", ">", "{n}.yml"]), "`>` needs a shell"),
+    (_practice(remove=["conda", "remove", "-n", "{n}", "-y"]), "--all"),
+])
+def test_conda_practice_wrong_forms_are_told(way, answer, words):
+    _refused("02.conda_practice", answer, words)
+
+
+# --------------------------------------------------------------------------- 40.3: feedback about the mistake
+
+
+def test_rank_off_by_one_is_told_off_by_one_not_energy(way):
+    _refused("03.rank_for_error", lambda S, e: right.smallest_rank(S, e) + 1, "one off")
+    verdict = _refused("03.rank_for_error", lambda S, e: right.smallest_rank(S, e) - 1, "one off")  # was told 'energy'
+    assert "energy" not in verdict.message
+
+
+def test_linear_backward_dw_divided_by_n(way):
+    _refused("05.linear_backward", lambda X, W, d: (d.T @ X / len(X), d.sum(0), d @ W), "divided by the batch size")
+
+
+def test_error_fixes_are_read_from_what_each_message_says(monkeypatch):
+    from course_utils.checkers import nb01
+
+    assert nb01.expected_fix("CondaHTTPError: HTTP 000 CONNECTION FAILED for url <...> SSL module is not available") \
+        == "activate_base"
+    assert nb01.expected_fix("CondaSSLError: OpenSSL appears to be unavailable on this machine.") == "activate_base"
+    monkeypatch.setitem(nb01.FIX_NAMES, "network", "check the connection")
+    assert nb01.expected_fix("CondaHTTPError: HTTP 000 CONNECTION FAILED for url <https://...>") == "network"
+    assert "no server" in nb01.WHY["network"]
+
+
+def test_a_wrong_error_fix_is_told_why_the_message_happens(way):
+    from course_utils.checkers.nb01 import ERROR_FIXES, WHY
+
+    fixes = dict(ERROR_FIXES)
+    message = next(m for m in fixes if "CERTIFICATE_VERIFY_FAILED" in m)
+    fixes[message] = "init"
+    _refused("01.error_fixes", fixes, WHY["truststore"])
+
+
+def test_conda_practice_with_mamba_is_not_told_to_count_its_commands(way):
+    verdict = check("02.conda_practice", _practice(create=["mamba", "create", "-n", "{n}", "python=3.12", "numpy", "-y"]),
+                    quiet=True)
+    assert verdict and "you gave 4" not in verdict.message
+
+
+def _solution_code():  # -> {exercise name: the notebook's revealed solution code}
+    import nbformat
+
+    from course_utils.tools import notebooks
+
+    code = {}
+    for path in notebooks.all_notebooks():
+        solved, exercises = notebooks.with_solutions(nbformat.read(path, as_version=4))
+        for index, name in exercises.items():
+            code[name] = solved.cells[index].source
+    return code
+
+
+def test_no_hint_prints_the_solution():
+    """A learner who runs a starter cell reads its hint (07 cell 54 and 08 cell 58 printed the full solution)."""
+    from course_utils.checkers import EXERCISES
+
+    for name, code in _solution_code().items():
+        hint = EXERCISES[name].hint
+        for line in code.splitlines():
+            line = line.split("#")[0].strip()
+            if len(line) >= 14 and not line.startswith(("def ", "check(", "return [", "from ", "import ")):
+                assert line not in hint, (name, line)
+        for fragment in ("argmax(axis=-1)", "np.searchsorted", "ids[:head", "logsumexp(logits", "torch.tril(",
+                         "masked_fill", "/ len(micro_batches)", "x @ W.T", "hexdigest()", "'-b', '-p'"):
+            assert fragment not in hint, (name, fragment)
+
+
+# --------------------------------------------------------------------------- 40.5: not fooled by accident
+
+
+class AlwaysEqual(str):
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = str.__hash__
+
+
+class AlwaysEqualFloat(float):
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __float__(self):
+        return 0.2687
+
+    __hash__ = float.__hash__
+
+
+class AlwaysEqualInt(int):
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __int__(self):
+        return 294912
+
+    __hash__ = int.__hash__
+
+
+def test_lying_eq_and_ne_do_not_fool_a_check(way):
+    _refused("00.clean_review", lambda text: AlwaysEqual("nonsense"))
+    _refused("04.posterior", lambda *args: AlwaysEqualFloat(0.5))
+    _refused("03.lora_parameters", AlwaysEqualInt(7))
+    _refused("06.layer_parameters", AlwaysEqualInt(7))
+
+
+def test_reading_the_checkers_frame_does_not_fool_a_check(way):
+    def peek(prior, hit, false_alarm):
+        frame = sys._getframe(1)
+        while frame is not None:
+            for name in ("wanted", "reference", "right", "cases", "got"):
+                value = frame.f_locals.get(name)
+                if isinstance(value, float):
+                    return value
+                if isinstance(value, list) and value and isinstance(value[0], float):
+                    return value[0]
+            frame = frame.f_back
+        return 0.5
+
+    _refused("04.posterior", peek)
+
+
+def test_replacing_torch_functions_does_not_fool_a_check(way, monkeypatch):
+    import torch.nn.functional as F
+
+    monkeypatch.setattr(torch, "allclose", torch.allclose)  # undone after the test, whatever the answer does
+    monkeypatch.setattr(F, "scaled_dot_product_attention", F.scaled_dot_product_attention)
+    monkeypatch.setattr(F, "cross_entropy", F.cross_entropy)
+
+    def cheat(q, k, v, mask=None):
+        torch.allclose = lambda *args, **kwargs: True
+        F.scaled_dot_product_attention = lambda q, k, v, **kwargs: v
+        return v
+
+    _refused("06.scaled_attention", cheat)
+
+    def cheat_loss(logits, targets):
+        F.cross_entropy = lambda *args, **kwargs: torch.tensor(0.0)
+        return torch.tensor(0.0)
+
+    _refused("04.cross_entropy", cheat_loss)
+
+
+def test_mutating_label_ids_does_not_fool_a_check(way):
+    def perfect(eval_prediction):
+        from sklearn.metrics import balanced_accuracy_score, matthews_corrcoef
+
+        predictions = eval_prediction.predictions.argmax(axis=-1)
+        eval_prediction.label_ids[:] = predictions
+        return {"balanced_accuracy": balanced_accuracy_score(eval_prediction.label_ids, predictions),
+                "mcc": matthews_corrcoef(eval_prediction.label_ids, predictions)}
+
+    _refused("07.compute_metrics", perfect, "changed")
+
+
+def test_freezing_every_parameter_and_returning_nothing_does_not_fool_a_check(way):
+    def freeze(model, weight_decay):
+        model.requires_grad_(False)
+        return []
+
+    _refused("08.param_groups", freeze, "changed requires_grad")

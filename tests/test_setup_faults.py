@@ -694,3 +694,14 @@ def test_the_whole_kit_set_up_twice_keeps_every_file_of_the_learner(tmp_path, mo
     assert "kept your own notebooks/00_welcome.ipynb (the kit's copy differs; rename yours and run again to get the kit's)" in said
     assert any(line.startswith("kept your cache's hf/hub/models--org--tiny/refs/main") for line in said)
     assert (site / kit.OFFLINE_PTH).is_file() and [command[-1] for command in ran][-1] == f"{kit.PACKAGE}[{kit.LEARNER_EXTRA}]"
+
+
+def test_a_set_up_that_fell_back_says_so_on_every_later_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_USE_VENV", "1")
+    monkeypatch.setattr(bootstrap, "missing_modules", lambda python, modules=(): [])
+    venv = _stamped_venv(tmp_path, [getattr(sys, "_base_executable", sys.executable)])
+    note = ("a version the course was tested with cannot be installed here (torch==2.13.0; Python 3.13.0), so set-up "
+            "takes the newest inside the course's ranges: every notebook works, a few printed numbers may differ")
+    (venv / bootstrap.STAMP_NAME).write_text(json.dumps({"hash": bootstrap.setup_hash(tmp_path), "unlocked": note}))
+    plan = bootstrap.make_plan(tmp_path, gpu=False)
+    assert plan.steps == [] and plan.reason.endswith(".venv is up to date (set up unlocked: torch==2.13.0)")

@@ -256,7 +256,9 @@ def make_plan(root: Path = ROOT, gpu: bool | None = None) -> Plan:
     kept += check_venv_python(prefix)
     missing = missing_modules(env_python(prefix)) if _stamp_matches(prefix, wanted) else None
     if missing == []:
-        return Plan("venv", prefix, reason=kept + ".venv is up to date")
+        unlocked = _stamp(prefix).get("unlocked")
+        return Plan("venv", prefix, reason=kept + ".venv is up to date" + (f" (set up unlocked: {unlocked.split(' (')[1].split(';')[0]})"
+                                                                          if isinstance(unlocked, str) and " (" in unlocked else ""))
     if missing:
         kept += (f"set-up was finished once, but {', '.join(missing)} cannot be imported in .venv now "
                  "(uninstalled?), so the install steps run again; ")
@@ -428,7 +430,8 @@ def pip_failure(log: str) -> tuple[str, str]:
             start = log.rfind("\n", 0, match.start()) + 1
             end = log.find("\n", match.end())
             line = log[start:end if end >= 0 else len(log)].strip()
-            return cause, re.sub(r"^\d{4}-\d\d-\d\dT\S+ ", "", line)[:300]  # pip's log puts a time stamp first
+            line = re.sub(r"^\d{4}-\d\d-\d\dT\S+ ", "", line)  # pip's log puts a time stamp first
+            return cause, re.sub(r"^(ERROR|WARNING): ", "", line)[:300]
     errors = [line.strip() for line in log.splitlines() if "ERROR:" in line]
     return "unknown", re.sub(r"^\d{4}-\d\d-\d\dT\S+ ", "", errors[-1] if errors else "")[:300]
 

@@ -5,10 +5,28 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import subprocess
+import sys
 
 import numpy as np
+import pytest
 import torch
+
+from course_utils import checks
+
+CAN_FORK = hasattr(os, "fork") and sys.platform.startswith("linux")
+#: The two ways ``check`` runs an answer: a forked child (Linux) and a watched thread (Windows and macOS; forced
+#: here on Linux as their stand-in).
+WAYS = [pytest.param("process", marks=pytest.mark.skipif(not CAN_FORK, reason="a forked child is used on Linux only")),
+        "thread"]
+
+
+@pytest.fixture(params=WAYS)
+def way(request, monkeypatch):
+    """Run the test once per way ``check`` runs an answer."""
+    monkeypatch.setattr(checks, "ISOLATION", request.param)
+    return request.param
 
 FIXED_ENVIRONMENT = ("name: sentiment\nchannels:\n  - conda-forge\n  - nodefaults\ndependencies:\n  - python=3.11\n"
                      "  - numpy==1.26.4\n  - pip\n  - pip:\n      - torch>=2.4\n      - transformers\n")

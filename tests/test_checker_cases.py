@@ -6,25 +6,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 
 import pytest
 import torch
 
-from course_utils import checks
 from course_utils.checks import check
 from tests import checker_answers as right
-
-CAN_FORK = hasattr(os, "fork") and sys.platform.startswith("linux")
-WAYS = [pytest.param("process", marks=pytest.mark.skipif(not CAN_FORK, reason="a forked child is used on Linux only")),
-        "thread"]
-
-
-@pytest.fixture(params=WAYS)
-def way(request, monkeypatch):
-    monkeypatch.setattr(checks, "ISOLATION", request.param)
-    return request.param
+from tests.checker_answers import way  # noqa: F401 - a fixture
 
 
 def _layer_count() -> int:

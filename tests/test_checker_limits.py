@@ -13,14 +13,12 @@ import pytest
 
 from course_utils import checks
 from course_utils.checks import check
-
-CAN_FORK = hasattr(os, "fork") and sys.platform.startswith("linux")
-WAYS = [pytest.param("process", marks=pytest.mark.skipif(not CAN_FORK, reason="a forked child is used on Linux only")),
-        "thread"]
+from tests.checker_answers import CAN_FORK, WAYS
 
 
 @pytest.fixture(params=WAYS)
 def way(request, monkeypatch):
+    """Each way ``check`` runs an answer, with a time limit of 1 s."""
     monkeypatch.setattr(checks, "ISOLATION", request.param)
     monkeypatch.setattr(checks, "CHECK_TIME_LIMIT_S", 1.0)
     return request.param

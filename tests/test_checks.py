@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from pathlib import Path
 
 from course_utils.checkers.helpers import Wrong, expect_close, expect_shape
 from course_utils.checks import check

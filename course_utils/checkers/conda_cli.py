@@ -227,20 +227,30 @@ def _yes(namespace: argparse.Namespace) -> bool:
     return bool(namespace.y or namespace.yes)
 
 
+def _read_packages(command: list[str], kind: str, name: str, shown_command: str
+                   ) -> tuple[argparse.Namespace | None, dict[str, str], list[str]]:
+    """Parse a create or install command: (namespace, {package: constraint}, problems so far)."""
+    namespace, problems = _parse(command, kind, shown_command)
+    if namespace is None:
+        return None, {}, problems
+    problem = _name_problem(namespace, kind, name)
+    if problem:
+        problems.append(problem)
+    specs, spec_problems = _specs(namespace.packages)
+    if namespace.dry_run or namespace.d:
+        spec_problems.append("--dry-run only shows what conda would do: leave it out")
+    return namespace, specs, problems + spec_problems
+
+
 def _check_create(command: list[str], name: str, shown_command: str) -> list[str]:
     subcommand = command[1] if len(command) > 1 else ""
     if subcommand == "env" and command[2:3] == ["create"]:
         return ["`conda env create` builds an environment from a file; list the packages with `conda create -n NAME ...`"]
     if subcommand != "create":
         return ["the first command is `conda create`"]
-    namespace, problems = _parse(command, "create", shown_command)
+    namespace, specs, problems = _read_packages(command, "create", name, shown_command)
     if namespace is None:
         return problems
-    problem = _name_problem(namespace, "create", name)
-    if problem:
-        problems.append(problem)
-    specs, spec_problems = _specs(namespace.packages)
-    problems += spec_problems
     if "python" not in specs:
         problems.append(f"create it with Python {PRACTICE_PYTHON}: `python={PRACTICE_PYTHON}` (one `=`: any {PRACTICE_PYTHON}.x)")
     else:
@@ -249,8 +259,6 @@ def _check_create(command: list[str], name: str, shown_command: str) -> list[str
             problems.append(problem)
     if "numpy" not in specs:
         problems.append("ask for numpy in the same `conda create`: the solver does best with everything at once")
-    if namespace.dry_run or namespace.d:
-        problems.append("--dry-run only shows what conda would do: leave it out")
     if namespace.clone:
         problems.append("--clone copies another environment; this one starts fresh")
     if not _yes(namespace):
@@ -261,18 +269,11 @@ def _check_create(command: list[str], name: str, shown_command: str) -> list[str
 def _check_install(command: list[str], name: str, shown_command: str) -> list[str]:
     if command[1:2] != ["install"]:
         return ["the second command is `conda install -n NAME requests -y`"]
-    namespace, problems = _parse(command, "install", shown_command)
+    namespace, specs, problems = _read_packages(command, "install", name, shown_command)
     if namespace is None:
         return problems
-    problem = _name_problem(namespace, "install", name)
-    if problem:
-        problems.append(problem)
-    specs, spec_problems = _specs(namespace.packages)
-    problems += spec_problems
     if "requests" not in specs:
         problems.append("the second command adds requests: `conda install -n NAME requests -y`")
-    if namespace.dry_run or namespace.d:
-        problems.append("--dry-run only shows what conda would do: leave it out")
     if not _yes(namespace):
         problems.append("add -y to `conda install`")
     return problems

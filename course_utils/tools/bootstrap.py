@@ -10,9 +10,15 @@ test suite inside it:
   switches to conda, ``COURSE_USE_VENV=1`` forces the venv).
 
 Set-up is idempotent: a stamp file inside the environment records a hash of the files that
-define it, so a second run skips every install step and starts in seconds. Where no NVIDIA GPU
-is present the CPU build of torch is installed first (a bare ``torch`` requirement would pull a
-CUDA build of several GB on Linux).
+define it, so a second run skips every install step and starts in seconds (once it has checked that
+the course's modules can still be imported there). Where no NVIDIA GPU is present on Linux the CPU
+build of torch is installed first (a bare ``torch`` requirement would pull a CUDA build of several GB).
+
+pip runs with the learner's own settings (a mirror in pip.conf or PIP_INDEX_URL serves every step),
+without those that send packages elsewhere (PIP_USER, PIP_TARGET...). Before pip starts, the index is
+probed and a refusing or silent one is named; a failed step is read from pip's log, so a full disk or a
+dropped network is named and only a locked version missing here falls back to the newest in range. One
+set-up runs at a time in a folder, and Ctrl-C ends it with one line.
 """
 
 from __future__ import annotations
@@ -687,6 +693,9 @@ def ensure_environment(root: Path = ROOT, quiet: bool = False) -> Plan:
 
 
 def run_plan(plan: Plan, root: Path, say) -> Plan:
+    """Run the plan's steps in pip's step environment: before the first pip step, read pip's settings and
+    probe its index (and, where torch comes from the configured index on Linux, say which build that is);
+    write the stamp only when every step succeeded."""
     env = pip_step_environment(say)
     first_pip = next((i for i, step in enumerate(plan.steps) if "pip" in step[1:4]), None)
     settings: dict[str, tuple[str, str]] = {}

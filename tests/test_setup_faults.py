@@ -443,6 +443,7 @@ def test_a_venv_made_by_another_python_is_kept_and_said(tmp_path, monkeypatch):
     assert plan.steps == [] and plan.reason.startswith(f".venv was made by Python {python312.name} and is kept")
 
 
+@posix_only
 def test_a_venv_whose_python_is_gone_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_USE_VENV", "1")
     prefix = tmp_path / ".venv"

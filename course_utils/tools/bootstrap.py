@@ -484,7 +484,7 @@ def _run_logged_step(step: list[str], root: Path, env: dict[str, str] | None, qu
 
 def run_steps(steps: list[list[str]], root: Path, say, fix: str, fallbacks: dict[int, list[str]] | None = None,
               env: dict[str, str] | None = None, settings: dict[str, tuple[str, str]] | None = None,
-              before: dict[int, object] | None = None) -> list[str]:
+              before: dict[int, object] | None = None, python_version: str = "") -> list[str]:
     """Run each command in `root`, saying it first. A failed pip step is read from its log: the locked
     install falls back to its fallback (the newest versions in range) only when a locked version cannot be
     installed here (none for this Python or this machine), saying which; a full disk, a dropped network or an
@@ -503,7 +503,7 @@ def run_steps(steps: list[list[str]], root: Path, say, fix: str, fallbacks: dict
         if fallbacks and index in fallbacks and cause in ("unavailable", "conflict"):
             which = ", ".join(locked_pins(log)) if cause == "conflict" and locked_pins(log) else detail or "see pip, above"
             note = (f"a version the course was tested with cannot be installed here ({which}; Python "
-                    f"{'.'.join(map(str, sys.version_info[:3]))}), so set-up takes the newest inside the course's ranges: "
+                    f"{python_version or '.'.join(map(str, sys.version_info[:3]))}), so set-up takes the newest inside the course's ranges: "
                     "every notebook works, a few printed numbers may differ")
             say(note)
             notes.append(note)
@@ -714,8 +714,11 @@ def run_plan(plan: Plan, root: Path, say) -> Plan:
         step = plan.steps[first_pip]
         needs_evidence = TORCH_CPU_SPEC in step and "--index-url" not in step and platform.system() == "Linux"
         before[first_pip] = evidence if needs_evidence else preflight
-    notes = run_steps(plan.steps, root, say, FIX, plan.fallbacks, env=env, settings=settings, before=before)
-    stamp = {"hash": setup_hash(root), "python": ".".join(map(str, sys.version_info[:3]))}
+    made = venv_version(plan.prefix) if plan.kind == "venv" else None
+    version = ".".join(map(str, made or sys.version_info[:3]))  # the environment's Python, which pip installs for
+    notes = run_steps(plan.steps, root, say, FIX, plan.fallbacks, env=env, settings=settings, before=before,
+                      python_version=version)
+    stamp = {"hash": setup_hash(root), "python": version}
     if notes:
         stamp["unlocked"] = notes[-1]
     (plan.prefix / STAMP_NAME).write_text(json.dumps(stamp))

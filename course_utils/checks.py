@@ -219,6 +219,14 @@ def _quiet_fork() -> int:
             os.environ.pop("TOKENIZERS_PARALLELISM", None)
 
 
+def _reap(pid: int) -> int:
+    """Wait for the child and return its wait status (0 where the system reaps children itself: SIGCHLD ignored)."""
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return 0
+
+
 def _refuse_input(*args: Any, **kwargs: Any) -> str:
     raise Wrong("your answer calls input(), which waits for someone to type; no one can during a check: "
                 "take the values as arguments instead.")
@@ -354,7 +362,7 @@ def _in_child(run: Callable[[Any], Any], answer: Any, limit_s: float, memory_mb:
                 reason = "memory"
                 break
         if reason is None:
-            status = os.waitpid(pid, 0)[1]
+            status = _reap(pid)
     finally:
         try:
             os.killpg(pid, signal.SIGKILL)  # the child if still running, and whatever it started
@@ -365,7 +373,7 @@ def _in_child(run: Callable[[Any], Any], answer: Any, limit_s: float, memory_mb:
                 os.kill(pid, signal.SIGKILL)  # not reaped yet, so `pid` is still the child's
             except OSError:
                 pass
-            status = os.waitpid(pid, 0)[1]
+            status = _reap(pid)
         ends = time.monotonic() + 0.5
         while out_r is not None and time.monotonic() < ends:  # what it printed last, without waiting long
             ready, _, _ = select.select([out_r], [], [], max(0.0, ends - time.monotonic()))

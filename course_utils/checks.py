@@ -19,10 +19,14 @@ notebook down with it:
   child, never the kernel. Nothing the answer changes (its inputs, a global, ``torch.allclose``) reaches
   the kernel.
 * **Windows and macOS** (where a forked child is not safe beside their system libraries, or does not
-  exist): in a thread of the kernel, watched by the kernel's own thread, which stops it by raising
-  ``TimeUp`` (or ``MemoryUp``) inside it again and again until it ends, so a loop with a bare ``except:``
-  is stopped too. A single long computation inside a library cannot be interrupted there: the verdict
-  then says so, and that restarting the kernel stops it, instead of pretending it was stopped.
+  exist; a function defined in a notebook cannot be sent to a freshly started one): in a thread of the
+  kernel, watched by the kernel's own thread, which stops it by raising ``TimeUp`` (or ``MemoryUp``) in it
+  again and again, so a bare ``except:`` that swallows one stop does not save it, and caps what it prints.
+  What a thread cannot stop is said, never called stopped: a loop whose every instruction sits inside a
+  bare ``except:``, or one call into a library that does not return, gets "could not be stopped ...
+  restart the kernel" at the limit; one long computation that holds Python's lock (``sum(range(10**9))``)
+  keeps the watchdog itself waiting, and its verdict says how long it ran. The memory watchdog reads
+  /proc, psutil, Windows' working set or macOS's peak, whichever there is.
 """
 
 from __future__ import annotations

@@ -48,19 +48,33 @@ print(f"{len(train)} training and {len(test)} test reviews; labels: {train.featu
 # %% [markdown]
 # ## Random variables, variance and the law of large numbers
 #
-# A **random variable** is a number produced by chance: the face of a die, the label of a review picked at random. Its **expected value** is the average over many draws: for a fair die, $E[X] = \frac{1+2+\dots+6}{6} = 3.5$. Its **variance** is the expected squared distance from that average, $\operatorname{Var}[X] = E[(X - E[X])^2]$, and its **standard deviation** $\sigma = \sqrt{\operatorname{Var}[X]}$ is that spread in the units of $X$ itself. For a die, $\operatorname{Var}[X] = \frac{(1-3.5)^2 + \dots + (6-3.5)^2}{6} = \frac{35}{12}$, so $\sigma \approx 1.71$. By formula, and from 100,000 simulated rolls:
+# A **random variable** is a number produced by chance: the face of a die, the label of a review picked at random. Its **expected value** is the average of its possible values, each weighted by its probability: $E[X] = \sum_x x \, P(X = x)$; for a fair die, $E[X] = 1 \cdot \frac16 + 2 \cdot \frac16 + \dots + 6 \cdot \frac16 = 3.5$. It is a property of the distribution, not of any draws. Its **variance** is the expected squared distance from that value, $\operatorname{Var}[X] = E[(X - E[X])^2]$, and its **standard deviation** $\sigma = \sqrt{\operatorname{Var}[X]}$ is that spread in the units of $X$ itself. For a die, $\operatorname{Var}[X] = \frac{(1-3.5)^2 + \dots + (6-3.5)^2}{6} = \frac{35}{12}$, so $\sigma \approx 1.71$. By formula, and, for comparison, from 100,000 simulated rolls:
 
 # %%
 faces = torch.arange(1, 7, dtype=torch.float64)
-mean = faces.mean()
-variance = ((faces - mean) ** 2).mean()
+probability = torch.full((6,), 1 / 6, dtype=torch.float64)       # P(X = x) for each face
+mean = (faces * probability).sum()                              # E[X] = Σ x P(X = x)
+variance = ((faces - mean) ** 2 * probability).sum()            # Var[X] = Σ (x - E[X])² P(X = x)
 rolls = torch.randint(1, 7, (100_000,), generator=torch.Generator().manual_seed(0)).double()
 print(f"by formula:   E[X] = {mean:.3f}, Var[X] = {variance:.4f} (35/12 = {35 / 12:.4f}), σ = {variance.sqrt():.3f}")
 print(f"by sampling:  mean {rolls.mean():.3f}, variance {rolls.var(unbiased=False):.4f}, σ = {rolls.std(unbiased=False):.3f}")
 assert abs(rolls.mean() - 3.5) < 0.02 and abs(rolls.var(unbiased=False) - 35 / 12) < 0.05
 
 # %% [markdown]
-# The **law of large numbers** says the running average of $n$ independent draws approaches $E[X]$. How fast? The average of $n$ draws has standard deviation $\sigma / \sqrt{n}$, so about 95% of the time it lies within $3.5 \pm 2\sigma/\sqrt{n}$: the grey band below. Five runs of 2,000 rolls each:
+# The **law of large numbers** says the running average of $n$ independent draws (each roll unaffected by the others) approaches $E[X]$. How fast? The average of $n$ draws has standard deviation exactly $\sigma / \sqrt{n}$, for every $n$. How often it lands within $2\sigma/\sqrt{n}$ of $E[X]$ takes one more theorem: the **central limit theorem** says that for large $n$ the average is close to normally distributed, and a normal value lies within two standard deviations of its mean about 95% of the time. For small $n$ that is not so: at $n = 1$ the band $3.5 \pm 3.4$ holds every face, 100% of the time. Counted over 20,000 simulated averages for each $n$:
+
+# %%
+generator = torch.Generator().manual_seed(0)
+sigma = math.sqrt(35 / 12)
+coverage = {}
+for n in (1, 2, 10, 100, 1000):
+    averages = torch.randint(1, 7, (20_000, n), generator=generator).double().mean(dim=1)
+    coverage[n] = ((averages - 3.5).abs() <= 2 * sigma / math.sqrt(n)).double().mean().item()
+print("share of averages within 3.5 ± 2σ/√n:", ", ".join(f"n = {n}: {share:.1%}" for n, share in coverage.items()))
+assert coverage[1] == 1.0 and all(0.93 < coverage[n] < 0.97 for n in (100, 1000))   # exact at n = 1; the CLT's 95% at large n
+
+# %% [markdown]
+# The grey band below is $3.5 \pm 2\sigma/\sqrt{n}$. Five runs of 2,000 rolls each:
 
 # %%
 generator = torch.Generator().manual_seed(0)
@@ -106,10 +120,12 @@ for word in (None, "best", "boring"):
     p, count = share_positive(word)
     print(f"P(pos | {'any review' if word is None else 'contains ' + repr(word)}) = {p:.2f}   ({count} reviews)")
 assert share_positive("best")[0] > share_positive()[0]        # the claim below: "best" raises the chance
+p_boring, n_boring = share_positive("boring")
+print(f"(a share of {n_boring} reviews is uncertain: its standard error √(p(1-p)/n) is {math.sqrt(p_boring * (1 - p_boring) / n_boring):.2f})")
 
 
 # %% [markdown]
-# *Best* raises the chance of a positive review, as you would guess. And *boring*? Which way it moves the estimate depends on how the reviews use it. The first sentence with *boring* in a positive review, and in a negative one:
+# *Best* raises the chance of a positive review, as you would guess. Two events are **independent** when knowing one does not change the chance of the other: $P(A \mid B) = P(A)$, or equivalently $P(A \cap B) = P(A)\,P(B)$. So "the review is positive" and "it contains *best*" are not independent here. And *boring*? Its share rests on far fewer reviews, so it is far less certain (its standard error is printed above: a share from $n$ reviews is uncertain by about $\sqrt{p(1-p)/n}$). Which way it moves the estimate depends on how the reviews use it. The first sentence with *boring* in a positive review, and in a negative one:
 
 # %%
 def first_sentence_with(word, label):
@@ -121,11 +137,13 @@ def first_sentence_with(word, label):
     return "(none)"
 
 
-for label in (1, 0):
-    print(train.features["label"].names[label], "|", first_sentence_with("boring", label))
+examples = {label: first_sentence_with("boring", label) for label in (1, 0)}
+for label, sentence in examples.items():
+    print(train.features["label"].names[label], "|", sentence)
+assert "(none)" not in examples.values()        # the claim below: the word serves both sides
 
 # %% [markdown]
-# The same word serves praise ("never boring") and complaint ("boring from start to finish"). Counting words ignores the words around them; keep that in mind for the classifier below, and for why BERT, which reads words in context (notebook 06), does better.
+# The same word serves both sides (the two sentences above): praise can say a film is *not* boring, and a complaint can say it is. Counting words ignores the words around them; keep that in mind for the classifier below, and for why BERT, which reads words in context (notebook 06), does better.
 #
 # ## Bayes' rule
 #
@@ -133,7 +151,7 @@ for label in (1, 0):
 #
 # $$P(\text{pos} \mid w) = \frac{P(w \mid \text{pos})\, P(\text{pos})}{P(w)}, \qquad P(w) = P(w \mid \text{pos}) P(\text{pos}) + P(w \mid \text{neg}) P(\text{neg}).$$
 #
-# The **prior** $P(\text{pos})$ is what we believe before reading; the **likelihoods** $P(w \mid \cdot)$ say how typical the word is of each class; the **posterior** $P(\text{pos} \mid w)$ is what we believe after. Computed this way for *best*, it must equal the direct count above:
+# Here $w$ is the event "the review contains *best*", so $P(w \mid \text{pos})$ is the share of positive reviews that contain it. The **prior** $P(\text{pos})$ is what we believe before reading; the **likelihoods** $P(w \mid \cdot)$ say how typical the word is of each class; the **posterior** $P(\text{pos} \mid w)$ is what we believe after. Computed this way for *best*, it must equal the direct count above:
 
 # %%
 has_best = np.array(["best" in words for words in words_of])
@@ -145,9 +163,10 @@ posterior = likelihood_pos * prior_pos / evidence
 
 print(f"P(best | pos) = {likelihood_pos:.3f}, P(best | neg) = {likelihood_neg:.3f}")
 print(f"Bayes: P(pos | best) = {posterior:.4f};  direct count: {share_positive('best')[0]:.4f}")
+assert math.isclose(posterior, share_positive("best")[0])
 
 # %% [markdown]
-# The prior matters. Our reviews are half positive; on a site where only 10% of reviews are positive, the same word is exactly as strong evidence (it multiplies the odds of *positive* by the same factor, the likelihood ratio $P(w \mid \text{pos}) / P(w \mid \text{neg})$, whatever the prior), but it starts from much lower odds, so the posterior it leads to is much lower: posterior odds = prior odds × likelihood ratio. Move the prior (without a live front end, three priors are drawn):
+# The prior matters. Our reviews are half positive; on a site where only 10% of reviews are positive, the same word is exactly as strong evidence (it multiplies the odds of *positive* by the same factor, the likelihood ratio $P(w \mid \text{pos}) / P(w \mid \text{neg})$, whatever the prior), but it starts from much lower odds, so the posterior it leads to is much lower: posterior odds = prior odds × likelihood ratio. Move the prior (without a live front end, two priors are drawn):
 
 # %%
 import ipywidgets
@@ -175,11 +194,11 @@ explore(draw_posterior, {"prior": ipywidgets.FloatSlider(value=0.5, min=0.01, ma
 # %% [markdown]
 # ## A naive Bayes sentiment classifier, from the formula
 #
-# Now use *every* word. The "naive" assumption: given the class, words occur independently. Then for a review with word counts $x_1, \dots, x_V$ over a vocabulary of $V$ words,
+# Now use *every* word. **Multinomial naive Bayes** pictures a review of class $c$ as a bag of words, each drawn on its own from one word distribution per class: $\theta_{cj}$ is the probability that a word drawn from class $c$'s text is word $j$. That is a different model from the one above, and $\theta_{c,\text{best}}$ is a different number from $P(\text{best} \mid \text{pos})$: the latter is a share of *reviews* (does the review contain the word at all?), $\theta$ a share of *words* (a review can use *best* three times). The "naive" assumption is that, given the class, words occur independently of each other: **conditional independence**, $P(A \cap B \mid C) = P(A \mid C)\,P(B \mid C)$ (tested below). Then for a review with word counts $x_1, \dots, x_V$ over a vocabulary of $V$ words,
 #
 # $$\log P(c \mid x) = \log P(c) + \sum_{j=1}^{V} x_j \log \theta_{cj} + \text{const}, \qquad \theta_{cj} = \frac{N_{cj} + \alpha}{\sum_k N_{ck} + \alpha V},$$
 #
-# where $N_{cj}$ counts word $j$ in all training reviews of class $c$, and $\alpha = 1$ (Laplace smoothing) keeps an unseen word from zeroing a whole class. Predict the class with the larger score. The sum over words is one matrix product. Counting words is the job of scikit-learn's `CountVectorizer`:
+# where $N_{cj}$ counts word $j$ in all training reviews of class $c$, and $\alpha = 1$ (Laplace smoothing) keeps an unseen word from zeroing a whole class. The constant is the same for both classes: $-\log P(x)$, plus the log of the multinomial coefficient (the number of orders the same words could come in), which the sum leaves out. Predict the class with the larger score. The sum over words is one matrix product. Counting words is the job of scikit-learn's `CountVectorizer`:
 
 # %%
 from sklearn.feature_extraction.text import CountVectorizer
@@ -196,6 +215,10 @@ log_prior = np.log(np.bincount(y_train) / len(y_train))                     # (2
 word_counts = np.vstack([np.asarray(X_train[y_train == c].sum(axis=0)).ravel() for c in (0, 1)])  # (2, V)
 log_theta = np.log((word_counts + alpha) / (word_counts + alpha).sum(axis=1, keepdims=True))
 
+best_column = vectorizer.vocabulary_["best"]
+print(f"θ(pos, best) = {np.exp(log_theta[1, best_column]):.4f}, a share of words; "
+      f"P(best | pos) = {likelihood_pos:.3f}, a share of reviews")
+
 scores = X_test @ log_theta.T + log_prior                                      # (test reviews, 2)
 predictions = scores.argmax(axis=1)
 nb_accuracy = (predictions == y_test).mean()
@@ -211,7 +234,38 @@ print("same predictions on every test review:   ", (reference.predict(X_test) ==
 assert (reference.predict(X_test) == predictions).all()
 
 # %% [markdown]
-# This accuracy is **the baseline** for the rest of the course: notebook 07's fine-tuned BERT must beat it. (On the real IMDb, multinomial naive Bayes on word counts reaches about 83%, as reported by [Wang and Manning, 2012](https://aclanthology.org/P12-2018/).)
+# ### The naive assumption, tested
+#
+# Conditional independence is a claim we can check with counts. Take pairs of common words (each in 10-50% of the training reviews) and, within one class, compare how often both appear with what independence predicts: the ratio $P(a \cap b \mid c) \,/\, \big(P(a \mid c)\, P(b \mid c)\big)$ would be near 1 for every pair. Then the same among reviews of middling length only (the middle half of the class):
+
+# %%
+present = (X_train > 0).astype(float).tocsc()                                  # does review i contain word j?
+share = np.asarray(present.mean(axis=0)).ravel()
+common = [j for j in np.argsort(-share, kind="stable") if 0.1 <= share[j] <= 0.5][:30]
+review_length = np.asarray(X_train.sum(axis=1)).ravel()
+pairs = np.triu_indices(len(common), 1)
+
+
+def co_occurrence_ratios(rows):   # P(a and b) / (P(a) P(b)) among the chosen reviews, for every pair of common words
+    P = present[rows][:, common].toarray()
+    p = P.mean(axis=0)
+    return (P.T @ P / len(P) / np.outer(p, p))[pairs]
+
+
+for c in (0, 1):
+    in_class = y_train == c
+    low, high = np.quantile(review_length[in_class], [0.25, 0.75])
+    all_lengths = co_occurrence_ratios(in_class)
+    middling = co_occurrence_ratios(in_class & (review_length >= low) & (review_length <= high))
+    print(f"{train.features['label'].names[c]}: {len(all_lengths)} pairs; ratio above 1 for {(all_lengths > 1).mean():.0%}, "
+          f"median {np.median(all_lengths):.2f}; among reviews of middling length: {(middling > 1).mean():.0%}, median {np.median(middling):.2f}")
+    assert (all_lengths > 1).mean() > 0.8 and abs(np.median(middling) - 1) < abs(np.median(all_lengths) - 1)
+
+# %% [markdown]
+# Within each class, most pairs of common words appear together more often than independence predicts (printed above): the naive assumption is false, measurably. One reason is length: a long review contains more of every word, so any two words tend to come together; among reviews of similar length most of that excess goes away. Naive Bayes still ranks reviews usefully, but it counts words that travel together as separate pieces of evidence, which will make its probabilities too sure of themselves (below).
+
+# %% [markdown]
+# The test accuracy above is **the baseline** for the rest of the course: notebook 07's fine-tuned BERT must beat it. (On the real IMDb, [Wang and Manning, 2012](https://aclanthology.org/P12-2018/), report 83.6% for multinomial naive Bayes on single words, and 86.6% with word pairs added. Their features are not counts: each word counts once per review, however often it appears, which they found works better. *Try it:* `CountVectorizer(binary=True)` does the same here.)
 #
 # ### Bayes' rule, read off a confusion matrix
 #
@@ -228,9 +282,17 @@ prior = (tp + fn) / len(y_test)               # P(pos) among the test reviews
 precision = recall * prior / (recall * prior + false_positive_rate * (1 - prior))
 print(f"recall {recall:.3f}; precision by Bayes' rule {precision:.4f}, by scikit-learn {precision_score(y_test, predictions):.4f}")
 assert math.isclose(precision, precision_score(y_test, predictions)) and math.isclose(recall, recall_score(y_test, predictions))
+order = "equals" if fp == fn else ("is below" if fp > fn else "is above")
+print(f"precision {order} recall: {fp} false positives against {fn} false negatives")
+assert math.isclose(precision, recall) == (fp == fn)            # tp/(tp + fp) vs tp/(tp + fn): equal exactly when fp = fn
+rare = recall * 0.1 / (recall * 0.1 + false_positive_rate * 0.9)
+print(f"the same recall and false-positive rate where 10% of reviews are positive: precision {rare:.3f}")
+assert rare < precision
 
 # %% [markdown]
-# On a balanced test set precision and recall come out close; on a site where positive reviews are rare, the same recall and false-positive rate give a much lower precision, exactly as the prior slider above showed. The words that weigh most for each class:
+# Precision and recall share their numerator, the true positives: precision divides by everything predicted positive ($tp + fp$), recall by everything truly positive ($tp + fn$). So they are equal exactly when the false positives equal the false negatives, and the more frequent kind of mistake decides which is lower (printed above); a balanced test set does not make them equal. The prior, on the other hand, moves precision and not recall: where positive reviews are rare, the same recall and false-positive rate give a much lower precision (printed for 10%), exactly as the prior slider above showed.
+#
+# The words that weigh most for each class:
 
 # %%
 from course_utils.reviews import is_course_copy
@@ -244,14 +306,20 @@ most_negative = sorted(range(len(vocabulary)), key=lambda i: (score[i], vocabula
 most_positive = sorted(range(len(vocabulary)), key=lambda i: (-score[i], vocabulary[i]))[:8]
 print("most negative:", ", ".join(vocabulary[most_negative]))
 print("most positive:", ", ".join(vocabulary[most_positive]))
-negative_words, positive_words = set(vocabulary[most_negative]), set(vocabulary[most_positive])
-if is_course_copy(reviews):   # the words named below are those of the course's own reviews (online, the lists differ)
-    assert {"nice", "handsome"} <= negative_words                   # praise on the negative side,
-    assert {"zsófi", "gabor"} <= negative_words and {"alistair", "regiment"} <= positive_words   # names and plot words
+if is_course_copy(reviews):   # the course's reviews record which film each one is about (real IMDb does not)
+    from course_utils.reviews import read_rows
+
+    film_of = {row["text"]: row["film"] for row in read_rows()}
+    words_in = [set(vectorizer.build_analyzer()(text)) for text in train["text"]]
+    strongest = list(vocabulary[most_negative]) + list(vocabulary[most_positive])
+    films_with = {word: len({film_of[text] for text, words in zip(train["text"], words_in) if word in words}) for word in strongest}
+    film_bound = [word for word in strongest if films_with[word] <= 2]
+    print("of these, found in the training reviews of only one or two films:", ", ".join(film_bound))
+    assert film_bound                     # the claim below: some of the strongest words belong to one or two films
 
 
 # %% [markdown]
-# Some of these may surprise you. A word-counting model learns whatever separates the classes in its training data. Praise words on the negative side (offline, *nice* and *handsome*) are concessions that open a complaint ("handsome, well acted and hollow"), as praise words turn up in sarcasm ("great, a two-hour trailer"). Names and plot words (offline, *zsófi* and *gabor*, *alistair* and *regiment*) are accidents of which films the training reviews are about: a film whose reviews lean one way lends its characters to that side, and they say nothing about the next film. Run this notebook online, on real IMDb, and the lists change; the lesson does not. That is why a model is judged on reviews it has never seen, and why the course judges 07's model on real IMDb reviews.
+# Some of these may surprise you. A word-counting model learns whatever separates the classes in its training data. A praise word can weigh for the negative side when reviewers use it in concessions ("handsome, well acted and hollow") or sarcasm ("great, a two-hour trailer"). And names and plot words are accidents of which films the training reviews are about: a film whose reviews lean one way lends its characters and its plot to that side, and they say nothing about the next film. The course's own reviews record their film, so the cell above names the strongest words that only one or two films' reviews contain; real IMDb does not record it, so online the cell prints the two lists alone, and they differ, but the lesson does not. That is why a model is judged on reviews it has never seen: the test split here, and for 07's model also real IMDb reviews, which an online run reads (the course's maintainers measure the offline-trained model on them too).
 
 # %% [markdown]
 # ## Softmax: scores into probabilities
@@ -260,7 +328,7 @@ if is_course_copy(reviews):   # the words named below are those of the course's 
 #
 # $$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}.$$
 #
-# Our naive Bayes scores are log-probabilities up to a constant, so their softmax *is* Bayes' posterior: the denominator is exactly the evidence $P(x)$. BERT's classifier in 07 ends the same way: two logits, then softmax. Written by hand (subtracting the maximum first, which changes nothing mathematically but keeps `exp` from overflowing), then checked:
+# Our naive Bayes scores are $\log P(c) + \log P(x \mid c)$ up to a constant shared by both classes (the multinomial coefficient the sum leaves out), and a shared constant cancels in the softmax: its denominator is the evidence $P(x)$ up to that same factor, so the softmax *is* Bayes' posterior. BERT's classifier in 07 ends the same way: two logits, then softmax. Written by hand (subtracting the maximum first, which changes nothing mathematically but keeps `exp` from overflowing), then checked:
 
 # %%
 def softmax(z):
@@ -283,7 +351,7 @@ print("naive exp overflows:", (big.exp() / big.exp().sum()).tolist(), "| stable:
       "| F.softmax:", [round(p, 4) for p in F.softmax(big, dim=0).tolist()])
 
 # %% [markdown]
-# Notice how sure naive Bayes is: it gives most test reviews a posterior below 0.01 or above 0.99, and a fair share of those near-certainties are wrong (printed above). It counts every word as independent evidence, although words in a review are not independent, so it is famously **overconfident**. Its ranking is useful; its probabilities are not to be trusted. Notebook 08 measures this for BERT with a calibration diagram.
+# Notice how sure naive Bayes is: it gives most test reviews a posterior below 0.01 or above 0.99, and a fair share of those near-certainties are wrong (printed above). It counts every word as independent evidence, although words in a review are not conditionally independent (measured above), so it is famously **overconfident**. Its ranking is useful; its probabilities are not to be trusted. Notebook 08 measures this for BERT with a calibration diagram.
 #
 # ### Temperature
 #
@@ -310,7 +378,7 @@ explore(draw_temperature, {"temperature": ipywidgets.FloatLogSlider(value=1.0, b
 #
 # - **Entropy** $H(p) = -\sum_i p_i \log p_i$: how uncertain a distribution is (0 for a sure thing, $\log n$ for uniform over $n$).
 # - **Cross-entropy** $H(p, q) = -\sum_i p_i \log q_i$: the average surprise when the truth is $p$ and you predicted $q$.
-# - **KL divergence** $D_{KL}(p \,\|\, q) = \sum_i p_i \log \frac{p_i}{q_i} = H(p, q) - H(p) \ge 0$: the extra surprise for predicting $q$ instead of $p$; zero only when $q = p$.
+# - **KL divergence** $D_{KL}(p \,\|\, q) = \sum_i p_i \log \frac{p_i}{q_i} = H(p, q) - H(p) \ge 0$: the extra surprise for predicting $q$ instead of $p$; zero only when $q = p$. It is **not symmetric**: $D_{KL}(p \,\|\, q)$ averages over $p$, so it punishes a $q$ that puts little probability where $p$ puts much, while $D_{KL}(q \,\|\, p)$ punishes the reverse. It is not a distance, and which way round you write it matters.
 #
 # Our own versions, checked against PyTorch (natural logarithms, so the unit is the *nat*):
 
@@ -331,6 +399,9 @@ print("H(p, q) = H(p) + KL:", torch.isclose(cross_entropy_soft(p, q), entropy(p)
 assert torch.isclose(cross_entropy_soft(p, q), entropy(p) + kl)
 print("KL matches F.kl_div:", torch.isclose(kl, F.kl_div(q.log(), p, reduction="sum")).item())
 assert torch.isclose(kl, F.kl_div(q.log(), p, reduction="sum"))
+kl_reverse = (q * (q / p).log()).sum()
+print(f"KL(q||p) = {kl_reverse:.4f}: not KL(p||q) = {kl:.4f}")
+assert not torch.isclose(kl, kl_reverse, rtol=0.05)
 print("cross-entropy matches F.cross_entropy (soft targets):",
       torch.isclose(cross_entropy_soft(p, q), F.cross_entropy((star_logits / 3)[None], p[None])).item())
 
@@ -464,10 +535,10 @@ check("04.cross_entropy", my_cross_entropy)
 # %% [markdown]
 # ## Summary
 #
-# - Expected value, variance and standard deviation describe a random variable; averages of $n$ draws approach the expected value (law of large numbers), with a standard deviation of $\sigma/\sqrt{n}$.
-# - Conditional probability is counting within a subset; Bayes' rule turns likelihoods and a prior into a posterior (posterior odds = prior odds × likelihood ratio), and turns a classifier's recall into its precision.
+# - Expected value ($\sum_x x\,P(X = x)$), variance and standard deviation describe a random variable; averages of $n$ independent draws approach the expected value (law of large numbers), with a standard deviation of $\sigma/\sqrt{n}$, and for large $n$ lie within $2\sigma/\sqrt{n}$ about 95% of the time (central limit theorem).
+# - Conditional probability is counting within a subset; independence means $P(A \cap B) = P(A)P(B)$, and conditional independence the same within each class, which naive Bayes assumes and real reviews break; Bayes' rule turns likelihoods and a prior into a posterior (posterior odds = prior odds × likelihood ratio), and turns a classifier's recall into its precision.
 # - Naive Bayes adds up word evidence as one matrix product; ours matches `MultinomialNB` exactly, and its test accuracy is the baseline for 07. Words without context miss negation ("never boring").
 # - Softmax turns logits into probabilities; temperature sharpens or flattens them.
-# - Cross-entropy $= H(p) + D_{KL}(p\,\|\,q)$; minimizing it is maximum likelihood (for a share: $q = k/n$, where the slope is zero), and MSE is the same idea for Gaussian noise.
+# - Cross-entropy $= H(p) + D_{KL}(p\,\|\,q)$ (and KL is not symmetric: $D_{KL}(p\,\|\,q) \ne D_{KL}(q\,\|\,p)$); minimizing cross-entropy is maximum likelihood (for a share: $q = k/n$, where the slope is zero), and MSE is the same idea for Gaussian noise.
 #
 # **Next:** [05 · Gradient descent, losses and regularization](05_gradient_descent.ipynb).

@@ -317,8 +317,10 @@ def _colab_driver(notebooks: str, work: str, wheel: str) -> int:
     from .notebooks import stray_output
 
     base, sources = Path(work), sorted(Path(notebooks).glob("[0-9][0-9]_*.ipynb"))
+    # Colab's pip reads no configuration file of this machine's (an extra index, a constraint on torch)
     kernel = colab_kernel(base, sys.executable, {"COURSE_UTILS_SOURCE": wheel, "COLAB_RELEASE_TAG": "lane-stand-in",
-                                                 "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
+                                                 "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+                                                 "PIP_CONFIG_FILE": os.devnull})
     os.environ["JUPYTER_PATH"] = str(base / "jupyter")
     os.environ.pop("CI", None)                          # Colab is no CI
     image = _installed()
@@ -334,18 +336,17 @@ def _colab_driver(notebooks: str, work: str, wheel: str) -> int:
         os.environ.update(HF_HOME=str(runtime / "hf"), TORCHINDUCTOR_CACHE_DIR=str(runtime / "inductor"),
                           MPLCONFIGDIR=str(runtime / "mpl"))
         notebook = nbformat.read(content / source.name, as_version=4)
-        start, problems = time.perf_counter(), []
+        start, stopped = time.perf_counter(), None
         try:
             NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name=kernel,
                            resources={"metadata": {"path": str(content)}}).execute()
-        except CellExecutionError as exc:
-            problems.append(f"raised {getattr(exc, 'ename', '')}: {getattr(exc, 'evalue', str(exc).splitlines()[0])}")
+        except CellExecutionError:
+            pass                                        # the cell's error output says what (below)
         except Exception as exc:  # a dead kernel, a timeout: as much a failure as a raised error
-            problems.append(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-        for index, cell in enumerate(notebook.cells):
-            stray = stray_output(cell.get("outputs", []))
-            if stray and not any(f"cell {index}" in p for p in problems):
-                problems.append(f"cell {index}: {stray}")
+            stopped = f"the run stopped: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        problems = [f"cell {index}: {stray}" for index, cell in enumerate(notebook.cells)
+                    if (stray := stray_output(cell.get("outputs", [])))]
+        problems += [stopped] if stopped else []
         changed = _back_to_the_image(image)
         if changed:
             problems.append("its setup cell changed versions Colab ships: " + ", ".join(changed))

@@ -280,7 +280,8 @@ def make_plan(root: Path = ROOT, gpu: bool | None = None) -> Plan:
         fallbacks[len(steps)] = install
         install = install + ["--constraint", str(lock)]
     steps.append(install)
-    why = (kept or "no conda here, so a .venv with pip") + ("" if gpu else "; no NVIDIA GPU, so the CPU build of torch")
+    why = kept + ("a .venv with pip" if kept.startswith("conda is installed now") else "no conda here, so a .venv with pip") \
+        + ("" if gpu else "; no NVIDIA GPU, so the CPU build of torch")
     if fallbacks:
         why += "; the versions the outputs were made with (" + LOCK_FILE + ")"
     return Plan("venv", prefix, steps, why, fallbacks)

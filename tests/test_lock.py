@@ -76,8 +76,16 @@ def test_set_up_installs_the_lock_and_falls_back_where_it_cannot(tmp_path, monke
     assert "--constraint" not in bootstrap.make_plan(root, gpu=False).steps[-1]
 
     ran, said = [], []
-    codes = iter([1, 0])  # the locked install fails, the fallback works
-    monkeypatch.setattr(bootstrap.subprocess, "run",
-                        lambda step, **k: ran.append(step) or subprocess.CompletedProcess(step, next(codes)))
+    # The locked install fails because a pin has no build for this Python (pip's own log says so), the fallback works;
+    # only that failure may fall back (a full disk or a network drop must not: tests/test_setup_faults.py).
+    logs = iter(["ERROR: Could not find a version that satisfies the requirement torch==2.13.0 (from versions: 2.9.0, 2.10.0)\n", ""])
+
+    def fake_run(step, **kwargs):
+        ran.append(step)
+        text = next(logs)
+        Path(kwargs["env"]["PIP_LOG"]).write_text(text)
+        return subprocess.CompletedProcess(step, 1 if text else 0)
+
+    monkeypatch.setattr(bootstrap.subprocess, "run", fake_run)
     bootstrap.run_steps([install], root, lambda *a: said.append(" ".join(a)), "fix", {0: install[:-2]})
     assert ran == [install, install[:-2]] and any("newest inside the course's ranges" in line for line in said)

@@ -263,7 +263,7 @@ def check_hub() -> Check:
         if problem:
             text, _, fix = problem.partition(" Fix: ")
             return Check("FAIL", name, text, fix.rstrip("."))
-    mirror = f"the mirror {hub.hub_endpoint()} (HF_ENDPOINT)" if hub.uses_mirror() else ""
+    mirror = f"the mirror {hub.shown_endpoint()} (HF_ENDPOINT)" if hub.uses_mirror() else ""
     online, reason = hub.hub_status()
     if online:
         return Check("OK", name, f"{mirror} answers" if mirror else "reachable")
@@ -278,16 +278,6 @@ def check_hub() -> Check:
     return Check("WARN", name, f"not used ({reason}); {fallback}",
                  "nothing, to work offline; to use the real models and IMDb, connect (or, where the Hub is blocked, "
                  "set HF_ENDPOINT=https://hf-mirror.com before starting Jupyter) and restart the kernel")
-
-
-def _redacted(url: str) -> str:
-    """`url` without a user name or password (an index URL may carry them)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
 
 
 def pip_index() -> tuple[str, str]:
@@ -318,14 +308,14 @@ def check_pip_index() -> Check:
     that refuses (TUNA's firewall has answered 403) makes pip say "from versions: none" for every package,
     which reads like a missing package; this line says what it really is."""
     from . import hub
-    from .net import fetch
+    from .net import fetch, redacted
 
     name = "pip index"
     flag = hub.learner_offline_flag()
     if flag:  # offline, the index is neither asked nor named: the line is the same with or without a mirror
         return Check("OK", name, f"not probed ({flag})")
     url, where = pip_index()
-    shown = f"{_redacted(url)} ({where})"
+    shown = f"{redacted(url)} ({where})"
     mirror = where != "pip's default"
     other = "; ".join(m for m in PIP_MIRRORS if not url.startswith(m))
     change = (f"point pip at another mirror (`pip config set global.index-url URL`, or PIP_INDEX_URL) such as {other}, "

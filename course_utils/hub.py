@@ -99,11 +99,19 @@ class Resolved:
 
 # --------------------------------------------------------------------------- the Hub probe
 
+#: What a mistyped scheme leaves in front of the server's name (`https:/`, `https//`, `https:`), taken off to
+#: write the address the fix suggests.
+_SCHEME_JUNK = re.compile(r"^(?:[a-zA-Z][\w+.-]*:/+|(?:https?|ftp)(?::|//+))", re.IGNORECASE)
+
+
 def endpoint_problem(value: str | None) -> str | None:
     """Why `value` (HF_ENDPOINT's) cannot reach a Hub or mirror, with the fix; None when it can or is unset.
 
     huggingface_hub takes the variable as it is: ``hf-mirror.com`` without ``https://`` becomes a relative
-    address, and every request fails with an error about the URL, not about the mirror."""
+    address, and every request fails with an error about the URL, not about the mirror. A user name and
+    password in the address (a mirror behind a login) are never shown."""
+    from .net import redacted
+
     if value is None:
         return None
     text = value.strip()
@@ -111,20 +119,42 @@ def endpoint_problem(value: str | None) -> str | None:
     if not text:
         return (f"HF_ENDPOINT is set but empty, so no library can reach the Hub. Fix: unset HF_ENDPOINT to use the Hub "
                 f"itself, or set it to a mirror's address such as https://hf-mirror.com {how}.")
-    parts = urlsplit(text)
-    if parts.scheme in ("http", "https") and parts.netloc and text == value:
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        broken = ""
+    except ValueError as exc:  # `http://[::1`, `https://host:abc`
+        parts, broken = urlsplit(""), str(exc)
+    server = parts.netloc.rsplit("@", 1)[-1]
+    if (parts.scheme in ("http", "https") and server and text == value and not any(c.isspace() for c in text)
+            and not parts.query and not parts.fragment):
         return None
     if text != value:
         reason = "has spaces around it"
-    elif parts.scheme in ("http", "https"):
+    elif broken:
+        reason = f"is not a web address ({broken})"
+    elif parts.scheme in ("http", "https") and not server:
         reason = "names no server after the scheme"
+    elif any(c.isspace() for c in text):
+        reason = "has a space inside it"
+    elif parts.scheme in ("http", "https"):
+        reason = "ends in a ?query or #fragment, which would land in the middle of every address built from it"
     elif "://" in text:
         reason = f"starts with {parts.scheme}://, which is not a web address"
     else:
         reason = "has no https:// in front, so libraries take it for a relative address"
-    host = text.split("://", 1)[-1].strip("/") or "hf-mirror.com"
-    return (f"HF_ENDPOINT is {value!r:.80}, which {reason}: neither the course nor huggingface_hub can reach it. "
-            f"Fix: set HF_ENDPOINT=https://{host:.80} {how}.")
+    host = re.split(r"[?#\s]", _SCHEME_JUNK.sub("", text), maxsplit=1)[0].strip("/") or "hf-mirror.com"
+    fixed = "the mirror's address as its instructions give it, such as https://hf-mirror.com" if broken \
+        else redacted(f"https://{host:.80}")
+    return (f"HF_ENDPOINT is {redacted(value)!r:.80}, which {reason}: neither the course nor huggingface_hub can reach it. "
+            f"Fix: set HF_ENDPOINT={fixed} {how}.")
+
+
+def shown_endpoint() -> str:
+    """The Hub address as it may be printed: HF_ENDPOINT's, without a user name or password."""
+    from .net import redacted
+
+    return redacted(hub_endpoint())
 
 
 def hub_endpoint() -> str:
@@ -154,6 +184,9 @@ def endpoint_import_problem() -> str | None:
     wanted = os.environ.get("HF_ENDPOINT", DEFAULT_ENDPOINT).rstrip("/")
     if used == wanted:
         return None
+    from .net import redacted
+
+    used, wanted = redacted(used), redacted(wanted)
     return (f"HF_ENDPOINT was set or changed after huggingface_hub was imported, so in this kernel huggingface_hub "
             f"and transformers still use {used or repr(used)} (they read it once, at import; the course's own loads use "
             f"{wanted or repr(wanted)}). Fix: set HF_ENDPOINT before Python starts (in the terminal that starts Jupyter, "

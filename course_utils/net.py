@@ -3,10 +3,16 @@ within a deadline, DNS, proxies and reading included, and never hang."""
 
 from __future__ import annotations
 
+import base64
+import re
 import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+#: A user name and password inside a URL (`https://user:token@host/...`), wherever it appears in a text.
+_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#]*@")
 
 
 @dataclass(frozen=True)
@@ -20,18 +26,43 @@ class Answer:
     body: bytes = b""
 
 
+def redacted(text: str) -> str:
+    """`text` (a URL, or a command line holding URLs) with every user name and password in a URL replaced
+    by ``***`` (a private index's `https://user:token@host/simple`), so it can be printed."""
+    return _CREDENTIALS.sub(r"\1***@", text)
+
+
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """(`url` without its user name and password, the HTTP Basic ``Authorization`` value they make, or None).
+    pip, requests and httpx send a URL's credentials this way; urllib would take them for part of the host
+    name (`gaierror`), so an index or a mirror that needs them looked unreachable."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode("utf-8")).decode("ascii")
+    return urlunsplit(parts._replace(netloc=host)), f"Basic {token}"
+
+
 def fetch(url: str, timeout: float, method: str = "GET", max_bytes: int = 65536) -> Answer:
     """Ask `url` (HEAD or GET) and read at most `max_bytes` of the body, all within `timeout` seconds.
 
     Runs in a daemon thread, so a DNS lookup, a proxy or a server that accepts and then stalls cannot
-    hold the caller past the deadline. Honours the usual proxy variables (HTTPS_PROXY, NO_PROXY)."""
+    hold the caller past the deadline. Honours the usual proxy variables (HTTPS_PROXY, NO_PROXY), and a
+    user name and password in the URL (sent as HTTP Basic authentication, never to a redirect's target)."""
     result: list[Answer] = []
 
     def ask() -> None:
         try:
-            request = urllib.request.Request(url, method=method, headers={"User-Agent": "course-utils-probe"})
+            address, authorization = split_credentials(url)
+            request = urllib.request.Request(address, method=method, headers={"User-Agent": "course-utils-probe"})
+            if authorization:
+                request.add_unredirected_header("Authorization", authorization)
             # An opener of its own: urlopen's shared one read the proxy variables once, at its first use.
-            with urllib.request.build_opener().open(request, timeout=timeout) as response:  # noqa: S310
+            # The socket's own timeout a little past the deadline: a stall is then said as "no answer within
+            # N s" by the join below, not, by a race under load, as a TimeoutError from inside urllib.
+            with urllib.request.build_opener().open(request, timeout=timeout + 1) as response:  # noqa: S310
                 body = response.read(max_bytes) if method == "GET" else b""
                 result.append(Answer(response.status, f"answered {response.status}",
                                      response.headers.get("Content-Type", ""), body))
@@ -41,7 +72,7 @@ def fetch(url: str, timeout: float, method: str = "GET", max_bytes: int = 65536)
             reason = getattr(exc, "reason", exc)
             result.append(Answer(None, f"unreachable: {type(reason).__name__}"))
 
-    worker = threading.Thread(target=ask, daemon=True, name=f"probe {url[:60]}")
+    worker = threading.Thread(target=ask, daemon=True, name=f"probe {redacted(url)[:60]}")
     worker.start()
     worker.join(timeout)
     return result[0] if result else Answer(None, f"no answer within {timeout:g} s")

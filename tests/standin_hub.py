@@ -58,6 +58,8 @@ class Behaviour:
     portal: bool = False
     api_get_only: bool = False
     requests: list[str] = field(default_factory=list)
+    #: The Authorization header of each request ("" when none), in the order of `requests`.
+    authorizations: list[str] = field(default_factory=list)
 
 
 class StandIn:
@@ -118,6 +120,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _answer(self, head: bool) -> None:
         behaviour = self.standin.behaviour
         behaviour.requests.append(f"{self.command} {self.path}")
+        behaviour.authorizations.append(self.headers.get("Authorization", ""))
         if behaviour.stall_all:
             return self._stall()
         if behaviour.portal:

@@ -262,3 +262,72 @@ def test_pypi_by_default_and_not_probed_when_the_learner_works_offline(pip_env, 
     pip_line, hub_line = lines.pop()
     assert pip_line == "[OK]   pip index: not probed (HF_HUB_OFFLINE=1)"
     assert hub_line.startswith("[WARN] hugging face hub: not used (HF_HUB_OFFLINE=1)")
+
+
+# --------------------------------------------------------------------------- a URL that carries a user name and password
+
+def _basic(user: str, password: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_a_pip_index_that_needs_a_password_in_its_url_is_asked_with_it_and_answers(pip_env, monkeypatch):
+    """A private index (`https://user:token@host/simple`, as Artifactory or a company mirror give it) read as
+    "does not answer pip (unreachable: gaierror)": urllib took the credentials for part of the host name, and
+    set-up refused to start although pip itself works with that index."""
+    from course_utils.tools import bootstrap
+
+    with simple_index(200) as index:
+        url = index.url.replace("http://", "http://learner:s3cret@") + "/simple"
+        monkeypatch.setenv("PIP_INDEX_URL", url)
+        check = doctor.check_pip_index()
+        bootstrap.probe_indexes({"index-url": (url, "PIP_INDEX_URL")}, say=print)  # no SetupError: it answers
+    assert check.status == "OK", check.line()
+    assert check.detail == f"{index.url.replace('http://', 'http://***@')}/simple (PIP_INDEX_URL) answers"
+    assert index.behaviour.requests == ["HEAD /simple/pip/"] * 2
+    assert index.behaviour.authorizations == [_basic("learner", "s3cret")] * 2
+
+
+def test_a_mirror_that_needs_a_password_in_hf_endpoint_is_used_and_the_password_never_shown(online, monkeypatch, tiny_repo, capsys):
+    with StandIn({"course-tests/tiny-bert": tiny_repo}) as mirror:
+        use_mirror(monkeypatch, mirror.url.replace("http://", "http://learner:s3cret@"))
+        assert hub.hub_status() == (True, "reachable")
+        assert hub.resolve_model("course-tests/tiny-bert").source == "Hub"
+        check = doctor.check_hub()
+    assert mirror.behaviour.authorizations[0] == _basic("learner", "s3cret")
+    assert check.status == "OK" and check.detail == f"the mirror {mirror.url.replace('http://', 'http://***@')} (HF_ENDPOINT) answers"
+    # Set too late, or written wrong, the variable is named without its password too.
+    monkeypatch.setenv("HF_ENDPOINT", "https://learner:s3cret@hf-mirror.com ")
+    bad = doctor.check_hub().line()
+    assert bad.startswith("[FAIL]") and "s3cret" not in bad and "https://***@hf-mirror.com" in bad
+    assert "s3cret" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("value", "words", "fixed"), [
+    ("https:/hf-mirror.com", "names no server after the scheme", "https://hf-mirror.com"),
+    ("https//hf-mirror.com", "has no https:// in front", "https://hf-mirror.com"),
+    ("https:hf-mirror.com", "names no server after the scheme", "https://hf-mirror.com"),
+    ("https://hf mirror.com", "has a space inside it", "https://hf"),
+    ("https://hf-mirror.com?token=1", "ends in a ?query", "https://hf-mirror.com"),
+    ("http://[::1", "is not a web address (Invalid IPv6 URL)", "the mirror's address as its instructions give it"),
+    ("https://hf-mirror.com:abc", "is not a web address (Port could not be cast", "the mirror's address as its instructions give it"),
+])
+def test_a_mistyped_mirror_address_is_named_with_a_fix_that_works(online, monkeypatch, value, words, fixed):
+    """`https:/hf-mirror.com` was told "Fix: set HF_ENDPOINT=https://https:/hf-mirror.com"; `http://[::1` raised a
+    raw ValueError from setup() and the doctor; a bad port or a space read as "mirror unreachable: InvalidURL"."""
+    monkeypatch.setenv("HF_ENDPOINT", value)
+    with pytest.raises(CourseError) as caught:
+        hub.hub_status()
+    message = str(caught.value)
+    assert words in message and f"Fix: set HF_ENDPOINT={fixed}" in message, message
+    assert "https://https" not in message
+    check = doctor.check_hub()
+    assert check.status == "FAIL" and words in check.detail
+
+
+def test_a_path_under_the_mirror_is_kept(online, monkeypatch, tiny_repo):
+    """A mirror served under a path (`https://host/hf`) is a working address, not a mistake."""
+    monkeypatch.setenv("HF_ENDPOINT", "https://mirror.example.edu/huggingface")
+    assert hub.endpoint_problem("https://mirror.example.edu/huggingface") is None
+    assert hub.endpoint_problem("https://mirror.example.edu:8443") is None

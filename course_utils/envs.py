@@ -7,12 +7,28 @@ traceback, and the notebook shows the same idea with ``venv`` and ``pip``, which
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 from pathlib import Path
 
 from .system import env_python, find_conda
 
-NO_CONDA = "conda is not installed here (Colab, the course's CI, or a plain Python)"
+#: What `conda(...)` and `run_practice(...)` say where no conda is found. "Not found", not "not
+#: installed": a JupyterLab started before conda was installed keeps the PATH it started with.
+NO_CONDA = "conda was not found on this kernel's PATH (as on Colab and in the course's tests)"
+#: Said once per kernel after NO_CONDA: the fix for a learner who has just installed conda.
+JUST_INSTALLED = ("Just installed it? Close JupyterLab and start it again from a new terminal: a running JupyterLab "
+                  "keeps the PATH it started with.")
+_told_just_installed = False
+
+
+def _no_conda(shown: str) -> str:
+    """NO_CONDA for the command `shown`, with JUST_INSTALLED the first time in this process."""
+    global _told_just_installed
+    hint = "" if _told_just_installed else f" {JUST_INSTALLED}"
+    _told_just_installed = True
+    return f"{NO_CONDA}: on your machine this runs `{shown}`.{hint}"
 
 
 def conda(*args: str, timeout: float = 120.0) -> str | None:
@@ -24,7 +40,7 @@ def conda(*args: str, timeout: float = 120.0) -> str | None:
     exe = find_conda()
     shown = " ".join(("conda",) + args)
     if exe is None:
-        print(f"{NO_CONDA}: on your machine this runs `{shown}`.")
+        print(_no_conda(shown))
         return None
     try:
         done = subprocess.run([exe, *args], capture_output=True, text=True, timeout=timeout)
@@ -37,10 +53,20 @@ def conda(*args: str, timeout: float = 120.0) -> str | None:
     return text
 
 
+def is_conda_base(prefix: str | Path) -> bool:
+    """True for conda's `base`: the one conda environment that holds conda itself, so its `conda-meta/`
+    records the `conda` package (`conda-25.9.1-py313h...json`; conda-libmamba-solver and friends are
+    named `conda-<letter>...` and do not count)."""
+    return any((Path(prefix) / "conda-meta").glob("conda-[0-9]*.json"))
+
+
 def in_an_environment(prefix: str, base_prefix: str) -> bool:
-    """Both tests notebook 02 teaches: a venv (its prefix differs from the Python it was made from) or a
-    conda environment (its prefix holds `conda-meta/`; there, prefix and base prefix are the same folder)."""
-    return prefix != base_prefix or (Path(prefix) / "conda-meta").is_dir()
+    """The tests notebook 02 teaches: a venv (its prefix differs from the Python it was made from), or a
+    conda environment other than `base` (its prefix holds `conda-meta/`, and there prefix and base prefix
+    are the same folder; `base` has `conda-meta/` too, but it is conda's own, where nothing else belongs)."""
+    if prefix != base_prefix:
+        return True
+    return (Path(prefix) / "conda-meta").is_dir() and not is_conda_base(prefix)
 
 
 def venv_python(env_dir: str | Path) -> Path:
@@ -49,14 +75,31 @@ def venv_python(env_dir: str | Path) -> Path:
 
 
 def run_in(python: str | Path, code: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
-    """Run Python `code` with another environment's interpreter; its output is captured, not printed."""
-    return subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=timeout)
+    """Run Python `code` with another environment's interpreter; its output is captured, not printed.
+
+    Without colours: a Jupyter kernel sets FORCE_COLOR, and from Python 3.13 on a traceback then comes
+    with terminal colour codes even into a pipe; PYTHON_COLORS=0 turns them off (older Pythons ignore it).
+    """
+    environment = {**os.environ, "PYTHON_COLORS": "0"}
+    return subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=timeout, env=environment)
+
+
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def last_line(text: str) -> str:
-    """The last non-empty line of an error output: for a traceback, the error itself."""
-    lines = [line for line in text.strip().splitlines() if line.strip()]
+    """The last non-empty line of an error output (for a traceback, the error itself), without terminal
+    colour codes."""
+    lines = [line for line in _TERMINAL_CODES.sub("", text).strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""
+
+
+def course_environment_text() -> str:
+    """The course's `environment.yml`, as shipped inside course_utils: readable where the course was
+    pip-installed without a checkout (Colab). tests/test_envs.py checks it is the repository's file."""
+    from importlib.resources import files
+
+    return (files("course_utils") / "data" / "environment.yml").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- conda practice (notebook 02)
@@ -64,77 +107,33 @@ def last_line(text: str) -> str:
 #: The practice task: what the environment must hold, and the file the export goes to.
 PRACTICE_PYTHON = "3.12"
 PRACTICE_PACKAGES = ("numpy", "requests")
-
-
-def _flag(command: list[str], *names: str) -> str | None:
-    """The value after the first of `names` in `command` (None when absent or last)."""
-    for name in names:
-        if name in command[:-1]:
-            return command[command.index(name) + 1]
-    return None
-
-
-def practice_problems(commands: object, name: str) -> list[str]:
-    """What is wrong with the learner's conda commands for the practice task, in order (empty when right):
-    create NAME with Python 3.12 and numpy, add requests, export what was asked for to NAME.yml, remove NAME.
-    Each command is a list of strings, run without a shell (so no `activate`, no `>` redirection)."""
-    if not isinstance(commands, list) or not all(isinstance(c, list) and c and all(isinstance(p, str) for p in c)
-                                                  for c in commands):
-        return ["give a list of commands, each a list of strings such as ['conda', 'create', '-n', name, ...]"]
-    problems: list[str] = []
-    if any(c[:2] == ["conda", "activate"] for c in commands):
-        problems.append("`conda activate` changes your shell, so it cannot run as a command here: name the environment "
-                        "in each command with -n NAME instead")
-    steps = [c for c in commands if c[:2] != ["conda", "activate"]]
-    if len(steps) != 4 or any(c[0] != "conda" for c in steps):
-        return problems + [f"four conda commands are needed (create, install, export, remove); you gave {len(steps)}"]
-    create, install, export, remove = steps
-    for step, command in (("create", create), ("install", install), ("export", export), ("remove", remove)):
-        if _flag(command, "-n", "--name") != name:
-            problems.append(f"the {step} command must name the environment with -n {name}")
-    if create[1] != "create":
-        problems.append("the first command is `conda create`")
-    else:
-        if not any(part in (f"python={PRACTICE_PYTHON}", f"python={PRACTICE_PYTHON}.*") for part in create):
-            problems.append(f"create it with Python {PRACTICE_PYTHON}: `python={PRACTICE_PYTHON}` (one `=`: any {PRACTICE_PYTHON}.x)")
-        if "numpy" not in create:
-            problems.append("ask for numpy in the same `conda create`: the solver does best with everything at once")
-        if not {"-y", "--yes"} & set(create):
-            problems.append("add -y to `conda create`: without it conda waits for you to type y")
-    if install[1] != "install" or "requests" not in install:
-        problems.append("the second command is `conda install -n NAME requests -y`")
-    elif not {"-y", "--yes"} & set(install):
-        problems.append("add -y to `conda install`")
-    if not (export[1:3] == ["env", "export"] or export[1] == "export"):
-        problems.append("the third command exports: `conda env export` (or `conda export`)")
-    else:
-        if "--from-history" not in export:
-            problems.append("export with --from-history: only what you asked for, so the file works on every system")
-        if _flag(export, "-f", "--file") != f"{name}.yml":
-            problems.append(f"write the export with --file {name}.yml (`>` needs a shell; a command list has none)")
-    is_env_remove = remove[1:3] == ["env", "remove"]
-    is_remove_all = remove[1] == "remove" and "--all" in remove
-    if not (is_env_remove or is_remove_all):
-        problems.append("the last command removes the whole environment: `conda env remove -n NAME -y` "
-                        "(or `conda remove -n NAME --all -y`)")
-    elif not {"-y", "--yes"} & set(remove):
-        problems.append("add -y to the remove command")
-    return problems
+#: Anaconda's terms of service, not yet accepted: conda's error, and what to do about it.
+TOS_ERROR = "CondaToSNonInteractiveError"
+TOS_FIX = ("Anaconda's channels (Miniconda's default) refuse non-interactive use until you accept their terms. Fix: in a "
+           "terminal, `conda tos accept --override-channels --channel https://repo.anaconda.com/pkgs/main` (and the same "
+           "for /pkgs/r, and /pkgs/msys2 on Windows), or use Miniforge (conda-forge only), then run this cell again.")
 
 
 def run_practice(commands: list[list[str]], name: str, folder: str | Path, timeout: float = 900.0) -> bool | None:
     """Run the practice for real where conda exists, and check the result at each step: the environment
     imports numpy and requests (`conda run`), the export lists python, numpy and requests, and after the
-    last command the environment is gone. Prints one line per step. Returns True when every check
-    passed, False when one failed or the commands are wrong (nothing runs then), None where there is no
-    conda (one line says so)."""
+    last command the environment is gone. Prints one line per step (and the fix where conda refuses
+    Anaconda's channels for want of accepted terms). Returns True when every check passed, False when one
+    failed or the commands are wrong (nothing runs then), None where there is no conda or where the
+    variable CI is set (a test run: nothing is created over the network); one line says which."""
     import json
 
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        print("Not run in a test run (CI is set): the course's tests create no environment over the network. "
+              "The exercise's checker judges the commands; on your machine, with conda, this cell runs them.")
+        return None
     exe = find_conda()
     if exe is None:
         print(f"{NO_CONDA}: the commands are checked by the exercise, not run. On a machine with conda this cell "
-              "creates the environment, checks it and removes it again (a few minutes, with network).")
+              f"creates the environment, checks it and removes it again (a few minutes, with network). {JUST_INSTALLED}")
         return None
+    from .checkers.conda_cli import practice_problems  # the exercise's own reading of conda commands
+
     problems = practice_problems(commands, name)
     if problems:
         print(f"not run: the commands need fixing first ({problems[0]})")
@@ -147,6 +146,8 @@ def run_practice(commands: list[list[str]], name: str, folder: str | Path, timeo
     def step(what: str, done: subprocess.CompletedProcess[str]) -> bool:
         ok = done.returncode == 0
         print(f"{what}: {'ok' if ok else 'failed: ' + last_line(done.stdout + done.stderr)}")
+        if TOS_ERROR in done.stdout + done.stderr:
+            print(TOS_FIX)
         return ok
 
     create, install, export, remove = [c for c in commands if c[:2] != ["conda", "activate"]]

@@ -43,18 +43,16 @@ config = course_utils.setup()
 # - **Run a cell:** click it and press **Shift+Enter** (runs it and moves to the next one). *Run → Run All Cells* runs the whole notebook from the top.
 # - **The kernel** is the Python process that runs your cells and remembers every variable you made. Its name and state are in the top right corner of JupyterLab (a filled circle means busy). If you are unsure what it remembers, or something hangs, use **Kernel → Restart Kernel and Run All Cells**: a clean start, top to bottom, which is how the course checks every notebook.
 # - **Order matters:** a cell sees what cells *run before it* created, not what sits above it on the page. The number in `[ ]` left of a cell is the order it ran in.
-# - **Which Python?** The kernel must be the course's environment (see *Three ways to run the notebooks* below). This cell asks the kernel itself:
+# - **Which Python?** The kernel must be a recent Python, in the course's environment (see *Three ways to run the notebooks* below). This cell asks the kernel itself:
 
 # %%
-import platform
-
 from course_utils.envs import in_an_environment
 
-print(f"this kernel runs Python {platform.python_version_tuple()[0]}.{platform.python_version_tuple()[1]}",
-      "| inside an environment (a venv or conda):", in_an_environment(sys.prefix, sys.base_prefix))
+print("Python 3.10 or newer:", sys.version_info >= (3, 10),
+      "| in an environment (a venv, or a conda environment other than base):", in_an_environment(sys.prefix, sys.base_prefix))
 
 # %% [markdown]
-# On your own machine the answer must be `True`: otherwise the kernel is some other Python (the system's, or conda's `base`), and the doctor below says how to switch. In JupyterLab, *Kernel → Change Kernel...* picks another one; notebook 02 shows how an environment becomes a kernel.
+# On your own machine both answers must be `True`. `False` for the environment means the kernel is some other Python: the system's, or conda's `base` (the environment that holds conda itself, where nothing else belongs). The doctor below names the exact version and says how to switch. In JupyterLab, *Kernel → Change Kernel...* picks another kernel; notebook 02 shows how an environment becomes one.
 
 # %% [markdown]
 # ## What this course is
@@ -86,7 +84,7 @@ plt.show()
 # python3 -m course_utils lab      # Windows: py -m course_utils lab
 # ```
 #
-# It uses **conda** where conda is installed (it builds the environment described in `environment.yml`), and otherwise a **`.venv`** folder inside the course made with Python's own `venv` and pip. Both are real environments; the course needs nothing that only conda has, so a learner without conda is not held back, and one who has it gets the environment notebook 02 teaches. Running the command again skips what is already installed and starts in seconds. On a machine without an NVIDIA GPU it installs the CPU build of PyTorch, which is a tenth of the size. If you install Miniforge *after* a first `.venv` set-up, the command keeps using `.venv` and says so; to move to conda, delete `.venv` (or set `COURSE_USE_CONDA=1`) and run it again.
+# It uses **conda** where conda is installed (it builds the environment described in `environment.yml`), and otherwise a **`.venv`** folder inside the course made with Python's own `venv` and pip. Both are real environments; the course needs nothing that only conda has, so a learner without conda is not held back, and one who has it gets the environment notebook 02 teaches. Running the command again skips what is already installed and starts in seconds. On a machine without an NVIDIA GPU it installs the CPU build of PyTorch: hundreds of MB instead of the several GB that the GPU build and its CUDA libraries take. If you install Miniforge *after* a first `.venv` set-up, the command keeps using `.venv` and says so; to move to conda, delete `.venv` (or set `COURSE_USE_CONDA=1`) and run it again.
 #
 # **2. Google Colab.** Click the *Open in Colab* badge at the top of any notebook. The first code cell installs `course_utils` with pip; Colab already has PyTorch. Colab has no conda, so notebooks 01 and 02 show their conda commands and run the same ideas with `venv` and `pip`.
 #
@@ -96,10 +94,11 @@ plt.show()
 #
 # 1. **A Python 3.10 or newer.** Check with `python3 --version` (Windows: `py --version`).
 #    - **macOS:** the `python3` that comes with the developer tools is 3.9, too old. Install a current one from [python.org](https://www.python.org/downloads/) (or Miniforge, notebook 01). On an Apple silicon Mac, `uname -m` should print `arm64`; `x86_64` means the terminal runs under Rosetta, and every package is then the slower Intel build.
-#    - **Windows:** typing `python` may open the Microsoft Store instead of running Python. Install Python from [python.org](https://www.python.org/downloads/) and use the **`py`** launcher that comes with it (so *Add python.exe to PATH* is optional): `py -m course_utils lab`. Under WSL (Linux inside Windows) follow the Linux steps inside the WSL terminal.
+#    - **Windows:** typing `python` may open the Microsoft Store instead of running Python. Install Python from [python.org](https://www.python.org/downloads/) and use the **`py`** launcher that comes with it (so *Add python.exe to PATH* is optional): `py -m course_utils lab`. If you installed only Miniforge (notebook 01), there is no `py`: open the *Miniforge Prompt* and type `python` wherever this course says `python3` or `py`. Under WSL (Linux inside Windows) follow the Linux steps inside the WSL terminal.
 #    - **Debian and Ubuntu:** `sudo apt install python3-venv` first, or creating the `.venv` fails with `ensurepip is not available`.
-# 2. **The course.** `git clone https://github.com/zero-to-finetune/zero-to-finetune` and `cd zero-to-finetune`; without git, download the ZIP from the repository page (*Code → Download ZIP*), unzip it, and open a terminal in the unzipped folder. Choose a folder whose path has no spaces if you will use conda.
-# 3. **The one command** above. The first run downloads the packages (PyTorch is the largest) and takes a few minutes on a good connection; the test command in the README does the same set-up, then runs the whole test suite.
+# 2. **Disk space.** Keep about 5 GB free: the environment with the CPU build of PyTorch takes about 2 GB, conda keeps a cache of every package it downloads (`conda clean --all` empties it), a GPU build of PyTorch adds several GB, and the notebooks want 2 GB for what they save (the doctor below checks that).
+# 3. **The course.** `git clone https://github.com/zero-to-finetune/zero-to-finetune`, then `cd zero-to-finetune` (two commands: Windows PowerShell 5.1 does not know `&&`); without git, download the ZIP from the repository page (*Code → Download ZIP*), unzip it, and open a terminal in the unzipped folder. Choose a folder whose path has no spaces if you will use conda.
+# 4. **The one command** above. The first run downloads the packages (PyTorch is the largest) and takes a few minutes on a good connection; the test command in the README does the same set-up, then runs the whole test suite.
 
 # %% [markdown]
 # ## The environment check
@@ -108,6 +107,9 @@ plt.show()
 
 # %%
 checks = course_utils.run_checks()
+
+# %% [markdown]
+# Some lines differ from machine to machine, and that is fine: the versions, and the `torch build` line, which says which PyTorch you have (the CPU build, a CUDA build with its GPU, or Apple's MPS on a Mac). What matters is the next cell's verdict:
 
 # %%
 failures = [c for c in checks if c.status == "FAIL"]
@@ -136,15 +138,19 @@ reviews
 
 # %%
 label_names = reviews["train"].features["label"].names
-example = reviews["train"][3]
-print(label_names[example["label"]], "|", example["text"][:300], "...")
+example = next(row for row in reviews["train"] if "<br />" in row["text"][:300])   # the first with a line break early on
+shown = example["text"][:300]
+print(label_names[example["label"]], "|", shown, "...")
+assert "<br />" in shown
+with_breaks = sum("<br />" in text for text in reviews["train"]["text"])
+print(f"{with_breaks} of {reviews['train'].num_rows} training reviews contain <br />")
 
 # %% [markdown]
-# Notice the `<br /><br />` in the text: real IMDb reviews are full of these HTML line breaks, and so are ours. Your first exercise deals with them.
+# Notice the `<br />` in the text: an HTML line break. Real IMDb reviews are full of them, and so are ours (the count is printed above). Your first exercise deals with them.
 #
 # ## How exercises work
 #
-# Each exercise ends with a call to `check(name, answer)`. It prints `[Correct]`, or `[Not yet]` with what is wrong and a hint. It never crashes on a wrong answer: give it the wrong type and it says so. Here it is judging a deliberately wrong answer to the second exercise below:
+# Each exercise ends with a call to `check(name, answer)`. It prints `[Correct]`, or `[Not yet]` with what is wrong and a hint. It never crashes on a wrong answer: give it the wrong type and it says so. Here it is judging a deliberately wrong answer to the second exercise below (a text where a function is wanted):
 
 # %%
 from course_utils import check
@@ -169,6 +175,7 @@ def clean_review(text):
 
 check("00.clean_review", clean_review)
 
+
 # %% [markdown]
 # <details>
 # <summary><b>Solution</b> (click to open)</summary>
@@ -184,22 +191,26 @@ check("00.clean_review", clean_review)
 # %% [markdown]
 # ### Exercise 2: count the positive reviews
 #
-# How many reviews in the `train` split are positive? Compute it from `reviews` (do not type a number you read somewhere).
+# Write `count_positive(split)` that returns how many reviews of a split (such as `reviews["train"]`) are positive. The checker calls it on small splits of its own, so compute the answer from the split you are given (do not type a number you read somewhere).
 
 # %%
-n_positive = None  # Your code here
+def count_positive(split):
+    # Your code here: replace this line.
+    return 0
 
-check("00.count_positive", n_positive)
+
+check("00.count_positive", count_positive)
 
 # %% [markdown]
 # <details>
 # <summary><b>Solution</b> (click to open)</summary>
 #
 # ```python
-# n_positive = sum(reviews["train"]["label"])
+# def count_positive(split):
+#     return sum(split["label"])
 # ```
 #
-# Labels are 0 (`neg`) and 1 (`pos`), so their sum counts the positives. The split is balanced, so the answer is half the training set.
+# Labels are 0 (`neg`) and 1 (`pos`), so their sum counts the positives. `count_positive(reviews["train"])` gives the number for our training split, which is balanced: half of it.
 # </details>
 
 # %% [markdown]

@@ -13,7 +13,7 @@
 #
 # After this notebook you can:
 #
-# 1. say what breaks without an environment manager, and choose between Miniconda, Miniforge, Anaconda and plain `venv`;
+# 1. say what breaks without an environment manager, and choose between Miniconda, Miniforge, Anaconda, `venv` + pip, uv and pixi;
 # 2. pick the installer for your machine and verify its SHA-256 fingerprint before running it;
 # 3. install, set up (`conda init`), verify and uninstall conda on your operating system;
 # 4. recognise the errors learners really hit, and fix them.
@@ -43,12 +43,18 @@ config = course_utils.setup()
 #
 # ### Which one?
 #
-# | | what you get | channels (where packages come from) | good for |
+# The real difference between them: **conda** (Miniconda, Miniforge, Anaconda) and **pixi** install Python itself *and* libraries that are not Python at all (CUDA, compilers, GDAL, ...), from conda packages; **pip** installs Python packages from PyPI into a Python you already have (its wheels carry compiled code too: PyTorch's CPU build is a wheel), and **uv** does pip's and venv's job faster and can also download Python itself.
+#
+# | | what you get | where packages come from | good for |
 # |---|---|---|---|
-# | **Miniconda** | conda + Python, nothing else (~100 MB) | Anaconda's `defaults` (under Anaconda's terms of service) | a minimal conda with Anaconda's packages |
-# | **Miniforge** | conda + mamba + Python | `conda-forge` only (community, free for everyone) | most learners and every organisation; **this course's choice** |
+# | **Miniconda** | conda + Python, nothing else (an installer of about 150 MB that wants about 1 GB free) | Anaconda's `defaults` (under Anaconda's terms of service) | a minimal conda with Anaconda's packages |
+# | **Miniforge** | conda + mamba + Python (about the same size) | `conda-forge` only (community, free for everyone) | most learners and every organisation; **this course's choice for conda** |
 # | **Anaconda Distribution** | conda + ~300 packages + a GUI (several GB) | `defaults` | people who want everything preinstalled |
-# | **venv + pip** | comes with Python | PyPI | pure-Python projects; what Colab and this course's CI use |
+# | **venv + pip** | comes with Python (needs a Python first) | PyPI | projects whose dependencies all come as wheels, as this course's do: the course's `.venv` is one; Colab uses pip too |
+# | **[uv](https://docs.astral.sh/uv/)** | one fast program: `uv venv`, `uv pip install`, project files with a lock file (`uv.lock`), and `uv python install` for Python itself | PyPI | the same projects as venv + pip, much faster; the course's own tests use it to install the lowest versions it supports |
+# | **[pixi](https://pixi.sh)** | one program per project: a `pixi.toml`, an automatic lock file for every platform (`pixi.lock`), no `activate` needed (`pixi run ...`) | conda-forge, plus PyPI | conda packages with a lock file, per project folder |
+#
+# This course teaches conda because it is what most courses, papers and clusters use, and because it installs what pip cannot; what you learn about environments, channels and lock files carries over to uv and pixi.
 #
 # **Anaconda's terms of service.** The `defaults` channels (`pkgs/main`, `pkgs/r`, `pkgs/msys2`) are covered by [Anaconda's terms of service](https://www.anaconda.com/legal/terms/terms-of-service), and using them at work may need a paid licence. Whether it does depends on who you are, not only on what you install: read the current terms and check (1) whether you use conda for an organisation, and how large it is (in September 2024 the exemption covered individuals, educational institutions and organisations under 200 employees; such rules have changed before), (2) whether your organisation already holds a licence, and (3) whether your IT department has a policy, or a mirror of its own. When in doubt, use Miniforge, below. Since July 2025, conda refuses to use these channels non-interactively until you accept the terms, failing with `CondaToSNonInteractiveError`. Accept them with `conda tos accept --override-channels --channel https://repo.anaconda.com/pkgs/main` (and the same for `/r` and `/msys2`), or set `CONDA_PLUGINS_AUTO_ACCEPT_TOS=yes` in scripts. [Miniforge](https://github.com/conda-forge/miniforge) uses only `conda-forge`, so none of this applies: that is why the course's `environment.yml` lists `conda-forge` and `nodefaults`.
 #
@@ -71,23 +77,24 @@ for (distribution, system, machine), filename in rows:
 # %% [markdown]
 # Intel Macs: Anaconda stopped building Miniconda for `osx-64` on 15 August 2025 (old installers remain in the [archive](https://repo.anaconda.com/archive/)); Miniforge still ships `MacOSX-x86_64`. Windows on ARM: Miniconda's release notes list `win-arm64`, but we have not confirmed the installer's file name, so the course does not guess it.
 #
-# And here is the one for the machine this notebook runs on:
+# And here is the one for the machine this notebook runs on. (This cell's output differs from machine to machine, so the course's tests do not compare it; they check it instead.)
 
-# %%
+# %% tags=["nbval-ignore-output"]
 this_machine = installer.pick_installer("miniforge")
 print(f"This is {platform.system()} on {installer.normalize_machine(platform.machine())}: download {this_machine.filename}")
 print("from", this_machine.url)
+assert this_machine.filename in installer.FILES.values() and this_machine.url.endswith("/" + this_machine.filename)
 
 # %% [markdown]
 # ## Step 2 · Download and verify
 #
-# A download can be cut short on bad Wi-Fi, or altered on the way. The publisher lists a **SHA-256 fingerprint** for every installer; if one bit of the file changes, the fingerprint changes completely. Check it before running anything:
+# A download can be cut short on bad Wi-Fi, or altered on the way. The publisher lists a **SHA-256 fingerprint** for every installer; if one bit of the file changes, the fingerprint changes completely. Step 3 saves the installer under one short name, `Miniforge3.sh` (Windows: `Miniforge3.exe`); check it before running anything:
 #
-# - Linux: `sha256sum Miniforge3-Linux-x86_64.sh`
-# - macOS: `shasum -a 256 Miniforge3-MacOSX-arm64.sh`
-# - Windows (PowerShell): `Get-FileHash Miniforge3-Windows-x86_64.exe -Algorithm SHA256`
+# - Linux: `sha256sum Miniforge3.sh`
+# - macOS: `shasum -a 256 Miniforge3.sh`
+# - Windows (PowerShell): `Get-FileHash .\Miniforge3.exe -Algorithm SHA256`
 #
-# Compare the output with the published value: Miniforge publishes a `.sha256` file next to each installer; Miniconda lists hashes on its [download index](https://repo.anaconda.com/miniconda/). (MD5 is not recommended.)
+# Compare the output with the published value: Miniforge lists a `.sha256` file next to each installer on its [releases page](https://github.com/conda-forge/miniforge/releases/latest) (the one named like the file you downloaded, e.g. `Miniforge3-Linux-x86_64.sh.sha256`); Miniconda lists hashes on its [download index](https://repo.anaconda.com/miniconda/). Renaming a file does not change its fingerprint. (MD5 is not recommended.)
 #
 # `installer.download` does all of this in one call: it streams the file with a progress bar, gives up with a clear message if the server stalls, and **deletes** a file whose fingerprint is wrong. There is no network here, so we try it on a small fake installer served from a local folder, first intact, then with one byte changed:
 
@@ -98,7 +105,7 @@ from pathlib import Path
 
 workdir = Path(tempfile.mkdtemp())
 (workdir / "server").mkdir()
-fake = installer.Installer("miniforge", "Miniforge3-Linux-x86_64.sh", (workdir / "server").as_uri() + "/")
+fake = installer.Installer("miniforge", "Miniforge3.sh", (workdir / "server").as_uri() + "/")
 content = b"#!/bin/sh\necho 'pretend to install conda'\n" * 1000
 (workdir / "server" / fake.filename).write_bytes(content)
 published = hashlib.sha256(content).hexdigest()
@@ -119,77 +126,109 @@ print("files left behind:", sorted(p.name for p in (workdir / "downloads2").iter
 #
 # First, which installer? `uname -m` (macOS, Linux, WSL) prints the processor: `x86_64` (Intel and AMD) or `arm64`/`aarch64` (Apple silicon, ARM). On an Apple silicon Mac it must print `arm64`: `x86_64` there means the terminal runs under Rosetta (`sysctl -n sysctl.proc_translated` prints `1`), and an Intel conda would run every package translated, slowly; open a native terminal first. **WSL** (Linux inside Windows) is Linux: use the Linux installer in the WSL terminal; it is a separate install from a Windows one.
 #
-# Download the installer (or click it on the [Miniforge page](https://github.com/conda-forge/miniforge)):
+# **Disk space first.** Miniforge itself takes about 1 GB once installed; each environment takes more (the course's, with the CPU build of PyTorch, about 2 GB), and conda keeps a cache of every package it downloaded (`conda clean --all` empties it). Keep about 5 GB free for this course.
+#
+# Download the installer (or click it on the [Miniforge page](https://github.com/conda-forge/miniforge)), saving it under one short name so that every command below works as printed:
 #
 # ```bash
-# # Linux, WSL and macOS (Miniforge names its files by `uname` and `uname -m`):
-# curl -fsSLO "https://github.com/conda-forge/miniforge/releases/latest/download/Miniforge3-$(uname)-$(uname -m).sh"
+# # Linux, WSL and macOS: Miniforge names its files by `uname` and `uname -m` (on a Mac `uname` prints Darwin)
+# curl -fsSL -o Miniforge3.sh "https://github.com/conda-forge/miniforge/releases/latest/download/Miniforge3-$(uname)-$(uname -m).sh"
 # ```
 # ```powershell
 # # Windows (PowerShell):
-# Invoke-WebRequest https://github.com/conda-forge/miniforge/releases/latest/download/Miniforge3-Windows-x86_64.exe -OutFile Miniforge3-Windows-x86_64.exe
+# Invoke-WebRequest https://github.com/conda-forge/miniforge/releases/latest/download/Miniforge3-Windows-x86_64.exe -OutFile Miniforge3.exe
 # ```
+#
+# ### Installing without questions
 #
 # Then check its fingerprint (Step 2) and install. The **silent** (unattended) commands are what you use in scripts and workshops; the graphical installers ask the same questions: install for *Just Me* (no administrator rights needed), keep the suggested folder unless its path has spaces, and leave *Add to PATH* and *Register as the default Python* off.
 #
-# **Linux and WSL** (x86_64 or aarch64):
+# **Linux, WSL and macOS** (the download above picked x86_64, aarch64 or arm64 for you; Intel Macs get Miniforge's `MacOSX-x86_64`):
 # ```bash
-# bash Miniforge3-Linux-x86_64.sh -b -p "$HOME/miniforge3"    # -b: batch mode, accepts the licence; -p: where
+# bash Miniforge3.sh -b -p "$HOME/miniforge3"    # -b: batch mode, accepts the licence; -p: where
 # source "$HOME/miniforge3/bin/activate"
-# conda init --all                                              # or: conda init bash / zsh / fish
+# conda init --all                               # or: conda init bash / zsh / fish
 # ```
 # (`-u` updates an existing install in place, `-f` installs into a folder that already exists.)
-#
-# **macOS** (Apple silicon; Intel Macs: Miniforge's `MacOSX-x86_64`):
-# ```bash
-# bash Miniforge3-MacOSX-arm64.sh -b -p "$HOME/miniforge3"
-# source "$HOME/miniforge3/bin/activate"
-# conda init --all
-# ```
 # Miniforge and Miniconda also come as a graphical `.pkg` for macOS (see the Miniforge README's *macOS pkg installers*); from the command line, `installer -pkg FILE.pkg -target CurrentUserHomeDirectory`.
 #
 # **Windows** (PowerShell, which the rest of the course uses):
 # ```powershell
-# Start-Process -Wait -FilePath .\Miniforge3-Windows-x86_64.exe -ArgumentList "/InstallationType=JustMe", "/RegisterPython=0", "/S", "/D=$env:USERPROFILE\miniforge3"
+# Start-Process -Wait -FilePath .\Miniforge3.exe -ArgumentList "/InstallationType=JustMe", "/RegisterPython=0", "/S", "/D=$env:USERPROFILE\miniforge3"
 # ```
-# In the older Command Prompt (cmd.exe) the same is `start /wait "" Miniforge3-Windows-x86_64.exe /InstallationType=JustMe /RegisterPython=0 /S /D=%UserProfile%\miniforge3`. Either way the installer is told where to go by `/D=`, which must be the **last** argument, **unquoted**, and a **full path** (`~` means nothing to it): it reads everything after `/D=` as the folder. That is why the folder may not be put in quotes, and it is a separate matter from spaces: the installer would accept a folder with spaces, but conda packages break there, so if your user folder has a space (`C:\Users\Ada Lovelace`), install to `C:\miniforge3` instead. Leave *Add to PATH* off (`/AddToPath=0`, the default): use the *Miniforge Prompt*, or run `conda init powershell` from it once.
+# In the older Command Prompt (cmd.exe) the same is `start /wait "" Miniforge3.exe /InstallationType=JustMe /RegisterPython=0 /S /D=%UserProfile%\miniforge3`. Either way the installer is told where to go by `/D=`, which must be the **last** argument, **unquoted**, and a **full path** (`~` means nothing to it): it reads everything after `/D=` as the folder. That is why the folder may not be put in quotes, and it is a separate matter from spaces: the installer would accept a folder with spaces, but conda packages break there, so if your user folder has a space (`C:\Users\Ada Lovelace`), install to `C:\miniforge3` instead. Leave *Add to PATH* off (`/AddToPath=0`, the default): use the *Miniforge Prompt*, or run `conda init powershell` from it once.
 #
-# A batch install does not change your shell's start-up files; `conda init` does, and you must then **open a new terminal**. `conda init --reverse --all` undoes it (try `--dry-run` first). The code below builds the silent command for this machine from a full path; it does not run it. (`course_utils.installer.silent_install_command` refuses `~` and relative paths, for the reason above.)
+# A batch install does not change your shell's start-up files; `conda init` does, and you must then **open a new terminal**. `conda init --reverse --all` undoes it (try `--dry-run` first).
+#
+# `course_utils.installer.silent_install_command` builds the silent command from a full path (it refuses `~` and relative paths, for the reason above); it never runs it. Here it is for a learner called Ada on each system, written as you would type it: in bash, or through PowerShell's `Start-Process`, with her home folder written as the shell's variable for it (`$HOME`, `$env:USERPROFILE`):
 
 # %%
 from pathlib import Path
 
-prefix = str(Path.home() / "miniforge3")   # a full path: no `~`, nothing for a shell to expand
-command = installer.silent_install_command(this_machine, this_machine.filename, prefix)
-print(" ".join(command).replace(str(Path.home()), "$HOME"))   # printed as you would type it in a shell
+
+def saved_as(chosen):
+    """The short name Step 3 saves the installer under."""
+    return "Miniforge3.exe" if chosen.kind == "exe" else "Miniforge3.sh"
+
+
+def as_typed(command, home):
+    """A command list as you would type it: bash as it is, a Windows installer through PowerShell's
+    Start-Process; the home folder `home` written as the shell's variable."""
+    if command[0] == "bash":
+        return " ".join(command).replace(home, "$HOME")
+    program, *arguments = command
+    typed = f"Start-Process -Wait -FilePath .\\{program} -ArgumentList " + ", ".join(f'"{a}"' for a in arguments)
+    return typed.replace(home, "$env:USERPROFILE")
+
+
+examples = [("Linux", "x86_64", "/home/ada", "/"), ("Darwin", "arm64", "/Users/ada", "/"),
+            ("Windows", "x86_64", "C:\\Users\\ada", "\\")]
+for system, machine, home, separator in examples:
+    chosen = installer.pick_installer("miniforge", system, machine)
+    command = installer.silent_install_command(chosen, saved_as(chosen), home + separator + "miniforge3")
+    print(f"{system:8s} {as_typed(command, home)}")
+
+# %% [markdown]
+# And for this machine, with your own home folder; again a cell the tests check rather than compare:
+
+# %% tags=["nbval-ignore-output"]
+home = str(Path.home())
+command = installer.silent_install_command(this_machine, saved_as(this_machine), str(Path(home) / "miniforge3"))
+assert command[-1].endswith("miniforge3") and saved_as(this_machine) in command
+print(as_typed(command, home))
 
 # %% [markdown]
 # ## Step 4 · Verify
 #
-# In a **new** terminal: `conda --version` prints the version; `conda info` shows where conda lives, its channels and solver; `conda list` lists what is installed in the active environment. This cell does the same where conda exists:
+# In a **new** terminal: `conda --version` prints the version; `conda info` shows where conda lives, its channels and solver; `conda list` lists what is installed in the active environment. This cell asks the same where this notebook can find conda. A JupyterLab that was already running when you installed conda does not see it (it keeps the PATH it started with): close it and start it again from a new terminal. (The output depends on your machine, so the tests do not compare it.)
 
-# %%
-import shutil
-import subprocess
+# %% tags=["nbval-ignore-output"]
+from course_utils import envs
 
-conda = shutil.which("conda")
-if conda is None:
-    print("conda is not installed here (this is the case on Colab and in the course's CI); on your machine,",
-          "`conda --version` prints something like `conda 25.9.1`.")
-else:
-    print(subprocess.run([conda, "--version"], capture_output=True, text=True).stdout.strip())
+conda_version = envs.conda("--version")   # None where conda is not found
 
 
 # %% [markdown]
 # ## After installing: three settings and one habit
 #
-# - **Do not let `base` start with every terminal.** By default `conda init` activates `base` in each new shell, which hides your system's Python and tempts you to install into `base`. `conda config --set auto_activate false` turns that off (older conda: `auto_activate_base`); `conda activate NAME` when you need an environment.
+# - **Do not let `base` start with every terminal.** By default `conda init` activates `base` in each new shell, which hides your system's Python and tempts you to install into `base`. `conda config --set auto_activate false` turns that off (conda older than 25.5 calls it `auto_activate_base`); `conda activate NAME` when you need an environment.
 # - **Keep conda itself current:** `conda update -n base conda` (the only thing you ever install into `base`). `conda clean --all` removes cached package files you no longer need (often several GB).
 # - **Strict channel priority** (recommended by conda-forge): `conda config --set channel_priority strict`. conda's own default is `flexible`; notebook 02 explains the difference.
 # - **The habit:** one environment per project, built from an `environment.yml` (notebook 02), and never anything installed into `base`.
+#
+# **Where these settings live.** `conda config --set` writes them into `.condarc`, a small YAML file in your home folder (`~/.condarc`; on Windows `C:\Users\NAME\.condarc`). It is not the only one: the install folder can have its own (Miniforge's says `channels: [conda-forge]`), and so can an environment, or a company's administrator. conda reads them all and merges them. `conda config --show-sources` lists every file it read and what each one sets; `conda config --show channels` shows the result. When conda uses a channel or setting you did not expect, that is the command to run. A `~/.condarc` after the three settings above:
+#
+# ```yaml
+# auto_activate: false
+# channel_priority: strict
+# channels:
+#   - conda-forge
+# ```
 
 # %% [markdown]
 # ## Uninstall
+#
+# Deleting the install folder deletes **every environment** in it too (they live in its `envs/` folder). First export each one you want to rebuild later: `conda env list` names them, and `conda env export -n NAME --from-history --format environment-yaml --file NAME.yml` writes what you asked for into `NAME.yml` (notebook 02). Then:
 #
 # 1. `conda init --reverse --all` (removes the lines conda added to your shell start-up files);
 # 2. delete the install folder (`rm -rf ~/miniforge3`);
@@ -206,7 +245,8 @@ else:
 # | `CondaError: Run 'conda init' before 'conda activate'` or `CommandNotFoundError: Your shell has not been properly configured to use 'conda activate'` | the shell was never initialised | `conda init`, then a new terminal; in scripts `eval "$(conda shell.bash hook)"` or `conda run -n ENV ...`; in `.bat` files `CALL conda activate` |
 # | `CondaToSNonInteractiveError` | Anaconda's terms not yet accepted | `conda tos accept ...` (above), or use Miniforge |
 # | `Solving environment: failed with initial frozen solve. Retrying with flexible solve.` | an old conda with the classic solver | `conda update -n base conda` |
-# | `CondaHTTPError: HTTP 000 CONNECTION FAILED ... SSL module is not available` | Windows: the environment is not activated | open the Miniforge Prompt or `conda activate base` |
+# | `CondaSSLError: OpenSSL appears to be unavailable on this machine` | Windows: conda runs from a shell where its environment is not activated, so its SSL library is not found | open the Miniforge Prompt or `conda activate base` |
+# | `CondaHTTPError: HTTP 000 CONNECTION FAILED for url ...` | no connection at all: offline, DNS, a proxy or a firewall | check the connection; behind a proxy see *Proxies* below; in China, a mirror |
 # | `[SSL: CERTIFICATE_VERIFY_FAILED]` | a company proxy re-signs HTTPS | `conda config --set ssl_verify truststore` (or a path to your CA bundle) |
 # | macOS: *You cannot install Miniconda in this location* | system-wide install selected | choose *Install for me only* |
 # | strange failures mid-install on Windows | spaces or special characters in the path | install to a path like `C:\miniforge3` |
@@ -299,15 +339,15 @@ check("01.error_fixes", fixes)
 # fixes = dict(zip(messages, ["prompt", "execution_policy", "init", "tos", "activate_base", "truststore"]))
 # ```
 #
-# `'conda' is not recognized` means Windows cannot find conda at all (it is not on PATH, by design): use the Miniforge Prompt. `profile.ps1 cannot be loaded` is PowerShell refusing to run conda's start-up script: change the execution policy. `Run 'conda init'` is a shell that was never set up. `CondaToSNonInteractiveError` names the terms of service. `HTTP 000 CONNECTION FAILED` on Windows usually means the environment (and with it the SSL library) is not activated. `CERTIFICATE_VERIFY_FAILED` is a proxy that re-signs HTTPS: let conda use the system's certificates.
+# `'conda' is not recognized` means Windows cannot find conda at all (it is not on PATH, by design): use the Miniforge Prompt. `profile.ps1 cannot be loaded` is PowerShell refusing to run conda's start-up script: change the execution policy. `Run 'conda init'` is a shell that was never set up. `CondaToSNonInteractiveError` names the terms of service. An SSL message on Windows (`CondaSSLError: OpenSSL appears to be unavailable`) usually means conda runs outside its activated environment, so it cannot find the SSL library that lives there; `HTTP 000 CONNECTION FAILED` on its own means conda reached no server at all (offline, DNS, a proxy or a firewall). `CERTIFICATE_VERIFY_FAILED` is a proxy that re-signs HTTPS: let conda use the system's certificates.
 # </details>
 
 # %% [markdown]
 # ## Summary
 #
 # - An environment manager gives every project its own Python and packages, rebuilt from a file.
-# - Miniforge (conda-forge only) avoids Anaconda's terms of service and `CondaToSNonInteractiveError`; Miniconda uses Anaconda's channels; `venv` + pip is enough for pure-Python work.
-# - Check the processor with `uname -m` (Rosetta and WSL are traps), download the installer for your system, **verify its SHA-256**, install silently with `-b -p FULL_PATH` (Linux, macOS) or `/S /D=FULL_PATH` last (Windows; `Start-Process -Wait` in PowerShell), run `conda init`, open a new terminal, check with `conda --version` and `conda info`; then turn off `base` auto-activation.
+# - Miniforge (conda-forge only) avoids Anaconda's terms of service and `CondaToSNonInteractiveError`; Miniconda uses Anaconda's channels. conda and pixi also install Python and non-Python libraries; `venv` + pip (or uv, faster) install PyPI's wheels into a Python you have.
+# - Check the processor with `uname -m` (Rosetta and WSL are traps), keep about 5 GB free, download the installer under one name (`-o Miniforge3.sh`), **verify its SHA-256**, install silently with `-b -p FULL_PATH` (Linux, macOS) or `/S /D=FULL_PATH` last (Windows; `Start-Process -Wait` in PowerShell), run `conda init`, open a new terminal (and restart JupyterLab), check with `conda --version` and `conda info`; then turn off `base` auto-activation. `conda config --show-sources` shows which `.condarc` set what.
 # - Most install problems are PATH, shell initialisation, proxies or spaces in paths; each has a one-line fix.
 #
 # **Next:** [02 · Conda environments](02_conda_environments.ipynb).

@@ -34,12 +34,14 @@ config = course_utils.setup()
 # %% [markdown]
 # ## How this notebook runs conda
 #
-# Cells that call conda go through `course_utils.envs.conda(...)`: where conda exists, it runs the command and prints what conda prints; where it does not (Colab, the course's CI, a plain Python), it says so in one line. Then each idea runs **for real** with `venv` and `pip`, which every Python has. Nothing below is pasted: every output was made by running this notebook.
+# Cells that call conda go through `course_utils.envs.conda(...)`: where conda exists, it runs the command and prints what conda prints; where this notebook cannot find it (Colab, the course's tests, a plain Python), it says so in one line. Then each idea runs **for real** with `venv` and `pip`, which every Python has. Nothing below is pasted: every output was made by running this notebook.
+#
+# If you installed conda while JupyterLab was already running, JupyterLab does not see it yet (it keeps the PATH it started with): close it and start it again from a new terminal. What the conda cells print depends on your machine, so the course's tests do not compare their output.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 from course_utils import envs
 
-envs.conda("--version")
+conda_version = envs.conda("--version")   # None where conda is not found
 
 # %% [markdown]
 # ## The life of an environment
@@ -52,23 +54,25 @@ envs.conda("--version")
 # | activate | `conda activate course` | this shell now uses that environment's `python`, `pip`, `jupyter` |
 # | install | `conda install -n course -c conda-forge numpy` | add packages (`-n` works without activating) |
 # | list | `conda env list` · `conda list -n course` | all environments · the packages in one |
-# | export | `conda export -n course > environment.yml` | write the environment to a file (`conda env export` is the older spelling) |
+# | export | `conda env export -n course --from-history --format environment-yaml --file course.yml` | write what you asked for into a new file (below: why each flag) |
 # | clone | `conda create -n course-backup --clone course` | an exact copy, before a risky change |
 # | remove | `conda env remove -n course` | delete the whole environment |
-# | roll back | `conda list -n course --revisions` then `conda install -n course --rev 2` | undo installs, one revision at a time |
+# | roll back | `conda list -n course --revisions` then `conda install -n course --rev 2` | go back to revision 2 in one jump (any earlier revision, not one step at a time); it does not undo what pip installed |
 # | leave | `conda deactivate` | back to the previous environment |
 # | update | `conda update -n course --all` | newer versions of everything, within what the solver allows |
 # | clean | `conda clean --all` | delete cached package files (often GB) that no environment needs |
+#
+# The export line, flag by flag: `--from-history` writes only the packages you asked for (not every dependency with its build for this operating system), so the file also builds on another system; `--file course.yml` writes a **new** file, never over your hand-written `environment.yml` (run in the course folder, `--file environment.yml` or `> environment.yml` would replace the course's own), and unlike `>` it writes plain UTF-8 even in Windows PowerShell 5.1 (where `>` writes UTF-16); `--format environment-yaml` is needed since conda 26 for any file name other than `environment.yml`, and conda 25.7 and newer accept it (on an older conda, leave it out, or update conda first). `conda export` is the newer name of the same command (conda 25.7 and newer). `--from-history` leaves out what pip installed: list those in the file's `pip:` section yourself.
 #
 # An environment can also live **inside a project folder** instead of under `envs/`: `conda create -p ./env python=3.12` makes it there, `conda activate ./env` enters it, and `conda env remove -p ./env` deletes it; every command takes `-p PATH` where it took `-n NAME`. Use it for an environment that belongs to one folder; it has no name in `conda env list`.
 #
 # Two rules keep you out of trouble: **never install packages into `base`** (it holds conda itself; break it and conda breaks), and keep one environment per project.
 #
-# Where conda exists, these cells list your environments and the revision history of the active one:
+# Where conda exists, this cell lists your environments and the revision history of the active one:
 
-# %%
-envs.conda("env", "list")
-envs.conda("list", "--revisions")
+# %% tags=["nbval-ignore-output"]
+listing = envs.conda("env", "list")
+history = envs.conda("list", "--revisions")
 
 # %% [markdown]
 # ### The same idea, live: two environments side by side
@@ -96,12 +100,15 @@ python_b = envs.venv_python(workdir / "env_b")
 print("made:", sorted(p.name for p in workdir.iterdir()))
 
 # %% [markdown]
+# ### Which environment am I in?
+#
 # Each environment has its own interpreter, and Python knows which environment it runs in. There are two kinds, with two different tests:
 #
 # - **a venv** records the Python it was made from: `sys.prefix` is the environment's folder and `sys.base_prefix` the original Python's, so in a venv **`sys.prefix != sys.base_prefix`**;
 # - **a conda environment** holds its own complete copy of Python, so there the two are the *same* folder and that test says `False`. What marks a conda environment is a **`conda-meta`** folder in `sys.prefix` (conda's record of what it installed); an activated one is also named by the `CONDA_PREFIX` variable.
+# - **conda's `base`** has a `conda-meta` folder too, but it is the one environment that holds conda itself: its `conda-meta` records the `conda` package (a file such as `conda-26.1.0-py313h....json`). It is not a place to work in, so it does not count.
 #
-# So "am I in an environment?" is `sys.prefix != sys.base_prefix or (Path(sys.prefix) / "conda-meta").is_dir()`. `course_utils.envs.in_an_environment` is exactly that. On our two venvs:
+# So "am I in an environment I can work in?" is: `sys.prefix != sys.base_prefix`, or a `conda-meta` folder that holds no `conda-<version>...json` record. `course_utils.envs.in_an_environment` is exactly that (notebook 00 asked it about its own kernel). On our two venvs, the two tests:
 
 # %%
 where = ("import sys; from pathlib import Path; p = Path(sys.prefix); "
@@ -175,22 +182,19 @@ for name, python in [("env_a", python_a), ("env_b", python_b), ("this notebook",
 # *Try it:* install `hello-course` into `env_b` too (`pip(python_b, "install", "hello-course")`) and run the cell above again.
 
 # %% [markdown]
-# ## `environment.yml`, line by line
+# ## Building an environment from a file: `environment.yml`, line by line
 #
 # An environment you cannot rebuild is a pet; an environment built from a file is cattle. The course's own file:
 
 # %%
-import course_utils.session
-
-yml_path = course_utils.session.repo_root() / "environment.yml"
-environment_text = yml_path.read_text()
+environment_text = envs.course_environment_text()   # the course's environment.yml, shipped inside course_utils
 for number, line in enumerate(environment_text.splitlines(), start=1):
     if line.strip() and not line.lstrip().startswith("#"):
         print(f"{number:3d}  {line}")
 
 # %% [markdown]
 # - `name:` the environment's name, used by `conda activate zero-to-finetune`.
-# - `channels:` where conda looks for packages, in order. `conda-forge` is the community channel; `nodefaults` switches off Anaconda's default channels, so Anaconda's terms of service never apply (see notebook 01).
+# - `channels:` where conda looks for packages, in order. `conda-forge` is the community channel. `conda env create` searches the file's channels **and then the channels of your own configuration** (your `.condarc`, notebook 01), which on a Miniconda install means Anaconda's `defaults`; `nodefaults` takes `defaults` out of that list, so the environment is built from conda-forge alone on every learner's machine, and Anaconda's terms of service never apply.
 # - `dependencies:` one package per line, with a **version range**: `pytorch>=2.4,<3` takes any 2.x from 2.4 on. conda's `=` and `==` differ: **`numpy=1.26`** is the 1.26 *series* (any 1.26.x, like pip's `numpy==1.26.*`), and **`numpy==1.26.4`** is exactly that version. (In pip, `==1.26` means exactly 1.26.0.)
 # - Some names differ from PyPI's. conda-forge's `matplotlib` also installs the Qt GUI toolkit, so the file asks for `matplotlib-base`; and the Python package `playwright` is `playwright-python` there. Look a package up on [anaconda.org/conda-forge](https://anaconda.org/conda-forge) before adding it.
 # - `pytorch` is conda-forge's name for what pip calls `torch`; it chooses a CUDA build where the machine has an NVIDIA driver and the CPU build elsewhere.
@@ -230,7 +234,7 @@ for problem in check_environment_file(broken):
 #
 # 1. Install with conda first, pip last; list pip packages in the `pip:` section of the file, not by hand.
 # 2. Always `python -m pip ...` inside the activated environment (never a bare `pip` that may belong to another Python), and never `pip install --user`, which escapes the environment.
-# 3. One source per package: if `torch` comes from pip, everything that depends on it (`transformers`, ...) comes from pip too. Since PyTorch 2.5 there is no `pytorch` conda channel: take it from conda-forge or from pip's wheels.
+# 3. One source per package: if `torch` comes from pip, everything that depends on it (`transformers`, ...) comes from pip too. PyTorch 2.5 was the last release published to the `pytorch` conda channel: take newer ones from conda-forge (`pytorch`) or from pip's wheels.
 # 4. After pip has changed an environment, conda no longer knows the full picture: **recreate** the environment from the file rather than patching it with more conda installs.
 # 5. Keep `environment.yml` in version control, next to the code.
 #
@@ -243,12 +247,21 @@ print("drift between environment.yml and this environment:", drift or "none")
 # %% [markdown]
 # ## Channels, priority and the solver
 #
-# A **channel** is a package repository. Conda searches them in the order of `channels:` (or of your `~/.condarc`). conda's default, `channel_priority: flexible`, may take a package from a lower channel when that one has a newer version; with **`strict`** (what conda-forge recommends), a package found in a higher channel is never taken from a lower one, which avoids mixing builds that were not made to work together. Set it once with `conda config --set channel_priority strict`; it cannot be set inside `environment.yml`. With `nodefaults` and conda-forge as the only channel, as in the course's file, there is nothing to mix.
+# A **channel** is a package repository. Conda searches them in the order of `channels:` (or of your `.condarc`), and **channel priority** decides what happens when several channels have the same package:
 #
-# The **solver** turns your request ("python 3.11, pytorch ≥ 2.4, numpy ...") into one set of exact package builds that all agree. Since conda 23.10 the default solver is libmamba (fast; `mamba` is no longer needed for speed); `--solver=classic` brings back the old one. Where conda exists, this shows your channels, priority and solver:
+# - `flexible` (conda's default): a package from a higher channel is preferred, but when the solver cannot satisfy the dependencies with it, it may reach into a lower channel rather than fail;
+# - **`strict`** (what conda-forge recommends): a package name found in a higher channel is never taken from a lower one, which avoids mixing builds that were not made to work together (and makes solving faster);
+# - `disabled`: the highest version wins, whichever channel has it; channel order only breaks ties.
+#
+# Set it once with `conda config --set channel_priority strict`; it cannot be set inside `environment.yml`. With `nodefaults` and conda-forge as the only channel, as in the course's file, there is nothing to mix.
+#
+# These settings live in `.condarc` files: your own (`~/.condarc`), the install's, an environment's. `conda config --show-sources` lists each file and what it sets, which is the first thing to run when conda uses a channel you did not expect.
+#
+# The **solver** turns your request ("python 3.11, pytorch ≥ 2.4, numpy ...") into one set of exact package builds that all agree. Since conda 23.10 the default solver is libmamba (fast; `mamba` is no longer needed for speed); `--solver=classic` brings back the old one. Where conda exists, this shows where your settings come from, then your channels, priority and solver:
 
-# %%
-envs.conda("config", "--show", "channels", "channel_priority", "solver")
+# %% tags=["nbval-ignore-output"]
+sources = envs.conda("config", "--show-sources")
+settings = envs.conda("config", "--show", "channels", "channel_priority", "solver")
 
 # %% [markdown]
 # ### When the solver says no
@@ -300,9 +313,9 @@ print(envs.run_in(python_b, "import hello_app, hello_course; print('hello-app wo
 #
 # A range such as `numpy>=1.26,<3` gives a *working* environment today and maybe a different one next month. For a workshop or a paper you want the *identical* one:
 #
-# - `conda list --explicit --sha256 > spec.txt` writes the exact package files with their SHA-256; `conda create -n copy --file spec.txt` rebuilds them exactly (same operating system only).
+# - `conda list -n course --explicit --sha256 > spec.txt` writes the exact package files with their SHA-256; `conda create -n copy --file spec.txt` rebuilds them exactly (same operating system only; in Windows PowerShell 5.1 run it in cmd instead, as `>` there writes UTF-16).
 # - `conda-lock -f environment.yml -p linux-64 -p osx-arm64 -p win-64` solves once for every platform into `conda-lock.yml`; `conda-lock install -n NAME conda-lock.yml` installs from it.
-# - `conda export --from-history` writes only what you asked for (portable across systems, but it drops pip packages).
+# - `conda env export --from-history ...` (above) writes only what you asked for: portable across systems, but not exact, and without the pip packages.
 #
 # The pip equivalent is a requirements file with exact versions **and hashes** (`pip hash FILE` prints the line to add): in this [hash-checking mode](https://pip.pypa.io/en/stable/topics/secure-installs/) pip refuses any file whose hash differs. Live, for our environment `env_b`:
 
@@ -445,7 +458,7 @@ check("02.fix_environment", fixed_environment)
 # %% [markdown]
 # ### Exercise 2: which environment is this?
 #
-# Write `describe(python)` that runs the interpreter at path `python` and returns a tuple `(prefix, is_environment)`: its `sys.prefix` as a string, and `True` when it runs inside a venv **or** a conda environment (both tests above). The checker tries it on a fresh venv, on the Python running this notebook and, where it can build one (Linux), on an interpreter laid out like a conda environment.
+# Write `describe(python)` that runs the interpreter at path `python` and returns a tuple `(prefix, is_environment)`: its `sys.prefix` as a string, and `True` when it runs inside a venv **or** a conda environment other than `base` (the tests above). The checker tries it on a fresh venv, on the Python running this notebook and, where it can build one (Linux), on an interpreter laid out like a conda environment.
 
 # %%
 def describe(python):
@@ -462,20 +475,21 @@ check("02.describe", describe)
 #
 # ```python
 # def describe(python):
-#     code = ("import sys; from pathlib import Path; print(sys.prefix); "
-#             "print(sys.prefix != sys.base_prefix or (Path(sys.prefix) / 'conda-meta').is_dir())")
+#     code = ("import sys; from pathlib import Path; meta = Path(sys.prefix) / 'conda-meta'; print(sys.prefix); "
+#             "base = any(meta.glob('conda-[0-9]*.json')); "
+#             "print(sys.prefix != sys.base_prefix or (meta.is_dir() and not base))")
 #     done = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True)
 #     prefix, is_environment = done.stdout.splitlines()
 #     return prefix, is_environment == "True"
 # ```
 #
-# The code runs in the *other* interpreter, so it must test that interpreter's own `sys.prefix`, not this notebook's.
+# The code runs in the *other* interpreter, so it must test that interpreter's own `sys.prefix`, not this notebook's. `conda-[0-9]*.json` matches conda's own record (`conda-26.1.0-...json`) and not those of its helpers (`conda-libmamba-solver-...json`).
 # </details>
 
 # %% [markdown]
 # ### Exercise 3: your first conda environment, for real
 #
-# Write `conda_practice(name)` returning the conda commands, each a list of strings, that (1) create the environment `name` with Python 3.12 and numpy, (2) add `requests` to it, (3) export what you asked for (not every dependency) to the file `NAME.yml`, and (4) remove the environment. They run one after another without a shell, so `conda activate` (which changes a shell) is not one of them, and `>` cannot redirect output; name the environment in each command, and answer conda's questions in advance.
+# Write `conda_practice(name)` returning the conda commands, each a list of strings, that (1) create the environment `name` with Python 3.12 and numpy, (2) add `requests` to it, (3) export what you asked for (not every dependency) to the file `NAME.yml`, in a form that works on conda 25.7 and newer, 26 included, and (4) remove the environment. They run one after another without a shell, so `conda activate` (which changes a shell) is not one of them, and `>` cannot redirect output; name the environment in each command, and answer conda's questions in advance.
 
 # %%
 def conda_practice(name):
@@ -494,15 +508,17 @@ check("02.conda_practice", conda_practice)
 #     return [
 #         ["conda", "create", "-n", name, "python=3.12", "numpy", "-y"],
 #         ["conda", "install", "-n", name, "requests", "-y"],
-#         ["conda", "env", "export", "-n", name, "--from-history", "--file", f"{name}.yml"],
+#         ["conda", "env", "export", "-n", name, "--from-history", "--format", "environment-yaml", "--file", f"{name}.yml"],
 #         ["conda", "env", "remove", "-n", name, "-y"],
 #     ]
 # ```
 #
-# `conda export` (conda 24.3 and newer) works as well as `conda env export`, and `conda remove -n NAME --all -y` as well as `conda env remove`.
+# `conda export` (conda 25.7 and newer) works as well as `conda env export`, and `conda remove -n NAME --all -y` as well as `conda env remove`. Without `--format environment-yaml`, conda 26 refuses the file name `NAME.yml` (it guesses the format only for standard names such as `environment.yml`).
 # </details>
 #
-# Where conda is installed, the next cell **runs** your commands (a few minutes, with network) and checks each result: the environment's Python imports numpy and requests (`conda run -n NAME python -c ...`), the exported file lists python, numpy and requests, and at the end the environment is gone. Where there is no conda it says so; nothing else is pretended.
+# Where conda is installed, the next cell **runs** your commands (a few minutes, with network) and checks each result: the environment's Python imports numpy and requests (`conda run -n NAME python -c ...`), the exported file lists python, numpy and requests, and at the end the environment is gone. Where there is no conda it says so; nothing else is pretended. The course's own tests never run it (they set the variable `CI`, and the cell then only says so): they do not create environments over the network.
+#
+# **With Miniconda**, the first step may fail with `CondaToSNonInteractiveError`: Anaconda's channels, Miniconda's default, refuse to be used by a command that cannot ask you until you have accepted their terms of service (notebook 01). Accept them once in a terminal (`conda tos accept --override-channels --channel https://repo.anaconda.com/pkgs/main`, and the same for `/pkgs/r`, and `/pkgs/msys2` on Windows), or use conda-forge instead by adding `-c conda-forge --override-channels` to the create and install commands; the cell names the fix if it happens. Miniforge users never see this error.
 
 # %%
 import tempfile
@@ -515,8 +531,9 @@ shutil.rmtree(practice_folder)
 # ## Summary
 #
 # - An environment is a folder with its own Python and packages; `conda activate` (or a venv's `activate`) decides which folder your shell uses. From inside Python: a venv has `sys.prefix != sys.base_prefix`, a conda environment a `conda-meta` folder.
-# - Life cycle: `conda create`, `activate`, `install`, `env list` / `list`, `export --from-history`, `create --clone`, `update`, `env remove`, `clean`, `list --revisions` + `install --rev N`; `-p PATH` for an environment inside a project. Never install into `base`.
-# - Build environments from `environment.yml`: conda-forge with `nodefaults`, `=1.26` for a series and `==1.26.4` for an exact version, `- pip` before `- pip:`, one source per package (torch and everything that needs it); `course_utils.envcheck` finds the usual mistakes.
+# - Life cycle: `conda create`, `activate`, `install`, `env list` / `list`, `env export --from-history --format environment-yaml --file NAME.yml` (a new file, never your `environment.yml`), `create --clone`, `update`, `env remove`, `clean`, `list --revisions` + `install --rev N` (a jump back to revision N; pip's changes stay); `-p PATH` for an environment inside a project. Never install into `base`, which holds conda itself.
+# - Build environments from `environment.yml`: conda-forge with `nodefaults` (so your `.condarc`'s `defaults` stay out), `=1.26` for a series and `==1.26.4` for an exact version, `- pip` before `- pip:`, one source per package (torch and everything that needs it); `course_utils.envcheck` finds the usual mistakes.
+# - Channel priority: `flexible` may fall back to a lower channel to satisfy dependencies, `strict` never takes a lower channel's copy of a package, `disabled` takes the highest version anywhere. `conda config --show-sources` shows which `.condarc` set what.
 # - A missing version is not a conflict. A conflict lists who asks for what: relax pins, drop one side, give the solver everything at once, start fresh.
 # - Exact reproducibility: `conda list --explicit --sha256`, `conda-lock`, or pip's `--require-hashes`.
 # - One kernel per environment: `python -m ipykernel install --user --name NAME`. Colab: no conda, use `%pip`.

@@ -30,8 +30,12 @@ def env_python(prefix: Path) -> Path:
 
 
 def find_conda() -> str | None:
-    """The conda executable: ``$CONDA_EXE`` (set by ``conda activate``) or the first on PATH."""
-    return os.environ.get("CONDA_EXE") or shutil.which("conda")
+    """The conda executable: ``$CONDA_EXE`` (set by ``conda activate``) when that file exists, else the first on
+    PATH. A CONDA_EXE left in the environment after Miniconda was removed names a file that is gone."""
+    explicit = os.environ.get("CONDA_EXE")
+    if explicit and Path(explicit).is_file():
+        return explicit
+    return shutil.which("conda")
 
 
 def find_chromium() -> str | None:

@@ -38,9 +38,10 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from ..errors import CourseError
+from ..net import redacted as _redacted  # standard library only, like this module
 from ..system import env_python, find_chromium, find_conda, jupyter_root_args, running_as_root
 
 MIN_PYTHON = (3, 10)
@@ -173,6 +174,23 @@ def venv_version(prefix: Path) -> tuple[int, ...] | None:
     return tuple(int(part) for part in match.groups() if part is not None) if match else None
 
 
+def check_venv_folder(prefix: Path) -> None:
+    """Refuse a `.venv` that is not a folder (a file, a link to nothing, a link that loops), naming what it is:
+    `python -m venv` would only say "File exists"."""
+    if not os.path.lexists(prefix) or prefix.is_dir():
+        return
+    if prefix.is_symlink():
+        real = os.path.realpath(prefix)
+        state = "loops back on itself" if os.path.islink(real) else "does not exist" if not os.path.exists(real) \
+            else "is not a folder"
+        what = f"a link to {os.readlink(prefix)}, which {state}"
+    else:
+        what = "a file"
+    raise SetupError(f"{prefix.name} in the course folder is {what}, not an environment, so set-up cannot make the course's "
+                     f"environment there. Fix: delete it (`rm {prefix.name}`; Windows: `del {prefix.name}`), or rename it if "
+                     "it is yours, then run the same command again.")
+
+
 def check_venv_python(prefix: Path) -> str:
     """Refuse a .venv whose Python the course cannot use (older than MIN_PYTHON, or gone), naming it;
     return a note when it is another Python than the one running now (it is kept: "" otherwise)."""
@@ -217,6 +235,19 @@ def torch_index(gpu: bool, system: str | None = None) -> str:
     return os.environ.get("COURSE_TORCH_CPU_INDEX", TORCH_CPU_INDEX)
 
 
+def local_folder(location: str) -> Path | None:
+    """The folder `location` names (a path, or a ``file:`` URL) when it is one on this machine; None otherwise."""
+    import urllib.request
+
+    if not location.strip():
+        return None
+    path = Path(urllib.request.url2pathname(urlsplit(location).path)) if location.startswith("file:") else Path(location)
+    try:
+        return path.expanduser() if path.expanduser().is_dir() else None
+    except (OSError, ValueError):
+        return None
+
+
 def torch_steps(python: str, gpu: bool, say=print, system: str | None = None) -> list[list[str]]:
     """pip commands that put the right torch build in place before everything else.
 
@@ -229,6 +260,14 @@ def torch_steps(python: str, gpu: bool, say=print, system: str | None = None) ->
         return []  # the default wheels carry CUDA; pyproject's range picks them
     index = torch_index(gpu, system)
     step = [python, "-m", "pip", "install", TORCH_CPU_SPEC]
+    folder = local_folder(index)
+    if folder is not None:  # a folder of torch wheels (a copy of the CPU index's, on a stick): no network at all
+        return [step + ["--no-deps", "--no-index", "--find-links", str(folder)]]
+    if index and not index.startswith(("http://", "https://")):
+        raise SetupError(f"COURSE_TORCH_CPU_INDEX is {_redacted(index)!r:.100}, which is neither a web address (https://...) "
+                         "nor a folder on this machine, so torch cannot come from it. Fix: set it to a mirror of "
+                         f"{TORCH_CPU_INDEX} (with its https://), to a folder of torch wheels, or to \"\" to take torch from "
+                         "your own index; then run again.")
     if index and index_reachable(index):
         return [step + ["--no-deps", "--index-url", index]]
     if index:
@@ -259,6 +298,7 @@ def make_plan(root: Path = ROOT, gpu: bool | None = None) -> Plan:
         prefix = prefix or _conda_envs_dir(conda) / name
         return Plan("conda", prefix, steps, f"conda environment '{name}': {verb}")
     prefix = root / ".venv"
+    check_venv_folder(prefix)
     kept += check_venv_python(prefix)
     missing = missing_modules(env_python(prefix)) if _stamp_matches(prefix, wanted) else None
     if missing == []:
@@ -287,30 +327,46 @@ def make_plan(root: Path = ROOT, gpu: bool | None = None) -> Plan:
     return Plan("venv", prefix, steps, why, fallbacks)
 
 
-def _conda_prefix(conda: str, name: str) -> Path | None:
-    out = subprocess.run([conda, "env", "list", "--json"], capture_output=True, text=True, timeout=120)
+def _conda_json(conda: str, *args: str) -> dict:
+    """What `conda ARGS --json` says, or a SetupError naming the conda that cannot run (a CONDA_EXE left behind by
+    an uninstalled Miniconda, a conda that hangs or prints something else than JSON)."""
+    command = [conda, *args, "--json"]
+    fix = ("Fix: run `conda info` in a terminal and repair conda (or reinstall Miniforge); to set up with a .venv "
+           "instead, set COURSE_USE_VENV=1.")
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        why = "did not answer within 120 s" if isinstance(exc, subprocess.TimeoutExpired) else f"cannot run ({type(exc).__name__})"
+        raise SetupError(f"conda ({conda}) {why}. {fix}") from None
     if out.returncode != 0:
-        raise SetupError(f"`conda env list` failed: {out.stderr.strip()[:300]}. Fix: run `conda info` and repair conda.")
-    for prefix in json.loads(out.stdout).get("envs", []):
+        raise SetupError(f"`{' '.join(command[1:])}` failed: {out.stderr.strip()[:300]}. {fix}")
+    try:
+        data = json.loads(out.stdout)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise SetupError(f"`conda {' '.join(args)} --json` printed something that is not conda's JSON "
+                         f"({out.stdout.strip()[:80]!r}). {fix}")
+    return data
+
+
+def _conda_prefix(conda: str, name: str) -> Path | None:
+    for prefix in _conda_json(conda, "env", "list").get("envs", []) or []:
         if Path(prefix).name == name:
             return Path(prefix)
     return None
 
 
 def _conda_envs_dir(conda: str) -> Path:
-    out = subprocess.run([conda, "info", "--json"], capture_output=True, text=True, timeout=120)
-    dirs = json.loads(out.stdout).get("envs_dirs", []) if out.returncode == 0 else []
+    dirs = _conda_json(conda, "info").get("envs_dirs", []) or []
     return Path(dirs[0]) if dirs else Path.home() / ".conda" / "envs"
 
 
 # --------------------------------------------------------------------------- pip: its settings, its index, its failures
 
-def _redacted(url: str) -> str:
-    """`url` without a password (an index URL may carry one)."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+def _shown(step: list[str]) -> str:
+    """A command as set-up prints it: a user name and password in any URL of it (a private index's) never shown."""
+    return _redacted(" ".join(step))
 
 
 def pip_config_files(python: str, env: dict[str, str]) -> list[Path]:
@@ -380,6 +436,24 @@ def check_pip_settings(settings: dict[str, tuple[str, str]]) -> None:
                              f"Python cannot find them. Fix: delete that `{key}` line (or put it under a [freeze] section), then run again.")
 
 
+def index_problem(index: str, where: str) -> str | None:
+    """Why pip cannot use `index` (its index-url, set in `where`) as written, with the fix; None when it can.
+    pip takes PIP_INDEX_URL as it is, spaces included, and reads an address without a scheme as a folder on this
+    machine: either way it finds no package there and says "from versions: none", which reads like a refusing
+    mirror. (A pip.conf value is read without the spaces around it.)"""
+    shown = _redacted(index)
+    if where.startswith("PIP_") and index != index.strip():
+        return (f"{where} is {shown!r:.100}, with spaces around it: pip takes it as it is, finds no package there and "
+                f"reports \"from versions: none\" for every package. Fix: set {where} without the spaces "
+                f"({where}={_redacted(index.strip())[:100]}), then run again.")
+    first = index.split()[0] if index.split() else ""
+    if first and not first.startswith(("http://", "https://")) and local_folder(first) is None:
+        return (f"pip's index ({where}) is {shown[:100]!r}, which has no https:// in front: pip takes it for a folder on this "
+                "machine, finds none, and reports \"from versions: none\" for every package. Fix: write it with its "
+                f"scheme, e.g. https://{_redacted(first).split('://')[-1][:100]}, then run again.")
+    return None
+
+
 def probe_indexes(settings: dict[str, tuple[str, str]], say=print, timeout: float = INDEX_PROBE_S) -> None:
     """Ask each package index pip will use whether it answers, before pip spends minutes on it. The main
     index refusing (401/403: TUNA's firewall has answered pip so) or not answering is a SetupError naming
@@ -393,6 +467,9 @@ def probe_indexes(settings: dict[str, tuple[str, str]], say=print, timeout: floa
         say(f"pip uses its own proxy ({settings['proxy'][1]}), so set-up does not probe the package index")
         return
     index, where = settings.get("index-url", (PYPI_INDEX, "pip's default"))
+    problem = index_problem(index, where)
+    if problem:
+        raise SetupError(problem)
     targets = [(url, where, True) for url in index.split()[:1]]
     extra, extra_where = settings.get("extra-index-url", ("", ""))
     targets += [(url, extra_where, False) for url in extra.split()]
@@ -452,7 +529,7 @@ def pip_failure_message(cause: str, detail: str, step: list[str], settings: dict
     index, where = settings.get("index-url", (PYPI_INDEX, "pip's default"))
     index = f"{_redacted(index.split()[0] if index.split() else PYPI_INDEX)} ({where})"
     said = f" (pip: {detail})" if detail else ""
-    command = " ".join(step)
+    command = _shown(step)
     if cause == "disk":
         return (f"The disk is full{said}; nothing was half-installed that a second run does not finish. Fix: free a few "
                 "GB (torch alone takes about 1 GB unpacked), then run the same command again.")
@@ -496,7 +573,7 @@ def run_steps(steps: list[list[str]], root: Path, say, fix: str, fallbacks: dict
     for index, step in enumerate(steps):
         if before and index in before:
             before[index]()  # type: ignore[operator]
-        say("$", " ".join(step))
+        say("$", _shown(step))
         code, log = _run_logged_step(step, root, env)
         if code == 0:
             continue
@@ -509,14 +586,14 @@ def run_steps(steps: list[list[str]], root: Path, say, fix: str, fallbacks: dict
             say(note)
             notes.append(note)
             step = fallbacks[index]
-            say("$", " ".join(step))
+            say("$", _shown(step))
             code, log = _run_logged_step(step, root, env)
             if code == 0:
                 continue
             cause, detail = pip_failure(log) if log else ("unknown", "")
         if cause == "unknown":
             raise SetupError(f"This set-up step failed (exit {code}){f' (pip: {detail})' if detail else ''}: "
-                             f"{' '.join(step)}\nFix: {fix}")
+                             f"{_shown(step)}\nFix: {fix}")
         raise SetupError(pip_failure_message(cause, detail, step, settings))
     return notes
 
@@ -644,9 +721,16 @@ def setup_lock(root: Path, say=print, wait_s: float = SETUP_LOCK_WAIT_S):
     says so and waits for the first, then finds its work done. The lock is the operating system's, so a
     set-up that was killed leaves nothing to clean up."""
     folder = root / ".cache"
-    folder.mkdir(exist_ok=True)
     path = folder / "course-setup.lock"
-    with open(path, "a+", encoding="utf-8") as handle:
+    try:
+        folder.mkdir(exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        what = folder if not folder.is_dir() else path
+        raise SetupError(f"Set-up keeps its lock in {path.relative_to(root)} in the course folder, but {what.name} is in the "
+                         f"way ({type(exc).__name__}: {exc.strerror or exc}). Fix: rename or delete {what.relative_to(root)} "
+                         "(set-up makes its own), then run again.") from None
+    with handle:
         if not _try_lock(handle):
             handle.seek(0)
             other = handle.read().strip()[:40] or "unknown"
@@ -713,7 +797,8 @@ def run_plan(plan: Plan, root: Path, say) -> Plan:
     before: dict[int, object] = {}
     if first_pip is not None:
         step = plan.steps[first_pip]
-        needs_evidence = TORCH_CPU_SPEC in step and "--index-url" not in step and platform.system() == "Linux"
+        needs_evidence = (TORCH_CPU_SPEC in step and "--index-url" not in step and "--find-links" not in step
+                          and platform.system() == "Linux")
         before[first_pip] = evidence if needs_evidence else preflight
     made = venv_version(plan.prefix) if plan.kind == "venv" else None
     version = ".".join(map(str, made or sys.version_info[:3]))  # the environment's Python, which pip installs for
@@ -823,7 +908,12 @@ def run_in_environment(action: str, args: list[str], root: Path = ROOT) -> int:
         if "--fast" in args:  # the fast tier: unit tests and the notebooks once, without the end-to-end tests
             args = [arg for arg in args if arg != "--fast"] + ["-m", "not full"]
         else:
-            ensure_chromium(lambda *a: print("[setup]", *a, flush=True))
+            try:
+                ensure_chromium(lambda *a: print("[setup]", *a, flush=True))
+            except KeyboardInterrupt:
+                print("\n[setup] stopped (Ctrl-C) while installing Chromium. Run the same command again to finish "
+                      "(the course's environment is ready).", file=sys.stderr, flush=True)
+                return 130
         command = [python, "-m", "pytest", *args]
     else:
         raise SetupError(f"unknown action {action!r}. Fix: use 'lab' or 'test'.")

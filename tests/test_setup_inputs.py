@@ -1,0 +1,213 @@
+"""Bad inputs to set-up, the offline kit and prefetch that a second probe (an attacker's and a confused
+learner's) found after issue 40's fixes: each reproduced here, each with what it gets now."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course_utils.tools import bootstrap
+from tests.standin_hub import simple_index
+
+ROOT = Path(__file__).resolve().parents[1]
+posix_only = pytest.mark.skipif(os.name == "nt", reason="symlinks, file modes and fcntl are POSIX things here")
+
+
+def _wheel(folder: Path, name: str, version: str) -> Path:
+    """A minimal installable wheel."""
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-{version}-py3-none-any.whl"
+    info = f"{name}-{version}.dist-info"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(f"{name}/__init__.py", "")
+        archive.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        archive.writestr(f"{info}/RECORD", "")
+    return path
+
+
+@pytest.fixture
+def pip_alone(monkeypatch, tmp_path):
+    """pip with only the test's own settings (no pip.conf of this machine's, no find-links, no retries)."""
+    for name in [name for name in os.environ if name.startswith("PIP_")]:
+        monkeypatch.delenv(name, raising=False)
+    empty = tmp_path / "no-wheels"
+    empty.mkdir()
+    monkeypatch.setenv("PIP_FIND_LINKS", str(empty))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    monkeypatch.setenv("PIP_RETRIES", "0")
+    return tmp_path
+
+
+# --------------------------------------------------------------------------- a private index's password
+
+def test_a_password_in_an_index_url_is_sent_to_the_index_and_never_printed(tmp_path, monkeypatch):
+    """COURSE_TORCH_CPU_INDEX with a user name and password (a company's mirror of PyTorch's index) was probed
+    without them (urllib took them for part of the host: "does not answer") and printed whole in every
+    `$ pip install ... --index-url` line and in the error."""
+    said: list[str] = []
+    with simple_index(200) as index:
+        url = index.url.replace("http://", "http://learner:s3cret@") + "/whl/cpu"
+        monkeypatch.setenv("COURSE_TORCH_CPU_INDEX", url)
+        steps = bootstrap.torch_steps("python", gpu=False, say=said.append, system="Linux")
+    assert steps == [["python", "-m", "pip", "install", bootstrap.TORCH_CPU_SPEC, "--no-deps", "--index-url", url]], \
+        "the index answered (asked with its password), so torch comes from it, password and all, as pip needs"
+    assert index.behaviour.authorizations and index.behaviour.authorizations[0].startswith("Basic ")
+    monkeypatch.setattr(bootstrap, "_run_logged_step", lambda step, root, env, quiet=False: (1, ""))
+    with pytest.raises(bootstrap.SetupError) as caught:
+        bootstrap.run_steps(steps, tmp_path, lambda *a: said.append(" ".join(a)), "fix")
+    shown = "\n".join(said) + str(caught.value)
+    assert "s3cret" not in shown and "learner" not in shown and "http://***@127.0.0.1" in shown
+
+
+# --------------------------------------------------------------------------- PIP_INDEX_URL as pip reads it
+
+@pytest.mark.parametrize(("index", "where", "words"), [
+    (" https://pypi.tuna.tsinghua.edu.cn/simple ", "PIP_INDEX_URL", "with spaces around it"),
+    ("mirrors.aliyun.com/pypi/simple", "PIP_INDEX_URL", "has no https:// in front"),
+    ("mirrors.aliyun.com/pypi/simple", "/etc/pip.conf [global]", "has no https:// in front"),
+])
+def test_an_index_url_pip_cannot_use_as_written_is_named_before_pip_starts(index, where, words):
+    """pip takes PIP_INDEX_URL as it is: with spaces, or without https:// (read as a folder here), it finds no
+    package and says "from versions: none", which set-up then blamed on a refusing mirror; the probe had
+    tidied the value and found the index answering."""
+    with pytest.raises(bootstrap.SetupError) as caught:
+        bootstrap.probe_indexes({"index-url": (index, where)}, say=lambda line: None)
+    message = str(caught.value)
+    assert words in message and "Fix:" in message and "from versions: none" in message
+    if "no https://" in words:
+        assert "https://mirrors.aliyun.com/pypi/simple" in message
+
+
+def test_pip_really_finds_nothing_at_an_index_url_with_spaces_or_without_a_scheme(pip_alone):
+    """What the message above says pip does, shown with pip itself."""
+    for index in (" http://127.0.0.1:9/simple ", "127.0.0.1:9/simple"):
+        done = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--ignore-installed", "six"], capture_output=True,
+                              text=True, timeout=120, env={**os.environ, "PIP_INDEX_URL": index})
+        assert done.returncode != 0 and "from versions: none" in done.stdout + done.stderr
+
+
+def test_a_local_folder_or_file_url_as_the_index_is_not_refused(tmp_path):
+    bootstrap.probe_indexes({"index-url": (str(tmp_path), "PIP_INDEX_URL")}, say=lambda line: None)
+    bootstrap.probe_indexes({"index-url": (tmp_path.as_uri(), "PIP_INDEX_URL")}, say=lambda line: None)
+
+
+# --------------------------------------------------------------------------- COURSE_TORCH_CPU_INDEX: a folder of wheels
+
+def test_a_folder_of_torch_wheels_in_course_torch_cpu_index_is_used_without_a_network(pip_alone, tmp_path, monkeypatch):
+    """set-up's own notice says COURSE_TORCH_CPU_INDEX may name "a local folder of wheels"; a folder was probed as
+    a web address, read as "does not answer", and torch came from the configured index (on Linux, the CUDA build)."""
+    folder = tmp_path / "torch-wheels"
+    _wheel(folder, "torch", "2.13.0")
+    for value in (str(folder), folder.as_uri()):
+        monkeypatch.setenv("COURSE_TORCH_CPU_INDEX", value)
+        steps = bootstrap.torch_steps(sys.executable, gpu=False, say=lambda line: None, system="Linux")
+        assert steps == [[sys.executable, "-m", "pip", "install", bootstrap.TORCH_CPU_SPEC, "--no-deps", "--no-index",
+                          "--find-links", str(folder)]]
+    done = subprocess.run(steps[0] + ["--dry-run", "--ignore-installed"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "Would install torch-2.13.0" in done.stdout, done.stdout + done.stderr
+    # ... and no evidence of the configured index's build is asked for: torch does not come from it
+    monkeypatch.setattr(bootstrap.platform, "system", lambda: "Linux")
+    monkeypatch.setattr(bootstrap, "pip_settings", lambda python, env: {})
+    monkeypatch.setattr(bootstrap, "probe_indexes", lambda settings, say=print: None)
+    monkeypatch.setattr(bootstrap, "torch_evidence", lambda *a: pytest.fail("asked the configured index which torch"))
+    monkeypatch.setattr(bootstrap, "_run_logged_step", lambda step, root, env, quiet=False: (0, ""))
+    bootstrap.run_plan(bootstrap.Plan("venv", tmp_path, steps, "test"), tmp_path, lambda *a: None)
+
+
+@pytest.mark.parametrize("value", ["download.pytorch.org/whl/cpu", " ", "/no/such/folder"])
+def test_a_course_torch_cpu_index_that_is_neither_an_address_nor_a_folder_is_named(monkeypatch, value):
+    monkeypatch.setenv("COURSE_TORCH_CPU_INDEX", value)
+    with pytest.raises(bootstrap.SetupError, match="neither a web address .* nor a folder on this machine.*Fix: set it to a mirror"):
+        bootstrap.torch_steps("python", gpu=False, say=lambda line: None, system="Linux")
+
+
+# --------------------------------------------------------------------------- things in the way in the course folder
+
+def test_a_file_where_set_up_keeps_its_lock_is_named_not_a_traceback(tmp_path):
+    """`.cache` as a file in the course folder ended set-up in a raw FileExistsError traceback."""
+    (tmp_path / ".cache").write_text("a note of the learner's")
+    with pytest.raises(bootstrap.SetupError, match=r"\.cache is in the way .*Fix: rename or delete \.cache"):
+        with bootstrap.setup_lock(tmp_path, say=lambda line: None):
+            pass
+    (tmp_path / ".cache").unlink()
+    (tmp_path / ".cache" / "course-setup.lock").mkdir(parents=True)
+    with pytest.raises(bootstrap.SetupError, match=r"course-setup\.lock is in the way"):
+        with bootstrap.setup_lock(tmp_path, say=lambda line: None):
+            pass
+
+
+@posix_only
+@pytest.mark.parametrize(("make", "words"), [
+    (lambda venv: venv.write_text("x"), "is a file"),
+    (lambda venv: venv.symlink_to("/no/such/venv"), "a link to /no/such/venv, which does not exist"),
+    (lambda venv: venv.symlink_to(venv), "which loops back on itself"),
+])
+def test_a_venv_that_is_not_a_folder_is_named(tmp_path, monkeypatch, make, words):
+    """`python -m venv` said only "File exists", and set-up's fix spoke of "the .venv folder"."""
+    for name in ("pyproject.toml", "environment.yml"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    monkeypatch.setenv("COURSE_USE_VENV", "1")
+    make(tmp_path / ".venv")
+    with pytest.raises(bootstrap.SetupError) as caught:
+        bootstrap.make_plan(tmp_path, gpu=True)
+    assert words in str(caught.value) and "Fix: delete it (`rm .venv`" in str(caught.value)
+
+
+# --------------------------------------------------------------------------- conda that is gone or broken
+
+def test_a_conda_exe_left_behind_by_an_uninstalled_miniconda_is_passed_over(tmp_path, monkeypatch):
+    """CONDA_EXE naming a conda that was removed ended set-up in a raw FileNotFoundError."""
+    from course_utils.system import find_conda
+
+    monkeypatch.setenv("CONDA_EXE", str(tmp_path / "miniconda3" / "bin" / "conda"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("COURSE_USE_VENV", raising=False)
+    assert find_conda() is None
+    (tmp_path / "conda").write_text("#!/bin/sh\n")
+    (tmp_path / "conda").chmod(0o755)
+    assert find_conda() == str(tmp_path / "conda")
+
+
+@posix_only
+@pytest.mark.parametrize(("script", "mode", "words"), [
+    ('echo "not json"', 0o755, "printed something that is not conda's JSON ('not json')"),
+    ('echo "[1, 2]"', 0o755, "printed something that is not conda's JSON"),
+    ("", 0o644, "cannot run (PermissionError)"),
+])
+def test_a_conda_that_cannot_run_or_prints_no_json_is_named(tmp_path, monkeypatch, script, mode, words):
+    """A conda printing something other than JSON (a broken install, a shell hook's echo) ended set-up in a raw
+    JSONDecodeError."""
+    conda = tmp_path / "conda"
+    conda.write_text(f"#!/bin/sh\n{script}\n")
+    conda.chmod(mode)
+    root = tmp_path / "course"
+    root.mkdir()
+    for name in ("pyproject.toml", "environment.yml"):
+        (root / name).write_text((ROOT / name).read_text())
+    monkeypatch.setenv("CONDA_EXE", str(conda))
+    monkeypatch.delenv("COURSE_USE_VENV", raising=False)
+    with pytest.raises(bootstrap.SetupError) as caught:
+        bootstrap.make_plan(root, gpu=True)
+    assert words in str(caught.value) and "Fix:" in str(caught.value) and "COURSE_USE_VENV=1" in str(caught.value)
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+def test_ctrl_c_while_chromium_is_installed_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(bootstrap, "ensure_environment", lambda root: bootstrap.Plan("venv", tmp_path, [], "ready"))
+
+    def interrupted(say=print):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bootstrap, "ensure_chromium", interrupted)
+    assert bootstrap.run_in_environment("test", [], tmp_path) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().startswith("[setup] stopped (Ctrl-C) while installing Chromium")

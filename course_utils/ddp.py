@@ -7,8 +7,13 @@ Run it with PyTorch's launcher, one process per CPU core or GPU::
 Every process loads the same model and takes its own share of each epoch's reviews
 (``DistributedSampler``); after each backward pass DDP averages the gradients across processes
 (gloo on CPUs, NCCL on GPUs), so every process takes the same optimizer step and the copies stay
-identical. Each process writes ``rank<N>.json`` to `--out`: its losses and a SHA-256 of its
-weights, which the tests compare.
+identical. Each process writes ``rank<N>.json`` to `--out`: its losses, its settings and a SHA-256
+of its weights, which the tests and notebook 08 compare.
+
+It trains in fp32 with its own small settings (the options below), not 08's loop's: it shows how the
+processes stay in step, not how well the model learns. ``--device cpu`` runs on the CPU even where a GPU
+is present: one process per core, so two processes show DDP at work on any machine (on one GPU,
+one process has nothing to keep in step with).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--freeze-layers", type=int, default=0,
                         help="also freeze the lowest N encoder layers (with the embeddings): less memory and a shorter backward pass")
     parser.add_argument("--freeze-embeddings", action="store_true", help="train everything but the embeddings (as 07 and 08 do on a CPU)")
+    parser.add_argument("--device", choices=("auto", "cpu"), default="auto",
+                        help="auto: one GPU per process where there are GPUs (NCCL), else the CPU; cpu: the CPU (gloo) always")
     parser.add_argument("--out", type=Path, required=True, help="folder for rank<N>.json")
     args = parser.parse_args(argv)
     if args.freeze_layers < 0:
@@ -70,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     from .session import MODELS, quiet_libraries, resolve_profile
 
     quiet_libraries()
-    cuda = torch.cuda.is_available()
+    cuda = torch.cuda.is_available() and args.device == "auto"
     dist.init_process_group("nccl" if cuda else "gloo")
     rank, world = dist.get_rank(), dist.get_world_size()
     local_rank = int(os.environ.get("LOCAL_RANK", 0))
@@ -79,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(1)  # one core per process; torchrun starts one process per core
     torch.manual_seed(args.seed)  # the same new classifier head on every rank (DDP also broadcasts rank 0's)
 
-    model_id = args.model or MODELS[resolve_profile(gpu=cuda)]   # the notebooks' model for this profile
+    model_id = args.model or MODELS[resolve_profile(gpu=torch.cuda.is_available())]   # the notebooks' model for this profile
     folder = model_path(model_id, verbose=rank == 0)
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=2, **label_config())
@@ -116,7 +123,8 @@ def main(argv: list[str] | None = None) -> None:
             losses.append(mean_loss.item() / world)
 
     args.out.mkdir(parents=True, exist_ok=True)
-    report = {"rank": rank, "world_size": world, "backend": dist.get_backend(), "steps": steps,
+    report = {"rank": rank, "world_size": world, "backend": dist.get_backend(), "device": device.type, "steps": steps,
+              "learning_rate": args.lr, "batch_size": args.batch_size, "precision": "fp32", "max_length": args.max_length,
               "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad),
               "reviews_per_rank": len(sampler), "losses": losses, "weights_sha256": weights_sha256(model)}
     (args.out / f"rank{rank}.json").write_text(json.dumps(report, indent=1), encoding="utf-8")

@@ -16,12 +16,15 @@ from course_utils.tools.notebooks import apply_notebook_env
 def test_two_processes_end_identical_and_learn(tmp_path):
     env = apply_notebook_env(dict(os.environ))
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-               "-m", "course_utils.ddp", "--train-size", "64", "--max-length", "48", "--batch-size", "8",
+               "-m", "course_utils.ddp", "--device", "cpu", "--train-size", "64", "--max-length", "48", "--batch-size", "8",
                "--epochs", "3", "--out", str(tmp_path)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     reports = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
-    assert [r["world_size"] for r in reports] == [2, 2] and reports[0]["backend"] == "gloo"
+    assert [r["world_size"] for r in reports] == [2, 2] and reports[0]["backend"] == "gloo" and reports[0]["device"] == "cpu"
+    # the settings 08 prints, so that it says how the script trains (not as its own loop does)
+    assert (reports[0]["learning_rate"], reports[0]["batch_size"], reports[0]["precision"], reports[0]["max_length"]) == \
+        (2e-4, 8, "fp32", 48)
     assert reports[0]["reviews_per_rank"] == 32, "each process takes half of the 64 reviews"
     assert reports[0]["weights_sha256"] == reports[1]["weights_sha256"], "the ranks' weights drifted apart"
     losses = reports[0]["losses"]
@@ -35,6 +38,16 @@ def test_refuses_to_run_without_torchrun(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "torchrun --standalone --nproc-per-node 2" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_device_cpu_is_an_option_and_anything_else_is_refused(capsys):
+    """08 runs its demonstration on two CPU processes on every machine, a GPU one too (--device cpu)."""
+    from course_utils.ddp import parse_args
+
+    assert parse_args(["--out", "x"]).device == "auto" and parse_args(["--out", "x", "--device", "cpu"]).device == "cpu"
+    with pytest.raises(SystemExit):
+        parse_args(["--out", "x", "--device", "gpu"])
+    assert "invalid choice: 'gpu'" in capsys.readouterr().err
 
 
 def test_freeze_layers_takes_a_count_from_0_up(capsys):

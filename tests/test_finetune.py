@@ -82,6 +82,61 @@ def test_review_classifier_loads_the_recipe_saved_in_config(tmp_path):
         finetune.ReviewClassifier.load(tmp_path / "nothing-here")
 
 
+@pytest.mark.parametrize("recipe, message", [
+    ({"max_length": 4096, "head": 32}, "reads 2 to 512 tokens"),          # longer than the position table
+    ({"max_length": "abc", "head": 32}, "max_length = 'abc'; it must be a whole number"),
+    ({"max_length": 64.5, "head": 16}, "it must be a whole number"),
+    ({"max_length": True, "head": 16}, "it must be a whole number"),
+    ({"max_length": 64, "head": 63}, "the head must be from 0 to max_length - 2 = 62"),
+    ({"max_length": 64, "head": -1}, "the head must be from 0"),
+    ({"max_length": 64}, "no 'head_and_tail' entry"),
+    ("64 tokens", "no 'head_and_tail' entry"),
+])
+def test_a_saved_recipe_the_model_cannot_read_is_refused_at_load(tmp_path, recipe, message):
+    """Issue 40: a recipe with max_length 4096 or "abc" crashed later, deep inside the model; now load names it."""
+    from course_utils.errors import CourseError
+
+    model, tokenizer = _tiny_classifier(tmp_path)
+    setattr(model.config, finetune.RECIPE_KEY, recipe)
+    model.save_pretrained(tmp_path / "saved")
+    tokenizer.save_pretrained(tmp_path / "saved")
+    with pytest.raises(CourseError, match=message.replace("(", "\\(").replace("+", "\\+")) as raised:
+        finetune.ReviewClassifier.load(tmp_path / "saved")
+    assert "Fix:" in str(raised.value)
+
+
+def test_review_classifier_refuses_a_dict_or_rows_of_a_data_set(tmp_path):
+    """Issue 40: given dataset[:5] (a dict of columns) it classified the keys 'text' and 'label'."""
+    from datasets import Dataset
+
+    model, tokenizer = _tiny_classifier(tmp_path)
+    classifier = finetune.ReviewClassifier(model, tokenizer, max_length=24, head=6)
+    data = Dataset.from_dict({"text": ["Great.", "Awful.", "Fine."], "label": [1, 0, 1]})
+    for bad in (data[:2], data, {"text": "Great."}):
+        with pytest.raises(TypeError, match=r"dataset\[:5\]\['text'\]"):
+            classifier(bad)
+    with pytest.raises(TypeError, match="not int"):
+        classifier(["Great.", 3])
+    with pytest.raises(TypeError, match="list of texts"):
+        classifier("Great.")
+    assert len(classifier(data[:2]["text"])) == 2 and len(classifier(iter(["Great."]))) == 1
+
+
+def test_classify_under_bf16_autocast_agrees_with_fp32_but_for_reviews_near_one_half(tmp_path):
+    """Prediction under autocast (as on a GPU, here bf16 on the CPU) may flip only a review the model is
+    unsure of: the margin 07 states for its equality checks."""
+    import numpy as np
+    import torch
+
+    model, tokenizer = _tiny_classifier(tmp_path, layers=2)
+    texts = [f"Review number {i}: " + "good " * (i % 7) + "bad " * (i % 5) for i in range(60)]
+    fp32 = finetune.classify(texts, model, tokenizer, max_length=24, head=6)
+    bf16 = finetune.classify(texts, model, tokenizer, max_length=24, head=6, autocast_dtype=torch.bfloat16)
+    assert np.abs(fp32 - bf16).max() < 0.02
+    sure = np.abs(fp32[:, 1] - 0.5) > 0.02
+    assert (fp32[sure].argmax(axis=1) == bf16[sure].argmax(axis=1)).all()
+
+
 def test_padded_tokens_per_batch_and_fixed():
     lengths = [10, 3, 7, 7, 2]
     assert finetune.padded_tokens(lengths, batch_size=2) == 2 * 10 + 2 * 7 + 1 * 2
@@ -116,10 +171,16 @@ def test_label_config_round_trips():
 
 def test_trainer_curves_from_a_log_history():
     log = [{"loss": 0.7, "step": 5}, {"loss": 0.5, "step": 10}, {"eval_loss": 0.45, "eval_accuracy": 0.8, "step": 10},
-           {"train_runtime": 12.0, "step": 10}]
+           {"eval_runtime": 1.5, "eval_samples_per_second": 60.0, "step": 10}, {"train_runtime": 12.0, "step": 10}]
     curves = finetune.trainer_curves(log)
+    assert set(curves) == {"training loss", "validation loss", "validation accuracy"}
     assert curves["training loss"] == ([5.0, 10.0], [0.7, 0.5])
     assert curves["validation accuracy"] == ([10.0], [0.8])
+    # several eval data sets (eval_dataset={"train": ..., "validation": ...}): one curve each
+    several = finetune.trainer_curves([{"eval_train_accuracy": 0.9, "eval_validation_accuracy": 0.8,
+                                        "eval_validation_loss": 0.4, "eval_train_runtime": 2.0, "step": 0}])
+    assert several == {"train accuracy": ([0.0], [0.9]), "validation accuracy": ([0.0], [0.8]),
+                       "validation loss": ([0.0], [0.4])}
     with pytest.raises(ValueError, match="no losses"):
         finetune.trainer_curves([{"train_runtime": 1.0, "step": 1}])
 
@@ -213,3 +274,26 @@ def test_freeze_lower_layers_leaves_the_top_layers_and_the_head_training(tmp_pat
         finetune.freeze_lower_layers(model, 3)
     with pytest.raises(finetune.InputError, match="from 0 to 2"):
         finetune.freeze_lower_layers(model, -1)
+
+
+def test_bert_flops_grow_linearly_but_for_the_attention_scores():
+    """The arithmetic 07 and 08 teach: projections and feed-forward grow with the length, the scores with its
+    square; attention's share of a layer is T / (6d + T) when d_ff = 4d (10% for bert-base at 512)."""
+    from transformers import BertConfig
+
+    base = BertConfig()   # bert-base: 12 layers, 768 wide, 3072 feed-forward
+    at = {width: finetune.bert_flops(base, [width], training=False) for width in (128, 256, 512)}
+    assert at[512]["projections"] == 4 * at[128]["projections"] and at[512]["feed-forward"] == 4 * at[128]["feed-forward"]
+    assert at[512]["attention scores"] == 16 * at[128]["attention scores"]
+    assert at[512]["attention scores"] / at[512]["total"] == pytest.approx(512 / (6 * 768 + 512))
+    assert 0.09 < at[512]["attention scores"] / at[512]["total"] < 0.11
+    # a forward pass is 2 x 85 M weights x tokens; training about three times that
+    assert at[512]["total"] == pytest.approx(2 * 12 * (4 * 768**2 + 2 * 768 * 3072) * 512 * (1 + 512 / (6 * 768)))
+    assert finetune.bert_flops(base, [512, 512], batch_size=4)["total"] == 3 * 8 * at[512]["total"]
+
+
+def test_gpu_seconds_spans_the_assumed_utilisation():
+    fast, slow = finetune.gpu_seconds(65e12 * 0.3 * 100, "T4 (fp16)")
+    assert fast < 100 < slow and slow / fast == pytest.approx(finetune.UTILISATION[1] / finetune.UTILISATION[0])
+    with pytest.raises(ValueError, match="T4"):
+        finetune.gpu_seconds(1e12, "a toaster")

@@ -299,7 +299,7 @@ def pip_index() -> tuple[str, str]:
     for key, where in ((":env:.index-url", "PIP_INDEX_URL"), ("install.index-url", "pip config, install.index-url"),
                        ("global.index-url", "pip config, global.index-url")):
         if values.get(key):
-            return values[key].split()[0], where
+            return values[key], where  # as pip reads it: PIP_INDEX_URL's spaces included
     return PIP_DEFAULT_INDEX, "pip's default"
 
 
@@ -308,22 +308,25 @@ def check_pip_index() -> Check:
     that refuses (TUNA's firewall has answered 403) makes pip say "from versions: none" for every package,
     which reads like a missing package; this line says what it really is."""
     from . import hub
-    from .net import fetch, redacted
+    from .net import fetch, index_problem, local_folder, redacted
 
     name = "pip index"
     flag = hub.learner_offline_flag()
     if flag:  # offline, the index is neither asked nor named: the line is the same with or without a mirror
         return Check("OK", name, f"not probed ({flag})")
-    url, where = pip_index()
+    raw, where = pip_index()
+    problem = index_problem(raw, where)
+    if problem:
+        text, _, fix = problem.partition(" Fix: ")
+        return Check("FAIL", name, text, fix.removesuffix(", then run again."))
+    url = raw.split()[0]
     shown = f"{redacted(url)} ({where})"
     mirror = where != "pip's default"
     other = "; ".join(m for m in PIP_MIRRORS if not url.startswith(m))
     change = (f"point pip at another mirror (`pip config set global.index-url URL`, or PIP_INDEX_URL) such as {other}, "
               "or unset it to use PyPI") if mirror else         f"check the network or proxy (HTTPS_PROXY); where PyPI is blocked, use a mirror: `pip config set global.index-url {PIP_MIRRORS[-1]}`"
-    if not url.startswith(("http://", "https://")):
-        if url.startswith("file:") or Path(url).exists():
-            return Check("OK", name, f"{shown}: a local folder, not probed")
-        return Check("WARN", name, f"{shown} is not a web address pip can use", change)
+    if not url.startswith(("http://", "https://")) and local_folder(url) is not None:
+        return Check("OK", name, f"{shown}: a local folder, not probed")
     answer = fetch(f"{url.rstrip('/')}/pip/", PIP_PROBE_TIMEOUT_S, method="HEAD")
     if answer.status is not None and 200 <= answer.status < 400:
         return Check("OK", name, f"{shown} answers")

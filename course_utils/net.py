@@ -9,6 +9,7 @@ import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 #: A user name and password inside a URL (`https://user:token@host/...`), wherever it appears in a text.
@@ -43,6 +44,35 @@ def split_credentials(url: str) -> tuple[str, str | None]:
     user, _, password = userinfo.partition(":")
     token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode("utf-8")).decode("ascii")
     return urlunsplit(parts._replace(netloc=host)), f"Basic {token}"
+
+
+def local_folder(location: str) -> Path | None:
+    """The folder `location` names (a path, or a ``file:`` URL) when it is one on this machine; None otherwise."""
+    if not location.strip():
+        return None
+    path = Path(urllib.request.url2pathname(urlsplit(location).path)) if location.startswith("file:") else Path(location)
+    try:
+        return path.expanduser() if path.expanduser().is_dir() else None
+    except (OSError, ValueError):
+        return None
+
+
+def index_problem(index: str, where: str) -> str | None:
+    """Why pip cannot use `index` (its index-url, set in `where`) as written, with the fix; None when it can.
+    pip takes PIP_INDEX_URL as it is, spaces included, and reads an address without a scheme as a folder on this
+    machine: either way it finds no package there and says "from versions: none", which reads like a refusing
+    mirror. (A pip.conf value is read without the spaces around it.)"""
+    shown = redacted(index)
+    if where.startswith("PIP_") and index != index.strip():
+        return (f"{where} is {shown!r:.100}, with spaces around it: pip takes it as it is, finds no package there and "
+                f"reports \"from versions: none\" for every package. Fix: set {where} without the spaces "
+                f"({where}={redacted(index.strip())[:100]}), then run again.")
+    first = index.split()[0] if index.split() else ""
+    if first and not first.startswith(("http://", "https://")) and local_folder(first) is None:
+        return (f"pip's index ({where}) is {shown[:100]!r}, which has no https:// in front: pip takes it for a folder on this "
+                "machine, finds none, and reports \"from versions: none\" for every package. Fix: write it with its "
+                f"scheme, e.g. https://{redacted(first).split('://')[-1][:100]}, then run again.")
+    return None
 
 
 def fetch(url: str, timeout: float, method: str = "GET", max_bytes: int = 65536) -> Answer:

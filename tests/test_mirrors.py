@@ -331,3 +331,16 @@ def test_a_path_under_the_mirror_is_kept(online, monkeypatch, tiny_repo):
     monkeypatch.setenv("HF_ENDPOINT", "https://mirror.example.edu/huggingface")
     assert hub.endpoint_problem("https://mirror.example.edu/huggingface") is None
     assert hub.endpoint_problem("https://mirror.example.edu:8443") is None
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    (" https://pypi.tuna.tsinghua.edu.cn/simple ", "with spaces around it"),
+    ("pypi.tuna.tsinghua.edu.cn/simple", "has no https:// in front"),
+])
+def test_the_doctor_names_a_pip_index_pip_cannot_use_as_written(pip_env, monkeypatch, value, words):
+    """The doctor tidied PIP_INDEX_URL before probing it and said "answers" (or "not a web address" with advice to
+    change mirrors), while pip, taking it as written, found no package at all."""
+    monkeypatch.setenv("PIP_INDEX_URL", value)
+    check = doctor.check_pip_index()
+    assert check.status == "FAIL" and words in check.detail and '"from versions: none"' in check.detail
+    assert "pypi.tuna.tsinghua.edu.cn/simple" in check.fix and "https://" in check.fix

@@ -41,7 +41,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import CourseError
-from ..net import redacted as _redacted  # standard library only, like this module
+from ..net import index_problem, local_folder  # standard library only, like this module
+from ..net import redacted as _redacted
 from ..system import env_python, find_chromium, find_conda, jupyter_root_args, running_as_root
 
 MIN_PYTHON = (3, 10)
@@ -235,19 +236,6 @@ def torch_index(gpu: bool, system: str | None = None) -> str:
     return os.environ.get("COURSE_TORCH_CPU_INDEX", TORCH_CPU_INDEX)
 
 
-def local_folder(location: str) -> Path | None:
-    """The folder `location` names (a path, or a ``file:`` URL) when it is one on this machine; None otherwise."""
-    import urllib.request
-
-    if not location.strip():
-        return None
-    path = Path(urllib.request.url2pathname(urlsplit(location).path)) if location.startswith("file:") else Path(location)
-    try:
-        return path.expanduser() if path.expanduser().is_dir() else None
-    except (OSError, ValueError):
-        return None
-
-
 def torch_steps(python: str, gpu: bool, say=print, system: str | None = None) -> list[list[str]]:
     """pip commands that put the right torch build in place before everything else.
 
@@ -434,24 +422,6 @@ def check_pip_settings(settings: dict[str, tuple[str, str]]) -> None:
             raise SetupError(f"pip is configured to install into {value} (`{key} = {value}` in {where}): the course's "
                              "packages (torch alone is 878 MB) would go there, outside the course's environment, where its "
                              f"Python cannot find them. Fix: delete that `{key}` line (or put it under a [freeze] section), then run again.")
-
-
-def index_problem(index: str, where: str) -> str | None:
-    """Why pip cannot use `index` (its index-url, set in `where`) as written, with the fix; None when it can.
-    pip takes PIP_INDEX_URL as it is, spaces included, and reads an address without a scheme as a folder on this
-    machine: either way it finds no package there and says "from versions: none", which reads like a refusing
-    mirror. (A pip.conf value is read without the spaces around it.)"""
-    shown = _redacted(index)
-    if where.startswith("PIP_") and index != index.strip():
-        return (f"{where} is {shown!r:.100}, with spaces around it: pip takes it as it is, finds no package there and "
-                f"reports \"from versions: none\" for every package. Fix: set {where} without the spaces "
-                f"({where}={_redacted(index.strip())[:100]}), then run again.")
-    first = index.split()[0] if index.split() else ""
-    if first and not first.startswith(("http://", "https://")) and local_folder(first) is None:
-        return (f"pip's index ({where}) is {shown[:100]!r}, which has no https:// in front: pip takes it for a folder on this "
-                "machine, finds none, and reports \"from versions: none\" for every package. Fix: write it with its "
-                f"scheme, e.g. https://{_redacted(first).split('://')[-1][:100]}, then run again.")
-    return None
 
 
 def probe_indexes(settings: dict[str, tuple[str, str]], say=print, timeout: float = INDEX_PROBE_S) -> None:

@@ -140,15 +140,31 @@ def ensure_output_dir() -> Path:
     return out
 
 
+def _normalized(raw: str) -> str:
+    """A setting as typed, compared as meant: spaces and case dropped, full-width letters (an East Asian input
+    method's ｑｕｉｃｋ) read as plain ones (Unicode NFKC)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", raw).strip().lower()
+
+
+def _look_alike(raw: str) -> str:
+    """A note for a value that is not plain ASCII (a Cyrillic с in 'сpu' prints exactly like 'cpu')."""
+    return "" if raw.isascii() else f" (it holds characters that only look like the letters: {ascii(raw)[:60]})"
+
+
 def resolve_profile(value: str | None = None, gpu: bool = False) -> str:
     """The profile from the argument or COURSE_PROFILE; `quick` without a GPU, `full` with one."""
     raw = value if value is not None else os.environ.get("COURSE_PROFILE", "")
-    chosen = raw.strip().lower()
+    if not isinstance(raw, str):
+        raise ProfileError(f"The course profile must be a name such as 'quick', not {type(raw).__name__} {raw!r:.40}. "
+                           "Fix: pass profile='quick' (or 'full'), or leave it out to choose automatically.")
+    chosen = _normalized(raw)
     if not chosen:
         return "full" if gpu else "quick"
     if chosen not in PROFILES:
         raise ProfileError(
-            f"Unknown course profile {raw!r}. Valid profiles: {', '.join(PROFILES)} "
+            f"Unknown course profile {raw!r:.40}{_look_alike(raw)}. Valid profiles: {', '.join(PROFILES)} "
             "('quick' = CPU-sized runs, 'full' = GPU-sized runs). "
             "Fix: set COURSE_PROFILE=quick (or full), or unset it to choose automatically."
         )
@@ -164,7 +180,7 @@ def resolve_device(value: str | None = None, cuda: bool | None = None, mps: bool
     from .errors import CourseError
 
     raw = value if value is not None else os.environ.get("COURSE_DEVICE", "")
-    chosen = raw.strip().lower()
+    chosen = _normalized(raw)
     if cuda is None or mps is None:
         import torch
 
@@ -174,7 +190,9 @@ def resolve_device(value: str | None = None, cuda: bool | None = None, mps: bool
     if not chosen:
         return "cuda" if cuda else "mps" if mps else "cpu"
     if chosen not in DEVICES:
-        hint = " ('gpu' is spelled cuda for an NVIDIA GPU, mps for an Apple one)" if chosen in ("gpu", "nvidia", "apple") else ""
+        hint = " ('gpu' is spelled cuda for an NVIDIA GPU, mps for an Apple one)" if chosen in ("gpu", "nvidia", "apple") \
+            else " (the course uses the first GPU; CUDA_VISIBLE_DEVICES=1 picks another)" if chosen.startswith("cuda:") \
+            else _look_alike(raw)
         raise CourseError(f"COURSE_DEVICE={raw!r:.40} is not a device the course knows{hint}. Valid devices: "
                           f"{', '.join(DEVICES)}. Fix: set COURSE_DEVICE=cpu (or cuda, or mps), or unset it to use the "
                           "best device here, then restart the kernel.")
@@ -217,7 +235,7 @@ def thread_count(threads: int | str | None = None) -> int:
     if raw in ("", None):
         return default
     text = str(raw).strip()
-    if not text.isdigit() or int(text) < 1:
+    if not text.isdecimal() or int(text) < 1:  # isdigit() takes '²', which int() refuses
         warnings.warn(f"COURSE_THREADS={raw!r} is not a whole number from 1 up, so it is ignored: using {default} threads.",
                       UserWarning, stacklevel=3)
         return default
@@ -242,8 +260,21 @@ def pin_threads(threads: int | None = None) -> int:
     return threads
 
 
+def check_seed(seed: object) -> int:
+    """`seed` when it is a whole number NumPy takes (0 to 2**32 - 1); else an ``InputError`` naming the fix
+    (NumPy's own error for seed=-1, 1.5 or "abc" is a TypeError or ValueError from deep inside it)."""
+    from .errors import InputError
+
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        shown = f"{seed:,}" if isinstance(seed, int) and not isinstance(seed, bool) else f"{type(seed).__name__} {seed!r:.40}"
+        raise InputError(f"A seed is a whole number from 0 to 4,294,967,295 (NumPy's range), not {shown}. "
+                         f"Fix: pass one such as seed={DEFAULT_SEED} or seed=42.")
+    return seed
+
+
 def seed_everything(seed: int = DEFAULT_SEED) -> None:
     """Seed Python, NumPy and torch (CPU and GPU) so every run draws the same numbers."""
+    check_seed(seed)
     import numpy as np
     import torch
 
@@ -328,6 +359,7 @@ def setup(seed: int = DEFAULT_SEED, profile: str | None = None, threads: int | N
     """
     from . import hub, plotting
 
+    check_seed(seed)  # before anything is changed
     writable_config_dirs()
     quiet_libraries()
     online, reason = hub.hub_status()

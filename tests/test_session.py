@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from course_utils import session
-from course_utils.errors import ProfileError
+from course_utils.errors import CourseError, ProfileError
 
 
 def test_profile_defaults_follow_the_hardware(monkeypatch):
@@ -298,3 +298,42 @@ def test_mixed_precision_follows_what_the_device_supports(monkeypatch):
         assert config.mixed_precision == name and config.autocast_dtype == dtype
     cpu = session.CourseConfig("quick", "cpu", False, "test", "ci", 0, 2, Path("."))
     assert cpu.mixed_precision is None and cpu.autocast_dtype is None
+
+
+def test_a_course_threads_value_that_only_looks_like_a_number_is_ignored_with_a_warning(monkeypatch):
+    """COURSE_THREADS='²' passed str.isdigit() and then int() raised a raw ValueError from setup()."""
+    for value in ("²", "½", "4.0"):
+        monkeypatch.setenv("COURSE_THREADS", value)
+        with pytest.warns(UserWarning, match="is not a whole number from 1 up"):
+            assert session.thread_count() == min(os.cpu_count() or 1, 8)
+
+
+@pytest.mark.parametrize(("variable", "value", "call"), [
+    ("COURSE_DEVICE", "\u0441pu", lambda: session.resolve_device(cuda=False, mps=False)),  # a Cyrillic es
+    ("COURSE_PROFILE", "qu\u0456ck", lambda: session.resolve_profile()),  # a Ukrainian i
+])
+def test_a_look_alike_letter_is_shown_as_what_it_is(monkeypatch, variable, value, call):
+    """'сpu' with a Cyrillic с was refused with a message that printed it exactly like 'cpu'."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(CourseError) as caught:
+        call()
+    assert "only look like the letters" in str(caught.value) and ascii(value) in str(caught.value)
+
+
+def test_full_width_letters_are_read_as_the_letters(monkeypatch):
+    """An East Asian input method types ｃｐｕ and ｑｕｉｃｋ; they mean cpu and quick."""
+    monkeypatch.setenv("COURSE_DEVICE", "ｃｐｕ")
+    monkeypatch.setenv("COURSE_PROFILE", "ｑｕｉｃｋ")
+    assert session.resolve_device(cuda=True, mps=False) == "cpu" and session.resolve_profile(gpu=True) == "quick"
+
+
+@pytest.mark.parametrize("seed", ["abc", -1, 2**40, 1.5, None])
+def test_a_seed_that_is_not_one_is_refused_with_the_fix(seed):
+    """setup(seed=-1) or seed="abc" ended in NumPy's raw ValueError or TypeError."""
+    with pytest.raises(CourseError, match="A seed is a whole number from 0 to 4,294,967,295.*Fix: pass one"):
+        session.setup(seed=seed, verbose=False)
+
+
+def test_a_profile_that_is_not_text_is_refused_with_the_fix():
+    with pytest.raises(CourseError, match="must be a name such as 'quick', not int.*Fix:"):
+        session.resolve_profile(1)

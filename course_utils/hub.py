@@ -276,6 +276,18 @@ def hf_cache_dir() -> Path:
     return base / "huggingface" / "hub"
 
 
+def cache_setting() -> str:
+    """Which setting places the Hugging Face cache, as a learner would change it."""
+    for name in ("HF_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME"):
+        if os.environ.get(name):
+            return name
+    return "the home folder's .cache"
+
+
+#: The start of the reason given when the cache folder itself cannot be used (not one entry of it).
+CACHE_FOLDER = "the Hugging Face cache folder"
+
+
 def repo_folder(cache: Path, repo_id: str, repo_type: str = "model") -> Path:
     """Where a Hugging Face cache keeps `repo_id`: ``models--owner--name`` (or ``datasets--...``)."""
     return cache / f"{REPO_FOLDER[repo_type]}--{repo_id.replace('/', '--')}"
@@ -284,13 +296,19 @@ def repo_folder(cache: Path, repo_id: str, repo_type: str = "model") -> Path:
 def cache_entry(repo_id: str, repo_type: str = "model") -> tuple[Path | None, str | None]:
     """(snapshot folder, None) when `repo_id` is cached; (None, why) when its entry is broken (such as a
     ``refs/main`` naming a snapshot that is gone); (None, None) when it is not cached at all."""
-    repo_dir = repo_folder(hf_cache_dir(), repo_id, repo_type)
+    cache = hf_cache_dir()
+    existing = next((folder for folder in (cache, *cache.parents) if folder.exists()), cache)
+    if not existing.is_dir():  # HF_HOME (or the cache above it) names a file
+        return None, f"{CACHE_FOLDER} ({cache_setting()}) is a file, not a folder"
+    repo_dir = repo_folder(cache, repo_id, repo_type)
     ref = repo_dir / "refs" / "main"
     if ref.is_file():
         try:
             commit = ref.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError):
             return None, "its refs/main cannot be read"
+        if not re.fullmatch(r"[\w.-]{1,100}", commit) or set(commit) == {"."}:  # `../../elsewhere` leaves the cache
+            return None, f"its refs/main holds {commit[:40]!r}, which is not the name of a snapshot"
         snapshot = repo_dir / "snapshots" / commit
         if commit and snapshot.is_dir():
             return snapshot, None
@@ -311,7 +329,7 @@ def model_folder_problem(folder: Path) -> str | None:
         settings = json.loads(config.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return "config.json is missing"
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: [[[[... thousands deep
         return f"config.json is unreadable ({type(exc).__name__})"
     if not isinstance(settings, dict):
         kind = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true or false"}.get(type(settings), "null")
@@ -488,6 +506,8 @@ def download(repo_id: str, repo_type: str, patterns: list[str], stall_s: float |
 
     stall_s = HUB_STALL_S if stall_s is None else stall_s
     endpoint = hub_endpoint()
+    if not _writable(hf_cache_dir()):  # a read-only home, HF_HOME on a CD: nothing can be saved, whatever the Hub says
+        raise Unusable(f"{CACHE_FOLDER} ({cache_setting()}) cannot be written, so nothing can be downloaded into it")
     # Progress must reach the disk often for the watchdog below to tell slow from stalled.
     huggingface_hub.constants.DOWNLOAD_CHUNK_SIZE = min(huggingface_hub.constants.DOWNLOAD_CHUNK_SIZE, WRITE_CHUNK_BYTES)
     result: list[object] = []
@@ -511,6 +531,9 @@ def download(repo_id: str, repo_type: str, patterns: list[str], stall_s: float |
         elif time.monotonic() - last_change > stall_s:
             raise Unusable(f"the Hub download stalled (no data for {stall_s:g} s)")
     outcome = result[0]
+    if isinstance(outcome, OSError) and type(outcome).__module__ == "builtins":  # the disk's, not the network's
+        raise Unusable(f"the download could not be saved in {CACHE_FOLDER} ({cache_setting()}: "
+                       f"{outcome.strerror or type(outcome).__name__})")
     if isinstance(outcome, Exception):
         where = "the mirror in HF_ENDPOINT" if uses_mirror() else "the Hub"
         raise Unusable(f"{where} could not serve it ({type(outcome).__name__})")
@@ -546,7 +569,7 @@ def _resolve(repo_id: str, kind: str, use, patterns: list[str]) -> _Attempt:
             return _Attempt((checked(snapshot), "local cache", "found in the Hugging Face cache"), tried, None)
         except Unusable as exc:
             problem = str(exc)
-    broken = f"{problem} (delete it with `hf cache rm {repo_type}/{repo_id}`)" if problem else None
+    broken = _broken(problem, repo_type, repo_id) if problem else None
     tried.append(f"its cache entry is broken: {problem}" if problem else "it is not in the local Hugging Face cache")
     online, reason = hub_status()
     if online:
@@ -563,6 +586,14 @@ def _resolve(repo_id: str, kind: str, use, patterns: list[str]) -> _Attempt:
     return _Attempt(None, tried, broken)
 
 
+def _broken(problem: str, repo_type: str, repo_id: str) -> str:
+    """A broken cache entry's reason and its fix: the entry is deleted, the cache folder itself pointed elsewhere."""
+    if problem.startswith(CACHE_FOLDER):
+        setting = cache_setting()
+        return f"{problem} (set {setting if setting.startswith(('HF_', 'XDG_')) else 'HF_HOME'} to a folder you can write to)"
+    return f"{problem} (delete it with `hf cache rm {repo_type}/{repo_id}`)"
+
+
 def _with_cache_note(reason: str, attempt: _Attempt) -> str:
     """An offline copy's reason, plus why the cache was skipped when its entry is broken (never silent)."""
     return reason + (f"; skipped the broken cache entry: {attempt.broken}" if attempt.broken else "")
@@ -571,7 +602,9 @@ def _with_cache_note(reason: str, attempt: _Attempt) -> str:
 def _not_found(repo_id: str, kind: str, tried: list[str], broken: str | None = None) -> ResolutionError:
     offline = sorted(OFFLINE_MODELS) if kind == "model" else sorted(OFFLINE_DATASETS)
     repo_type = "model" if kind == "model" else "dataset"
-    first = (f"delete the broken cache entry (`hf cache rm {repo_type}/{repo_id}`), then " if broken else "")
+    cache_folder = any(CACHE_FOLDER in item for item in tried)
+    first = ("point HF_HOME at a folder you can write to (e.g. `export HF_HOME=~/hf-cache`, then restart the kernel), then "
+             if cache_folder else f"delete the broken cache entry (`hf cache rm {repo_type}/{repo_id}`), then " if broken else "")
     return ResolutionError(
         f"Cannot load the {kind} '{repo_id}': " + "; ".join(tried) + ". "
         f"Fix: {first}connect to the internet and run this again (the files are then cached for offline use), "

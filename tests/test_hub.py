@@ -371,3 +371,65 @@ def test_a_slow_download_is_not_taken_for_a_stall(hf_home, larger_repo, monkeypa
         elapsed = time.perf_counter() - start
     assert resolved.source == "Hub" and elapsed > 1.5
     assert (resolved.path / "model.safetensors").read_bytes() == larger_repo.files["model.safetensors"]
+
+
+# --------------------------------------------------------------------------- the cache folder itself, and a hostile entry
+
+def test_a_refs_main_that_leaves_the_cache_is_never_followed(hf_home, tmp_path):
+    """refs/main holding `../../../../elsewhere` made the course load whatever model sat in that folder, outside
+    the cache."""
+    snapshot = put_in_cache(hf_home, TINY, save_tiny_bert)
+    elsewhere = tmp_path / "elsewhere"
+    save_tiny_bert(elsewhere)
+    relative = os.path.relpath(elsewhere, snapshot.parent)
+    (snapshot.parent.parent / "refs" / "main").write_text(relative)
+    assert (snapshot.parent / relative).resolve() == elsewhere.resolve()
+    with pytest.raises(ResolutionError) as caught:
+        hub.resolve_model(TINY)
+    assert f"its refs/main holds {relative[:40]!r}, which is not the name of a snapshot" in str(caught.value)
+
+
+def test_a_config_nested_thousands_deep_is_named_not_a_recursionerror(hf_home):
+    def deep(folder: Path) -> None:
+        save_tiny_bert(folder)
+        (folder / "config.json").write_text("[" * 100_000 + "]" * 100_000)
+
+    put_in_cache(hf_home, "course-tests/deep", deep)
+    with pytest.raises(ResolutionError, match=r"config.json is unreadable \(RecursionError\).*Fix: delete the broken"):
+        hub.resolve_model("course-tests/deep")
+
+
+def test_hf_home_that_is_a_file_is_named_with_its_fix(hf_home, tmp_path, capsys, monkeypatch):
+    """HF_HOME pointing at a file read as "not in the local Hugging Face cache", with nothing said about HF_HOME."""
+    note = tmp_path / "hf-home.txt"
+    note.write_text("a note")
+    monkeypatch.setenv("HF_HOME", str(note))
+    hub.model_path("bert-base-uncased")
+    assert ("skipped the broken cache entry: the Hugging Face cache folder (HF_HOME) is a file, not a folder (set HF_HOME "
+            "to a folder you can write to)") in capsys.readouterr().out
+    with pytest.raises(ResolutionError) as caught:
+        hub.resolve_model(TINY)
+    assert "Fix: point HF_HOME at a folder you can write to" in str(caught.value)
+
+
+def test_a_cache_that_cannot_be_written_is_named_when_the_hub_answers(hf_home, tiny_repo, tmp_path, monkeypatch):
+    """A read-only home (or HF_HOME on a CD) with the Hub answering: the download failed "(NotADirectoryError)",
+    or "(PermissionError)", and the fix said to connect to the internet, which the learner was."""
+    go_online(monkeypatch)
+    blocked = tmp_path / "read-only-home"
+    blocked.mkdir()
+    if not _read_only(blocked):  # root writes anyway: a file in the cache's place blocks it the same way
+        blocked.rmdir()
+        blocked.write_text("not a folder")
+    monkeypatch.setenv("HF_HOME", str(blocked / "hf"))
+    try:
+        with StandIn({TINY: tiny_repo}) as mirror:
+            use_mirror(monkeypatch, mirror.url)
+            with pytest.raises(ResolutionError) as caught:
+                hub.resolve_model(TINY)
+    finally:
+        if blocked.is_dir():
+            _writable_again(blocked)
+    message = str(caught.value)
+    assert "the Hugging Face cache folder (HF_HOME)" in message and "Fix: point HF_HOME at a folder you can write to" in message
+    assert not any(request.startswith("GET") for request in mirror.behaviour.requests[1:]), "no download was started"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,11 +81,19 @@ def _read(source: str | Path) -> str | Problem:
     """The file's text, or the one Problem that stops the check (too big, not UTF-8, unreadable)."""
     if isinstance(source, Path):
         try:
-            size = source.stat().st_size
-            if size > MAX_BYTES:
-                return Problem(0, f"the file is {size / 1e6:.1f} MB; an environment file is a few KB",
+            info = source.stat()
+            if not stat.S_ISREG(info.st_mode):  # a folder; a pipe or /dev/zero would hang or fill the memory
+                kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a plain file (a device or a pipe)"
+                return Problem(0, f"{source.name or source} is {kind}, not an environment file",
+                               "pass the path of the environment.yml file itself")
+            if info.st_size > MAX_BYTES:
+                return Problem(0, f"the file is {info.st_size / 1e6:.1f} MB; an environment file is a few KB",
                                f"check that this is the right file (at most {MAX_BYTES // 1024} KB are read)")
-            data = source.read_bytes()
+            with source.open("rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:  # it grew since, or its size was not what it said
+                return Problem(0, "the file is more than 256 KB; an environment file is a few KB",
+                               f"check that this is the right file (at most {MAX_BYTES // 1024} KB are read)")
         except OSError as exc:
             return Problem(0, f"the file cannot be read ({type(exc).__name__})", "check the path and that the file exists")
         try:
@@ -166,6 +175,14 @@ def _check_tree(root) -> tuple[list[Problem], bool]:
                 for key in odd[:MAX_PROBLEMS]], False
     fields = {key.value: value for key, value in root.value}
     problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for key, _ in root.value:  # YAML keeps the last of two equal keys, and so does conda: the first is dropped unread
+        line = key.start_mark.line + 1
+        if key.value in seen:
+            problems.append(Problem(line, f"`{str(key.value)[:40]}:` appears twice (lines {seen[key.value]} and {line}): "
+                                    "conda reads only the last one, and the first is silently dropped",
+                                    f"merge the two `{str(key.value)[:40]}:` sections into one"))
+        seen.setdefault(key.value, line)
     name = fields.get("name")
     if name is None or not isinstance(name, yaml.ScalarNode) or not str(name.value).strip():
         problems.append(Problem(1, "no `name:`", "add a line `name: my-env` at the top"))
@@ -194,6 +211,11 @@ def _check_tree(root) -> tuple[list[Problem], bool]:
             line = item.start_mark.line + 1
             if isinstance(item, yaml.SequenceNode):
                 problems.append(Problem(line, "a list inside `dependencies:`", "write one `- package` per line"))
+            elif isinstance(item, yaml.ScalarNode) and not str(item.value).strip():
+                problems.append(Problem(line, "an empty `-` line in `dependencies:`", "delete it, or write a package after the dash"))
+            elif isinstance(item, yaml.ScalarNode) and not _NAME.match(_spec_parts(str(item.value)[:MAX_SPEC_CHARS])[0]):
+                problems.append(Problem(line, f"`{str(item.value)[:40]}` is not a package", "write a package's name, then "
+                                        "its version range if any, e.g. `- numpy>=1.26` or `- conda-forge::numpy`"))
             elif isinstance(item, yaml.ScalarNode) and len(str(item.value)) > MAX_SPEC_CHARS:
                 problems.append(Problem(line, f"a package line of {len(str(item.value)):,} characters",
                                         "write one package and its version range per line, e.g. `- numpy>=1.26`"))
@@ -209,11 +231,15 @@ def _check_tree(root) -> tuple[list[Problem], bool]:
                         problems.append(Problem(line, "`pip:` must be a list of packages",
                                                 "write `- pip:` then one `    - package` per line, indented under it"))
                     else:
+                        problems += [Problem(v.start_mark.line + 1, "an empty `-` line in the `pip:` list",
+                                             "delete it, or write a package after the dash")
+                                     for v in value.value if not str(v.value).strip()]
                         problems += [Problem(v.start_mark.line + 1, f"a package line of {len(str(v.value)):,} characters",
                                              "write one package and its version range per line, e.g. `- numpy>=1.26`")
                                      for v in value.value if len(str(v.value)) > MAX_SPEC_CHARS]
     shaped = isinstance(deps, yaml.SequenceNode) and not any(
-        p.message.startswith(("a list inside", "unknown section", "`pip:`", "a key that", "a package line")) for p in problems)
+        p.message.startswith(("a list inside", "unknown section", "`pip:`", "a key that", "a package line", "an empty"))
+        or p.message.endswith("is not a package") for p in problems)
     return problems, shaped
 
 

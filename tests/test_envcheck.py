@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -149,3 +151,38 @@ def test_the_suggested_update_command_is_right_on_conda_25_and_26(tmp_path):
     [problem] = check_environment_file(path, installed=True)
     assert problem.fix == update_command("my-env.yml") == "conda env update -f my-env.yml --prune"
     assert check_environment_file(path.read_text(), installed=True)[0].fix == "conda env update -f environment.yml --prune"
+
+
+def test_an_empty_dash_line_is_named_not_a_valueerror():
+    """`-` alone in dependencies (a package deleted, its dash left) ended the drift check in importlib's raw
+    'ValueError: A distribution name is required.'"""
+    for text in ("name: x\ndependencies:\n  -\n  - numpy\n", "name: x\ndependencies:\n  - pip\n  - pip:\n    -\n"):
+        problems = check_environment_file(text, installed=True)
+        assert any(p.message.startswith("an empty `-` line") for p in problems), problems
+
+
+def test_two_sections_with_the_same_name_are_named():
+    """Two `dependencies:` sections: YAML and conda keep only the last, and the first one's packages were dropped
+    without a word."""
+    text = "name: x\ndependencies:\n  - numpy\nchannels:\n  - conda-forge\ndependencies:\n  - pandas\n"
+    problems = check_environment_file(text)
+    assert [str(p) for p in problems] == ["line 6: `dependencies:` appears twice (lines 2 and 6): conda reads only the "
+                                          "last one, and the first is silently dropped -> fix: merge the two "
+                                          "`dependencies:` sections into one"]
+
+
+def test_a_line_that_is_not_a_package_is_named_as_such():
+    problems = check_environment_file("name: x\ndependencies:\n  - '::'\n  - '[version=1]'\n", installed=True)
+    assert [p.message for p in problems] == ["`::` is not a package", "`[version=1]` is not a package"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="pipes and /dev/zero are POSIX things")
+def test_a_pipe_a_device_or_a_folder_is_refused_unread(tmp_path):
+    """A named pipe hung the checker for ever; /dev/zero (size 0, endless) filled the memory until the kernel died."""
+    pipe = tmp_path / "environment.yml"
+    os.mkfifo(pipe)
+    for path, words in ((pipe, "is not a plain file"), (Path("/dev/zero"), "is not a plain file"), (tmp_path, "is a folder")):
+        start = time.perf_counter()
+        problems = check_environment_file(path)
+        assert time.perf_counter() - start < 2
+        assert len(problems) == 1 and words in problems[0].message and problems[0].fix

@@ -145,16 +145,20 @@ def fresh_clone(root: Path = ROOT) -> Iterator[Path]:
 
 def run_logged(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> int:
     """Run `command`, its output both on this terminal and appended to `log`; returns its exit status."""
-    with log.open("a", encoding="utf-8") as handle:
-        handle.write(f"$ {' '.join(command)}   (in {cwd})\n")
+    with log.open("ab") as handle:
+        handle.write(f"$ {' '.join(command)}   (in {cwd})\n".encode())
         handle.flush()
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True, encoding="utf-8", errors="replace", bufsize=1)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert process.stdout is not None
-        for line in process.stdout:
-            sys.stdout.write(line)
-            handle.write(line)
-        sys.stdout.flush()
+        out = getattr(sys.stdout, "buffer", None)
+        while chunk := process.stdout.read1(65536):     # as it comes: pytest's dots arrive without a newline
+            handle.write(chunk)
+            handle.flush()
+            if out is not None:
+                out.write(chunk)
+                out.flush()
+            else:                                       # a captured stdout (tests) takes text
+                sys.stdout.write(chunk.decode("utf-8", errors="replace"))
         return process.wait()
 
 

@@ -97,3 +97,40 @@ def test_the_new_bounds_catch_a_set_that_is_all_plot_no_ratings_and_ironic():
     assert rows["VADER accuracy (lexicon, no training)"].met is False  # "storm" reads negative for every review
     assert rows["TF-IDF logistic regression accuracy"].value == 1.0 and rows["TF-IDF logistic regression accuracy"].met is False
     assert "films in both train and test" not in rows  # films unknown: no row rather than a guess
+
+
+def test_cross_validation_keeps_each_film_on_one_side_and_averages_the_folds(monkeypatch):
+    """The cross-validated rows: no film in both the training and the test side of a fold, every film tested once per
+    shuffle, and the mean of the folds' accuracies; no rows when the films are not known (IMDb from the Hub)."""
+    texts = [f"film{film} review{i} " + ("great" if i % 2 else "awful") for film in range(10) for i in range(6)]
+    labels = [i % 2 for film in range(10) for i in range(6)]
+    films = [f"film{film}" for film in range(10) for i in range(6)]
+    seen = []
+
+    def fake(train, test, model, prepare=rs.as_is, tfidf=False):
+        train_films = {text.split()[0] for text in train[0]}
+        test_films = {text.split()[0] for text in test[0]}
+        assert train_films and test_films and not train_films & test_films
+        seen.append(test_films)
+        return len(seen) / 10  # 0.1, 0.2, ...: the mean is then easy to check
+
+    monkeypatch.setattr(rs, "classifier_accuracy", fake)
+    rs._cross_validated.cache_clear()
+    mean = rs.cross_validated_accuracy(texts, labels, films, "naive Bayes", folds=5, seeds=2)
+    assert len(seen) == 10 and abs(mean - sum(range(1, 11)) / 10 / 10) < 1e-9
+    for shuffle in (seen[:5], seen[5:]):
+        assert sorted(film for fold in shuffle for film in fold) == sorted(set(films))
+    rs._cross_validated.cache_clear()
+
+
+def test_cross_validated_rows_are_information_beside_the_served_split():
+    pos = [f"Film {i} was great and I loved the cast." for i in range(20)]
+    neg = [f"Film {i} was awful and I hated the cast." for i in range(20)]
+    train, test = (pos[:15] + neg[:15], [1] * 15 + [0] * 15), (pos[15:] + neg[15:], [1] * 5 + [0] * 5)
+    films = ([f"f{i % 5}" for i in range(30)], [f"g{i % 2}" for i in range(10)])
+    rows = {row.name: row for row in rs.measure(train, test, films=films)}
+    for name in ("naive Bayes", "TF-IDF LR", "last 12 words"):
+        row = rows[f"{name}, cross-validated by film"]
+        assert row.met is None and row.value == 1.0  # "great"/"awful" in every review: nothing to generalise
+    assert not any(name.endswith("cross-validated by film") for name in
+                   (row.name for row in rs.measure(train, test)))  # films unknown: no rows

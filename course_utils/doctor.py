@@ -428,5 +428,10 @@ def run_checks(verbose: bool = True) -> list[Check]:
 def main() -> int:
     """CLI entry point: exit 1 when any check FAILs."""
     os.environ.setdefault("TQDM_DISABLE", "1")
-    checks = run_checks()
+    try:
+        checks = run_checks()
+    except KeyboardInterrupt:
+        print("\nstopped (Ctrl-C); the doctor changes nothing. Run `python -m course_utils doctor` again for the whole "
+              "report.", file=sys.stderr, flush=True)
+        return 130
     return 1 if any(c.status == "FAIL" for c in checks) else 0

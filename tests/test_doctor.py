@@ -176,3 +176,14 @@ def test_a_course_device_that_cannot_work_is_a_fail_line_with_the_fix(monkeypatc
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     check = doctor.check_torch_build()
     assert check.status == "FAIL" and words in check.detail and "COURSE_DEVICE" in check.fix
+
+
+def test_ctrl_c_during_the_doctor_is_one_line(monkeypatch, capsys):
+    """Ctrl-C while the doctor waited on an index or a mirror printed a traceback from `python -m course_utils doctor`."""
+    def interrupted(verbose=True):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(doctor, "run_checks", interrupted)
+    assert doctor.main() == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().startswith("stopped (Ctrl-C); the doctor changes nothing")

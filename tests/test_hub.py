@@ -433,3 +433,16 @@ def test_a_cache_that_cannot_be_written_is_named_when_the_hub_answers(hf_home, t
     message = str(caught.value)
     assert "the Hugging Face cache folder (HF_HOME)" in message and "Fix: point HF_HOME at a folder you can write to" in message
     assert not any(request.startswith("GET") for request in mirror.behaviour.requests[1:]), "no download was started"
+
+
+def test_a_cached_file_whose_blob_is_missing_is_named(hf_home, tiny_repo, capsys):
+    """A snapshot's model.safetensors linking to a blob that was deleted (a cache cleaned by hand)."""
+    snapshot = cache_like_the_hub(hf_home, TINY, tiny_repo)
+    (snapshot / "model.safetensors").resolve().unlink()
+    with pytest.raises(ResolutionError, match=r"its cache entry is broken: model.safetensors links to a blob that is missing"
+                                              r".*Fix: delete the broken cache entry"):
+        hub.resolve_model(TINY)
+    bert = cache_like_the_hub(hf_home, "bert-base-uncased", tiny_repo)
+    (bert / "model.safetensors").resolve().unlink()
+    hub.model_path("bert-base-uncased")
+    assert "skipped the broken cache entry: model.safetensors links to a blob that is missing" in capsys.readouterr().out

@@ -219,9 +219,7 @@ def quick_prefetch(monkeypatch, tmp_path):
     from course_utils.tools import prefetch
 
     def fake_wheel(root, dest):
-        path = dest / "course_utils-0.0.0-py3-none-any.whl"
-        path.write_bytes(b"wheel")
-        return path
+        return _wheel(dest, "course-utils", "0.0.0")  # a real (tiny) wheel: prefetch refuses one that is not a zip
 
     def fake_wheels(course_wheel, dest, say=print):
         dest.mkdir(parents=True, exist_ok=True)
@@ -675,7 +673,7 @@ def test_the_whole_kit_set_up_twice_keeps_every_file_of_the_learner(tmp_path, mo
     root = hf_kit(tmp_path / "kit")
     wheels = root / "wheels" / kit.this_wheel_set()
     wheels.mkdir(parents=True)
-    (wheels / "course_utils-0.0.0-py3-none-any.whl").write_bytes(b"wheel")
+    _wheel(wheels, "course-utils", "0.0.0")  # a real (tiny) wheel: set-up refuses one that is not a zip
     kit.write_manifest(root, {"course_version": "0", "wheel_sets": [kit.this_wheel_set()]})
     site = tmp_path / "site"
     site.mkdir()

@@ -211,3 +211,215 @@ def test_ctrl_c_while_chromium_is_installed_is_one_line(tmp_path, monkeypatch, c
     assert bootstrap.run_in_environment("test", [], tmp_path) == 130
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.strip().startswith("[setup] stopped (Ctrl-C) while installing Chromium")
+
+
+# --------------------------------------------------------------------------- the kit
+
+from course_utils.errors import CourseError  # noqa: E402
+from course_utils.tools import kit  # noqa: E402
+from tests.test_setup_faults import hf_kit  # noqa: E402
+
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def _add_to_manifest(root: Path, rel: str) -> None:
+    import json
+
+    manifest = json.loads((root / kit.MANIFEST).read_text())
+    manifest["files"][rel] = {"size": 0, "sha256": EMPTY_SHA256}
+    (root / kit.MANIFEST).write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("notebooks/CON", "a name Windows keeps for a device (CON)"),
+    ("notebooks/nul.ipynb", "a name Windows keeps for a device (NUL)"),
+    ("hf/hub/aux.json", "a name Windows keeps for a device (AUX)"),
+    ("notebooks/lpt1", "a name Windows keeps for a device (LPT1)"),
+    ("notebooks/a:b.ipynb", "a name Windows cannot hold"),
+    ("notebooks/a|b", "a name Windows cannot hold"),
+    ("notebooks/x. ", "a name Windows cannot hold"),
+    ("notebooks/a\x01b", "a name Windows cannot hold"),
+])
+def test_a_kit_file_windows_cannot_hold_is_refused_everywhere(tmp_path, name, words):
+    """A kit is copied between systems: `notebooks/CON` passed the check on Linux, and on Windows opening it
+    reads the console (the check would wait for typing); `a:b` cannot even be copied there."""
+    root = hf_kit(tmp_path / "kit")
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / name).write_bytes(b"")
+    _add_to_manifest(root, name)
+    with pytest.raises(kit.KitError, match="malformed or tampered with") as caught:
+        kit.check(root)
+    assert words in str(caught.value)
+    # prefetch's side: a kit holding such a file is never given a manifest
+    with pytest.raises(kit.KitError, match="(?s)cannot be in a kit.*Fix: rename them"):
+        kit.write_manifest(root, {"course_version": "0", "wheel_sets": []})
+
+
+def test_a_manifest_that_lists_a_file_twice_is_refused(tmp_path):
+    """JSON keeps the last of two equal keys: the first entry of a file listed twice was never checked."""
+    root = hf_kit(tmp_path / "kit")
+    text = (root / kit.MANIFEST).read_text()
+    (root / kit.MANIFEST).write_text(text.replace('"files": {', '"files": {\n  "README.md": {"size": 1, "sha256": "'
+                                                 + "0" * 64 + '"},', 1))
+    with pytest.raises(kit.KitError, match="(?s)manifest.json lists .README.md. twice.*nothing was read or installed.*Fix:"):
+        kit.check(root)
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 cut short", b"<html>404 Not Found</html>"])
+def test_a_kit_made_with_a_wheel_that_is_not_a_wheel_is_refused_before_installing(tmp_path, monkeypatch, content):
+    """A zero-byte (or cut-short) wheel passed the manifest check, since prefetch had written it so; pip then
+    said "... is invalid" and set-up's fix was to delete the .venv folder, which cannot help."""
+    root = hf_kit(tmp_path / "kit")
+    wheels = root / "wheels" / kit.this_wheel_set()
+    wheels.mkdir(parents=True)
+    _wheel(wheels, "course_utils", "0.0.0")
+    (wheels / "six-1.17.0-py3-none-any.whl").write_bytes(content)
+    kit.write_manifest(root, {"course_version": "0", "wheel_sets": [kit.this_wheel_set()]})
+    monkeypatch.setattr(kit, "_run", lambda *a, **k: pytest.fail("nothing may be installed"))
+    with pytest.raises(kit.KitError) as caught:
+        kit.setup_from_kit(root, tmp_path / "course", say=lambda line: None)
+    message = str(caught.value)
+    assert f"not a wheel (not a zip archive): wheels/{kit.this_wheel_set()}/six-1.17.0-py3-none-any.whl" in message
+    assert "Fix: ask the instructor for a kit made again" in message and not (tmp_path / "course" / ".venv").exists()
+
+
+def test_prefetch_refuses_to_finish_a_kit_with_a_wheel_that_is_not_a_wheel(tmp_path, monkeypatch):
+    from course_utils.tools import prefetch
+
+    monkeypatch.setattr(prefetch, "build_course_wheel", lambda root, dest: _wheel(dest, "course_utils", "0.0.0"))
+
+    def cut_short(course_wheel, dest, say=print):
+        dest.mkdir(parents=True, exist_ok=True)
+        (dest / "six-1.17.0-py3-none-any.whl").write_bytes(b"")
+        return [dest / "six-1.17.0-py3-none-any.whl"]
+
+    monkeypatch.setattr(prefetch, "wheels_from_installed", cut_short)
+    monkeypatch.setattr(prefetch, "gather_hub_files", lambda hub_dir, say=print: {})
+    with pytest.raises(CourseError, match="(?s)not wheels, so no manifest was written.*six-1.17.0.*Fix: delete those files"):
+        prefetch.prefetch(tmp_path / "kit", from_installed=True, say=lambda line: None)
+    assert not (tmp_path / "kit" / kit.MANIFEST).exists() and prefetch.is_earlier_kit(tmp_path / "kit")
+
+
+def test_prefetch_stopped_by_ctrl_c_or_by_a_name_no_kit_may_hold_is_a_course_error(tmp_path, monkeypatch):
+    """Both came out of `python -m course_utils prefetch` as tracebacks (KeyboardInterrupt; kit.KitError, which is
+    not a CourseError and so not caught there)."""
+    from course_utils.tools import prefetch
+
+    def interrupted(root, dest):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(prefetch, "build_course_wheel", interrupted)
+    with pytest.raises(CourseError, match=r"prefetch stopped \(Ctrl-C\).*Fix: run the same command again"):
+        prefetch.prefetch(tmp_path / "kit", from_installed=True, say=lambda line: None)
+    monkeypatch.setattr(prefetch, "build_course_wheel", lambda root, dest: _wheel(dest, "course_utils", "0.0.0"))
+    monkeypatch.setattr(prefetch, "wheels_from_installed", lambda course_wheel, dest, say=print: [])
+
+    def windows_cannot_hold(hub_dir, say=print):
+        (hub_dir / "aux.json").parent.mkdir(parents=True, exist_ok=True)
+        (hub_dir / "aux.json").write_text("{}")
+        return {}
+
+    monkeypatch.setattr(prefetch, "gather_hub_files", windows_cannot_hold)
+    with pytest.raises(CourseError, match=r"(?s)cannot be in a kit.*.hf/hub/aux.json.: a name Windows keeps for a device"):
+        prefetch.prefetch(tmp_path / "kit", from_installed=True, say=lambda line: None)
+
+
+@posix_only
+def test_two_kit_set_ups_in_one_folder_take_turns(tmp_path, monkeypatch):
+    """Two `python setup_from_kit.py` at once (a learner who ran it twice) both copied and both ran pip into one
+    .venv; the kit's set-up now takes the lock `python -m course_utils lab` takes in that folder."""
+    import time
+
+    dest = tmp_path / "course"
+    (dest / ".cache").mkdir(parents=True)
+    assert kit.LOCK_PATH == ".cache/course-setup.lock"
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a+'); "
+                               "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(2)",
+                               str(dest / kit.LOCK_PATH)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    said: list[str] = []
+    start = time.perf_counter()
+    with kit.setup_lock(dest, said.append):
+        waited = time.perf_counter() - start
+    holder.wait(timeout=30)
+    assert said == ["another set-up is running in this folder; waiting for it to finish (Ctrl-C to stop)"]
+    assert 0.5 < waited < 10
+    # and the lock is the one set-up itself takes there: while the kit's set-up holds it, `lab` waits
+    with kit.setup_lock(dest, said.append):
+        with pytest.raises(bootstrap.SetupError, match="another set-up"):
+            with bootstrap.setup_lock(dest, said.append, wait_s=0.5):
+                pass
+
+
+def test_a_venv_file_in_the_course_folder_is_named_by_the_kit(tmp_path, monkeypatch):
+    root = hf_kit(tmp_path / "kit")
+    wheels = root / "wheels" / kit.this_wheel_set()
+    _wheel(wheels, "course_utils", "0.0.0")
+    kit.write_manifest(root, {"course_version": "0", "wheel_sets": [kit.this_wheel_set()]})
+    dest = tmp_path / "course"
+    dest.mkdir()
+    (dest / ".venv").write_text("x")
+    monkeypatch.setattr(kit, "_run", lambda *a, **k: pytest.fail("nothing may run"))
+    with pytest.raises(kit.KitError, match=r"\.venv is a file \(or a link to nothing\), not an environment. Fix: delete it"):
+        kit.setup_from_kit(root, dest, say=lambda line: None)
+
+
+def test_a_copy_cut_short_is_finished_by_the_next_set_up_not_kept_as_the_learners(tmp_path, monkeypatch):
+    """Ctrl-C (or a full disk) while the kit's set-up copied a notebook left half of it; the next run found a file
+    that differs from the kit's and kept it as the learner's own, truncated, for good."""
+    import shutil
+
+    root = hf_kit(tmp_path / "kit")
+    (root / "notebooks" / "00_welcome.ipynb").write_text('{"cells": ["' + "x" * 100_000 + '"]}')
+    kit.write_manifest(root, {"course_version": "0", "wheel_sets": []})
+    dest = tmp_path / "course"
+    real = shutil.copyfile
+
+    def cut_short(source, target):
+        Path(target).write_bytes(Path(source).read_bytes()[:1000])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kit.shutil, "copyfile", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        kit.copy_course(root, dest, say=lambda line: None)
+    monkeypatch.setattr(kit.shutil, "copyfile", real)
+    said: list[str] = []
+    assert kit.copy_course(root, dest, said.append) == [] and not any("kept" in line for line in said)
+    assert (dest / "notebooks" / "00_welcome.ipynb").read_bytes() == (root / "notebooks" / "00_welcome.ipynb").read_bytes()
+    assert sorted(path.name for path in (dest / "notebooks").iterdir()) == ["00_welcome.ipynb"], "no partial file is left"
+
+
+def test_a_prefetch_write_cut_short_is_refreshed_not_kept_as_the_instructors(tmp_path, monkeypatch):
+    """The same in prefetch: a README.md half written when Ctrl-C came was kept by the next run as "changed after
+    prefetch wrote it", and went into the manifest half written."""
+    from course_utils.tools import prefetch
+
+    earlier: dict[str, str] = {}
+    written: dict[str, str] = {}
+    real = Path.write_bytes
+
+    def cut_short(self, data):
+        real(self, data[:10])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "write_bytes", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        prefetch.place(b"the course's README, in full\n" * 100, tmp_path, "README.md", earlier, written)
+    monkeypatch.setattr(Path, "write_bytes", real)
+    assert not (tmp_path / "README.md").exists() and list(tmp_path.iterdir()) == []
+    said: list[str] = []
+    assert prefetch.place(b"the course's README, in full\n" * 100, tmp_path, "README.md", earlier, written, said.append)
+    assert said == [] and (tmp_path / "README.md").read_bytes() == b"the course's README, in full\n" * 100
+
+
+def test_a_manifest_whose_wheel_sets_is_not_a_list_is_refused(tmp_path):
+    """A string wheel_sets passed `name in wheel_sets` as a substring test; a number raised a raw TypeError."""
+    import json
+
+    root = hf_kit(tmp_path / "kit")
+    for value in (kit.this_wheel_set(), 3, [1]):
+        manifest = json.loads((root / kit.MANIFEST).read_text())
+        manifest["wheel_sets"] = value
+        (root / kit.MANIFEST).write_text(json.dumps(manifest))
+        with pytest.raises(kit.KitError, match="wheel_sets is .* not a list of names.*Fix: copy the kit again"):
+            kit.check(root)

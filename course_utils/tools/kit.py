@@ -22,10 +22,14 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import stat
 import subprocess
 import sys
+import time
+import zipfile
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 MANIFEST = "manifest.json"
@@ -53,6 +57,12 @@ MAX_LISTED = 30
 COURSE_FOLDERS = ("notebooks", "images")
 #: The course folder set-up makes in the current folder (beside the kit, when run from inside it).
 DEFAULT_DEST_NAME = "zero-to-finetune"
+#: Names Windows keeps for its devices (with any extension: `nul.txt` too): opening `notebooks/CON` there reads the
+#: console. A kit is copied between systems, so no file in it may have such a name, or a character Windows refuses.
+WINDOWS_DEVICES = re.compile(r"(?i)(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?")
+WINDOWS_REFUSES = set('<>:"|?*') | {chr(code) for code in range(32)}
+#: Where set-up keeps its lock in the course folder (the same file `python -m course_utils lab` uses there).
+LOCK_PATH = ".cache/course-setup.lock"
 
 
 class KitError(RuntimeError):
@@ -124,7 +134,12 @@ def kit_files(root: Path) -> list[PurePosixPath]:
 
 def write_manifest(root: Path, info: dict) -> Path:
     """Write manifest.json: `info` plus the size and SHA-256 of every file in the kit."""
-    files = {str(rel): {"size": (root / rel).stat().st_size, "sha256": sha256_of(root / rel)} for rel in kit_files(root)}
+    rels = kit_files(root)
+    bad = [f"{str(rel)[:200]!r}: {why}" for rel in rels if (why := unsafe_path(str(rel)))]
+    if bad:
+        raise KitError("These files cannot be in a kit (every learner's system must be able to hold and read them):\n  "
+                       + summary(bad) + "\nFix: rename them (or remove them from the kit's sources), then make the kit again.")
+    files = {str(rel): {"size": (root / rel).stat().st_size, "sha256": sha256_of(root / rel)} for rel in rels}
     path = root / MANIFEST
     path.write_text(json.dumps({"kit_format": KIT_FORMAT, **info, "files": files}, indent=1, sort_keys=True) + "\n",
                     encoding="utf-8")
@@ -140,6 +155,11 @@ def unsafe_path(rel: str) -> str | None:
         return "an absolute path"
     if any(part in ("..", ".", "") for part in rel.split("/")):
         return "a path that leaves the kit (or has empty, '.' or '..' parts)"
+    for part in rel.split("/"):
+        if WINDOWS_DEVICES.fullmatch(part):
+            return f"a name Windows keeps for a device ({part.split('.')[0].upper()}), which no kit file may have"
+        if WINDOWS_REFUSES & set(part) or part.endswith((".", " ")):
+            return "a name Windows cannot hold (one of < > : \" | ? *, a control character, or a dot or space at the end)"
     return None
 
 
@@ -159,7 +179,8 @@ def read_manifest(root: Path) -> dict:
         if size > MAX_MANIFEST_BYTES:
             raise KitError(f"{MANIFEST} is {size / 1e6:,.0f} MB; a kit's is well under 1 MB, so it was not read. "
                            "Fix: copy the kit again from the instructor's stick.")
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        twice: list[str] = []
+        manifest = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=lambda pairs: _no_twice(pairs, twice))
     except FileNotFoundError:
         raise KitError(f"{root} has no {MANIFEST}, so it is not a workshop kit (or the copy is incomplete). "
                        "Fix: copy the whole kit folder again from the instructor's stick.") from None
@@ -169,6 +190,14 @@ def read_manifest(root: Path) -> dict:
         found = manifest.get("kit_format") if isinstance(manifest, dict) else None
         raise KitError(f"This kit's manifest is format {found!r}; this script reads format "
                        f"{KIT_FORMAT}. Fix: use the {SETUP_SCRIPT} that came in the same kit.")
+    sets = manifest.get("wheel_sets", [])
+    if not (isinstance(sets, list) and all(isinstance(name, str) for name in sets)):
+        raise KitError(f"{MANIFEST}'s wheel_sets is {type(sets).__name__} {str(sets)[:60]!r}, not a list of names, so nothing "
+                       "was read or installed. Fix: copy the kit again from the instructor's stick.")
+    if twice:
+        raise KitError(f"{MANIFEST} lists {twice[0][:200]!r} twice" + (f" (and {len(twice) - 1:,} more)" if len(twice) > 1 else "")
+                       + ": a manifest prefetch wrote never does, and only one of the two would be checked, so nothing "
+                         "was read or installed. Fix: copy the kit again from the instructor's stick.")
     if len(manifest["files"]) > MAX_ENTRIES:
         raise KitError(f"{MANIFEST} lists {len(manifest['files']):,} files; a kit has a few thousand, so nothing was checked "
                        "or installed. Fix: copy the kit again from the instructor's stick.")
@@ -184,6 +213,16 @@ def read_manifest(root: Path) -> dict:
         raise KitError(f"{MANIFEST} is malformed or tampered with, so nothing was read or installed:\n  "
                        + "\n  ".join(bad[:20]) + "\nFix: copy the kit again from the instructor's stick.")
     return manifest
+
+
+def _no_twice(pairs: list[tuple[str, object]], twice: list[str]) -> dict:
+    """A JSON object as a dict, noting in `twice` each key it holds more than once (json keeps the last silently)."""
+    found: dict = {}
+    for key, value in pairs:
+        if key in found:
+            twice.append(key)
+        found[key] = value
+    return found
 
 
 def manifest_sha256(root: Path) -> str:
@@ -269,6 +308,15 @@ def this_wheel_set() -> str:
     return wheel_set(platform_key(), f"{sys.version_info[0]}.{sys.version_info[1]}")
 
 
+def wheel_problems(root: Path, manifest: dict, wheel_set_name: str) -> list[str]:
+    """The wheels of one set that are not zip archives (an empty file, a download cut short before the kit was
+    made): the manifest checks that a file is what prefetch wrote, not that it is a wheel, and pip's own
+    message ("... is invalid") would end in set-up's "delete the .venv folder" fix, which cannot help."""
+    prefix = f"wheels/{wheel_set_name}/"
+    return [f"not a wheel (not a zip archive): {rel}" for rel in sorted(manifest["files"])
+            if rel.startswith(prefix) and rel.endswith(".whl") and not zipfile.is_zipfile(root / rel)]
+
+
 def choose_wheels(root: Path, manifest: dict) -> Path:
     """The kit's wheel folder for this machine and this Python, or a KitError naming what the kit has."""
     wanted = this_wheel_set()
@@ -279,6 +327,11 @@ def choose_wheels(root: Path, manifest: dict) -> Path:
             "Fix: run this script with a Python the kit was made for (e.g. `python3.11`, or `py -3.11` on Windows), "
             f"or ask the instructor to add yours: `python -m course_utils prefetch KIT --platform {platform_key()} "
             f"--python {sys.version_info[0]}.{sys.version_info[1]}`.")
+    broken = wheel_problems(root, manifest, wanted)
+    if broken:
+        raise KitError("The kit was made with broken wheels, so nothing was installed:\n  " + summary(broken)
+                       + "\nFix: ask the instructor for a kit made again (`python -m course_utils prefetch` refuses such a "
+                         "kit now); copying this one again does not help.")
     return root / "wheels" / wanted
 
 
@@ -314,7 +367,15 @@ def copy_files(kit: Path, dest: Path, rels: list[str], say=print, what: str = "y
         if target.exists():
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)  # the contents only: never the kit's read-only mode
+        # The contents only (never the kit's read-only mode), under a temporary name first: a copy cut short (Ctrl-C,
+        # a full disk) must not be found by the next run as a file that differs, and be kept as the learner's own.
+        partial = target.with_name(f".{target.name}.kit-copy")
+        try:
+            shutil.copyfile(source, partial)
+            os.replace(partial, target)
+        finally:
+            if partial.exists():
+                partial.unlink()
     for name in kept[:MAX_LISTED]:
         say(f"kept {what} {name} (the kit's copy differs; rename yours and run again to get the kit's)")
     if len(kept) > MAX_LISTED:
@@ -382,10 +443,18 @@ def setup_from_kit(kit: Path, dest: Path, say=print) -> Path:
     say(f"kit checked: {len(manifest['files'])} files agree with the manifest")
     wheels = choose_wheels(kit, manifest)
     dest.mkdir(parents=True, exist_ok=True)
+    with setup_lock(dest, say):
+        return _set_up(kit, dest, manifest, wheels, say)
+
+
+def _set_up(kit: Path, dest: Path, manifest: dict, wheels: Path, say) -> Path:
     copy_course(kit, dest, say, manifest)
     hf_home = dest / "hf"
     copy_hf_cache(kit, dest, say, manifest)
     prefix = dest / ".venv"
+    if os.path.lexists(prefix) and not prefix.is_dir():
+        raise KitError(f"{prefix} is a file (or a link to nothing), not an environment. Fix: delete it, or rename it "
+                       "if it is yours, then run the same command again.")
     python = venv_python(prefix)
     if not python.exists():
         _run([sys.executable, "-m", "venv", str(prefix)], say)
@@ -394,6 +463,63 @@ def setup_from_kit(kit: Path, dest: Path, say=print) -> Path:
                           capture_output=True, text=True, check=True).stdout.strip()
     Path(site, OFFLINE_PTH).write_text(offline_pth_line(hf_home), encoding="utf-8")
     return python
+
+
+def _try_lock(handle) -> bool:
+    """Take the OS lock on an open file without waiting (``course_utils.tools.bootstrap._try_lock``)."""
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def setup_lock(dest: Path, say=print):
+    """One set-up at a time in a course folder, as ``python -m course_utils lab`` takes it there (the same lock
+    file): a second one (a learner who ran the script twice, in two terminals) says so and waits, then finds the
+    work done; two at once had both copying and pip installing into one .venv. The operating system's lock, so
+    a set-up that was killed leaves nothing to clean up."""
+    path = dest / LOCK_PATH
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise KitError(f"Set-up keeps its lock in {LOCK_PATH} in {dest}, but something is in the way "
+                       f"({type(exc).__name__}: {exc.strerror or exc}). Fix: rename or delete {dest / '.cache'}, then run "
+                       "again.") from None
+    with handle:
+        if not _try_lock(handle):
+            say("another set-up is running in this folder; waiting for it to finish (Ctrl-C to stop)")
+            while not _try_lock(handle):
+                time.sleep(0.5)
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            yield
+        finally:
+            try:
+                if os.name == "nt":
+                    import msvcrt
+
+                    handle.seek(0)
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+                else:
+                    import fcntl
+
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            except OSError:
+                pass
 
 
 def pip_environment(environ: dict[str, str] | None = None) -> dict[str, str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.metadata as metadata
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -282,6 +283,8 @@ Made with `python -m course_utils prefetch`; never edit files in here (the check
 #: halfway (no network, Ctrl-C) leaves a folder that the next run recognises as its own. It records the
 #: SHA-256 of each file prefetch wrote, so that a file changed since is never overwritten.
 IN_PROGRESS = ".prefetch-in-progress.json"
+#: The suffix of a file prefetch is writing; one left by a run that was killed is removed by the next.
+PARTIAL = ".prefetch-part"
 
 
 def _in_progress(folder: Path) -> dict | None:
@@ -345,14 +348,34 @@ def place(data: bytes, dest: Path, rel: str, earlier: dict[str, str], written: d
                 "and run prefetch again to get the course's")
             return False
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    # Under a temporary name first: a write cut short (Ctrl-C) must not be found by the next run as a file changed
+    # since prefetch wrote it, and be kept (and put in the manifest) half written.
+    partial = target.with_name(f".{target.name}{PARTIAL}")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    finally:
+        if partial.exists():
+            partial.unlink()
     written[rel] = new
     return True
 
 
 def prefetch(dest: Path, platforms: list[str] | None = None, pythons: list[str] | None = None,
              installers: list[str] | None = None, from_installed: bool = False, say=print) -> Path:
-    """Gather the kit into `dest` and write its manifest. Returns the manifest's path."""
+    """Gather the kit into `dest` and write its manifest. Returns the manifest's path. Whatever stops it (a file
+    no kit may hold, Ctrl-C) is a ``CourseError`` naming the fix; a half-made kit is finished by the next run."""
+    try:
+        return _prefetch(dest, platforms, pythons, installers, from_installed, say)
+    except kit.KitError as exc:  # kit.py raises its own error (it runs alone in a kit): the same message and fix
+        raise CourseError(str(exc)) from None
+    except KeyboardInterrupt:
+        raise CourseError("prefetch stopped (Ctrl-C); the kit is half made and marked so, and set-up refuses it until it "
+                          "is finished. Fix: run the same command again: it reuses what was gathered.") from None
+
+
+def _prefetch(dest: Path, platforms: list[str] | None, pythons: list[str] | None, installers: list[str] | None,
+              from_installed: bool, say) -> Path:
     from ..session import repo_root
 
     root = repo_root()
@@ -377,6 +400,9 @@ def prefetch(dest: Path, platforms: list[str] | None = None, pythons: list[str] 
                           "Fix: choose a new or empty folder.")
     earlier = _earlier_hashes(dest) if dest.exists() else {}
     dest.mkdir(parents=True, exist_ok=True)
+    for stale in dest.rglob(f".*{PARTIAL}"):  # left by a run that was killed: never part of a kit
+        if stale.is_file() and not stale.is_symlink():
+            stale.unlink()
     written: dict[str, str] = {}
     _write_record(dest, written)
     if (dest / kit.MANIFEST).exists():
@@ -409,6 +435,12 @@ def prefetch(dest: Path, platforms: list[str] | None = None, pythons: list[str] 
     sources = gather_hub_files(dest / "hf" / "hub", say)
     installer_names = gather_installers(dest / "installers", installers or [], platforms, say) if installers else []
 
+    broken = [problem for name in wheel_sets for problem in kit.wheel_problems(dest, {"files": {
+        path.relative_to(dest).as_posix(): {} for path in (dest / "wheels" / name).glob("*.whl")}}, name)]
+    if broken:
+        raise CourseError("Some wheels gathered for the kit are not wheels, so no manifest was written:\n  "
+                          + kit.summary(broken) + "\nFix: delete those files and run prefetch again (a download cut "
+                          "short leaves such a file).")
     place(Path(kit.__file__).read_bytes(), dest, kit.SETUP_SCRIPT, earlier, written, say)
     readme = KIT_README.format(script=kit.SETUP_SCRIPT, pythons=" or ".join(pythons), sets=", ".join(wheel_sets))
     place(readme.encode("utf-8"), dest, "README.txt", earlier, written, say)

@@ -103,6 +103,9 @@ def _read(source: str | Path) -> str | Problem:
             return Problem(line, "the file is not UTF-8 text", "save it as UTF-8 in your editor (or retype the odd character)")
     if not isinstance(source, str):
         return Problem(0, f"expected the file's text (a str) or a Path, not {type(source).__name__}", "pass Path('environment.yml')")
+    if "\n" not in source.strip() and source.strip().lower().endswith((".yml", ".yaml")) and ":" not in source.replace(":\\", ""):
+        return Problem(0, f"{source.strip()[:80]!r} is a file's name, but a str is read as the file's text",
+                       f"pass a Path to check a file, e.g. check_environment_file(Path({source.strip()[:80]!r}))")
     if len(source.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         return Problem(0, "the text is too long for an environment file", f"an environment file is a few KB (at most {MAX_BYTES // 1024} KB)")
     return source

@@ -186,3 +186,13 @@ def test_a_pipe_a_device_or_a_folder_is_refused_unread(tmp_path):
         problems = check_environment_file(path)
         assert time.perf_counter() - start < 2
         assert len(problems) == 1 and words in problems[0].message and problems[0].fix
+
+
+def test_a_file_name_passed_as_text_is_told_to_be_a_path():
+    """check_environment_file("environment.yml") read the name itself as YAML and said "the file must be a mapping
+    with name, channels and dependencies", about a file it never opened."""
+    problems = check_environment_file("environment.yml")
+    assert [str(p) for p in problems] == ["file: 'environment.yml' is a file's name, but a str is read as the file's "
+                                          "text -> fix: pass a Path to check a file, e.g. "
+                                          "check_environment_file(Path('environment.yml'))"]
+    assert check_environment_file(ROOT / "environment.yml") == []

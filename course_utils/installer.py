@@ -7,6 +7,7 @@ the server stalls, and a file whose SHA-256 differs from the published one is de
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import platform
 import re
@@ -122,11 +123,20 @@ def download(installer: Installer, folder: Path, expected_sha256: str, timeout: 
     """
     from tqdm.auto import tqdm
 
-    if not re.fullmatch(r"[0-9a-f]{64}", expected_sha256 or ""):
-        raise InputError("expected_sha256 must be 64 lowercase hexadecimal characters. Fix: copy the SHA-256 published beside the installer.")
-    folder.mkdir(parents=True, exist_ok=True)
+    # As a learner copies it: PowerShell's Get-FileHash prints it in capitals, certutil with spaces.
+    expected_sha256 = re.sub(r"\s", "", expected_sha256).lower() if isinstance(expected_sha256, str) else ""
+    if not re.fullmatch(r"[0-9a-f]{64}", expected_sha256):
+        raise InputError("expected_sha256 must be 64 lowercase hexadecimal characters once spaces are dropped and capitals "
+                         "lowered. Fix: copy the SHA-256 published beside the installer.")
+    folder = Path(folder)
     target = folder / installer.filename
     partial = target.with_name(target.name + ".part")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial.open("wb").close()
+    except OSError as exc:  # the disk's fault, before the network is asked: never "no connection"
+        raise DownloadError(f"The installer cannot be saved in {folder} ({type(exc).__name__}: {exc.strerror or exc}). "
+                            "Fix: choose a folder you can write to (e.g. your Downloads folder) that is not a file.") from None
     digest = hashlib.sha256()
     try:
         with urllib.request.urlopen(installer.url, timeout=timeout) as response, partial.open("wb") as out:  # noqa: S310
@@ -142,9 +152,15 @@ def download(installer: Installer, folder: Path, expected_sha256: str, timeout: 
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         partial.unlink(missing_ok=True)
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, OSError) and reason.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EROFS, errno.EACCES):
+            raise DownloadError(f"The download of {installer.filename} could not be written ({reason.strerror}). Nothing "
+                                "was kept. Fix: free some space (an installer is 100-900 MB) or choose another folder.") from None
         raise DownloadError(f"The download of {installer.filename} stopped: no data for {timeout:g} s or no connection "
                             f"({type(reason).__name__}). Nothing was kept. Fix: try again on a better connection, "
                             "set HTTPS_PROXY, or use a mirror.") from None
+    except BaseException:  # Ctrl-C: no half-downloaded file is left behind
+        partial.unlink(missing_ok=True)
+        raise
     actual = digest.hexdigest()
     if actual != expected_sha256:
         partial.unlink(missing_ok=True)

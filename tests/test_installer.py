@@ -150,3 +150,48 @@ def test_the_workshop_kit_fetches_verified_installers(server, tmp_path, monkeypa
     with pytest.raises(IntegrityError):
         prefetch.gather_installers(tmp_path / "other", ["miniforge"], ["linux-x86_64"], said.append)
     assert not (tmp_path / "other" / NAME).exists()
+
+
+def test_a_sha256_as_windows_prints_it_is_taken(server, tmp_path):
+    """PowerShell's Get-FileHash prints the SHA-256 in capitals and certutil with spaces: both were refused as
+    'must be 64 lowercase hexadecimal characters', the same value the publisher lists."""
+    item = installer.pick_installer("miniforge", "Linux", "x86_64", base_url=server)
+    spaced = " ".join(GOOD_SHA[i:i + 2] for i in range(0, 64, 2)).upper()
+    assert installer.download(item, tmp_path, spaced, progress=False).read_bytes() == PAYLOAD
+
+
+def test_a_folder_that_cannot_hold_the_download_is_named_not_called_no_connection(server, tmp_path):
+    """A folder that is a file ended in a raw FileExistsError; one that cannot be written was told "no data for
+    30 s or no connection" (PermissionError)."""
+    item = installer.pick_installer("miniforge", "Linux", "x86_64", base_url=server)
+    blocked = tmp_path / "Downloads"
+    blocked.write_text("a file, not a folder")
+    with pytest.raises(installer.DownloadError) as caught:
+        installer.download(item, blocked, GOOD_SHA, progress=False)
+    message = str(caught.value)
+    assert message.startswith(f"The installer cannot be saved in {blocked}") and "Fix: choose a folder you can write to" in message
+    assert "connection" not in message
+
+
+def test_ctrl_c_during_the_download_leaves_no_part_file(server, tmp_path, monkeypatch):
+    item = installer.pick_installer("miniforge", "Linux", "x86_64", base_url=server)
+
+    class Interrupting:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def update(self, count):
+            raise KeyboardInterrupt
+
+    import tqdm.auto
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        installer.download(item, tmp_path, GOOD_SHA, progress=False)
+    assert list(tmp_path.iterdir()) == []

@@ -335,10 +335,10 @@ def writable_config_dirs() -> None:
     of their warnings in every notebook. Says so once."""
     import tempfile
 
-    home = Path.home()
     try:
+        home = Path.home()  # RuntimeError where HOME is unset and the user has no passwd entry (a container's uid)
         ok = home.is_dir() and os.access(home, os.W_OK)
-    except OSError:
+    except (OSError, RuntimeError):
         ok = False
     missing = [name for name in ("MPLCONFIGDIR", "IPYTHONDIR") if not os.environ.get(name)]
     if ok or not missing or "matplotlib" in sys.modules:

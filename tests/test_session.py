@@ -337,3 +337,17 @@ def test_a_seed_that_is_not_one_is_refused_with_the_fix(seed):
 def test_a_profile_that_is_not_text_is_refused_with_the_fix():
     with pytest.raises(CourseError, match="must be a name such as 'quick', not int.*Fix:"):
         session.resolve_profile(1)
+
+
+def test_a_home_that_cannot_be_found_gets_temporary_settings_not_a_traceback(monkeypatch, capsys):
+    """A container run with a user id of no passwd entry and no HOME: Path.home() raises RuntimeError, which
+    setup() let through."""
+    def nowhere():
+        raise RuntimeError("Could not determine home directory.")
+
+    for name in ("MPLCONFIGDIR", "IPYTHONDIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(session.Path, "home", staticmethod(nowhere))
+    monkeypatch.delitem(sys.modules, "matplotlib", raising=False)
+    session.writable_config_dirs()
+    assert os.environ["MPLCONFIGDIR"] and "the home folder cannot be written" in capsys.readouterr().out

@@ -148,7 +148,9 @@ def run_logged(command: list[str], cwd: Path, env: dict[str, str], log: Path) ->
     with log.open("ab") as handle:
         handle.write(f"$ {' '.join(command)}   (in {cwd})\n".encode())
         handle.flush()
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # unbuffered: a Python writing to a pipe would otherwise hold its output back 8 KB at a time
+        process = subprocess.Popen(command, cwd=cwd, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT)
         assert process.stdout is not None
         out = getattr(sys.stdout, "buffer", None)
         while chunk := process.stdout.read1(65536):     # as it comes: pytest's dots arrive without a newline

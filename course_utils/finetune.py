@@ -380,17 +380,17 @@ def bert_flops(config, widths: Sequence[int], batch_size: int = 1, training: boo
             "total": projections + feed_forward + scores}
 
 
-#: Dense 16-bit tensor-core peaks from NVIDIA's data sheets (T4: 65 TFLOPS fp16; A100: 312 TFLOPS bf16),
-#: and the share of it that BERT fine-tuning in eager PyTorch with the Trainer typically sustains
-#: ("model FLOPs utilisation"). The share is an assumption, not a measurement of ours: no GPU was lent
-#: to the course's builders. A run on a GPU prints its own time; compare.
-GPU_PEAKS = {"T4 (fp16)": 65e12, "A100 (bf16)": 312e12}
-UTILISATION = (0.2, 0.4)
+#: For each GPU: its dense 16-bit tensor-core peak from NVIDIA's data sheets (T4: 65 TFLOPS fp16; A100: 312
+#: TFLOPS bf16), and the share of it that BERT fine-tuning in eager PyTorch with the Trainer sustains
+#: ("model FLOPs utilisation") that we assume: lower on a T4 (a 70 W card that slows down when hot, with little
+#: memory bandwidth for the softmax and layer norms of 512-token sequences). The shares are assumptions, not
+#: measurements of ours: no GPU was lent to the course's builders. A run on a GPU prints its own time; compare.
+GPU_PEAKS = {"T4 (fp16)": (65e12, (0.10, 0.30)), "A100 (bf16)": (312e12, (0.20, 0.40))}
 
 
 def gpu_seconds(flops: float, gpu: str) -> tuple[float, float]:
-    """(fast, slow) seconds that `flops` take on `gpu` (a key of ``GPU_PEAKS``) at the ``UTILISATION`` range."""
+    """(fast, slow) seconds that `flops` take on `gpu` (a key of ``GPU_PEAKS``) at its assumed utilisation."""
     if gpu not in GPU_PEAKS:
         raise InputError(f"no peak is recorded for {gpu!r}. Fix: one of {', '.join(GPU_PEAKS)}.")
-    peak = GPU_PEAKS[gpu]
-    return flops / (peak * UTILISATION[1]), flops / (peak * UTILISATION[0])
+    peak, (low, high) = GPU_PEAKS[gpu]
+    return flops / (peak * high), flops / (peak * low)

@@ -293,7 +293,9 @@ def test_bert_flops_grow_linearly_but_for_the_attention_scores():
 
 
 def test_gpu_seconds_spans_the_assumed_utilisation():
-    fast, slow = finetune.gpu_seconds(65e12 * 0.3 * 100, "T4 (fp16)")
-    assert fast < 100 < slow and slow / fast == pytest.approx(finetune.UTILISATION[1] / finetune.UTILISATION[0])
+    peak, (low, high) = finetune.GPU_PEAKS["T4 (fp16)"]
+    fast, slow = finetune.gpu_seconds(peak * 0.2 * 100, "T4 (fp16)")
+    assert fast == pytest.approx(100 * 0.2 / high) and slow == pytest.approx(100 * 0.2 / low)
+    assert finetune.gpu_seconds(1e15, "A100 (bf16)")[1] < finetune.gpu_seconds(1e15, "T4 (fp16)")[0]
     with pytest.raises(ValueError, match="T4"):
         finetune.gpu_seconds(1e12, "a toaster")

@@ -319,22 +319,22 @@ def _conda_json(conda: str, *args: str) -> dict:
     """What `conda ARGS --json` says, or a SetupError naming the conda that cannot run (a CONDA_EXE left behind by
     an uninstalled Miniconda, a conda that hangs or prints something else than JSON)."""
     command = [conda, *args, "--json"]
-    fix = ("Fix: run `conda info` in a terminal and repair conda (or reinstall Miniforge); to set up with a .venv "
+    fix = ("run `conda info` in a terminal and repair conda (or reinstall Miniforge); to set up with a .venv "
            "instead, set COURSE_USE_VENV=1.")
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as exc:
         why = "did not answer within 120 s" if isinstance(exc, subprocess.TimeoutExpired) else f"cannot run ({type(exc).__name__})"
-        raise SetupError(f"conda ({conda}) {why}. {fix}") from None
+        raise SetupError(f"conda ({conda}) {why}. Fix: {fix}") from None
     if out.returncode != 0:
-        raise SetupError(f"`{' '.join(command[1:])}` failed: {out.stderr.strip()[:300]}. {fix}")
+        raise SetupError(f"`{' '.join(command[1:])}` failed: {out.stderr.strip()[:300]}. Fix: {fix}")
     try:
         data = json.loads(out.stdout)
     except ValueError:
         data = None
     if not isinstance(data, dict):
         raise SetupError(f"`conda {' '.join(args)} --json` printed something that is not conda's JSON "
-                         f"({out.stdout.strip()[:80]!r}). {fix}")
+                         f"({out.stdout.strip()[:80]!r}). Fix: {fix}")
     return data
 
 

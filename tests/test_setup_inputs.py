@@ -67,6 +67,13 @@ def test_a_password_in_an_index_url_is_sent_to_the_index_and_never_printed(tmp_p
     assert "s3cret" not in shown and "learner" not in shown and "http://***@127.0.0.1" in shown
 
 
+def test_pips_own_line_quoted_in_an_error_shows_no_user_name():
+    """pip hides a URL's password in its log (`user:****@`) but not the user name; set-up quotes pip's line."""
+    cause, detail = bootstrap.pip_failure("2026-05-01T10:00:00 ERROR: Could not find a version that satisfies the "
+                                          "requirement torch (from versions: none) at https://learner:****@10.0.0.1/simple\n")
+    assert cause == "refused" and "learner" not in detail and "https://***@10.0.0.1/simple" in detail
+
+
 # --------------------------------------------------------------------------- PIP_INDEX_URL as pip reads it
 
 @pytest.mark.parametrize(("index", "where", "words"), [

@@ -485,9 +485,9 @@ def pip_failure(log: str) -> tuple[str, str]:
             end = log.find("\n", match.end())
             line = log[start:end if end >= 0 else len(log)].strip()
             line = re.sub(r"^\d{4}-\d\d-\d\dT\S+ ", "", line)  # pip's log puts a time stamp first
-            return cause, re.sub(r"^(ERROR|WARNING): ", "", line)[:300]
+            return cause, _redacted(re.sub(r"^(ERROR|WARNING): ", "", line))[:300]  # pip hides a password, not the user
     errors = [line.strip() for line in log.splitlines() if "ERROR:" in line]
-    return "unknown", re.sub(r"^\d{4}-\d\d-\d\dT\S+ ", "", errors[-1] if errors else "")[:300]
+    return "unknown", _redacted(re.sub(r"^\d{4}-\d\d-\d\dT\S+ ", "", errors[-1] if errors else ""))[:300]
 
 
 def locked_pins(log: str) -> list[str]:

@@ -145,6 +145,7 @@ def endpoint_problem(value: str | None) -> str | None:
         reason = "has no https:// in front, so libraries take it for a relative address"
     host = re.split(r"[?#\s]", _SCHEME_JUNK.sub("", text), maxsplit=1)[0].strip("/") or "hf-mirror.com"
     fixed = "the mirror's address as its instructions give it, such as https://hf-mirror.com" if broken \
+        else "the address without the space, such as https://hf-mirror.com" if reason == "has a space inside it" \
         else redacted(f"https://{host:.80}")
     return (f"HF_ENDPOINT is {redacted(value)!r:.80}, which {reason}: neither the course nor huggingface_hub can reach it. "
             f"Fix: set HF_ENDPOINT={fixed} {how}.")

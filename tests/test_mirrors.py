@@ -308,7 +308,7 @@ def test_a_mirror_that_needs_a_password_in_hf_endpoint_is_used_and_the_password_
     ("https:/hf-mirror.com", "names no server after the scheme", "https://hf-mirror.com"),
     ("https//hf-mirror.com", "has no https:// in front", "https://hf-mirror.com"),
     ("https:hf-mirror.com", "names no server after the scheme", "https://hf-mirror.com"),
-    ("https://hf mirror.com", "has a space inside it", "https://hf"),
+    ("https://hf mirror.com", "has a space inside it", "the address without the space"),
     ("https://hf-mirror.com?token=1", "ends in a ?query", "https://hf-mirror.com"),
     ("http://[::1", "is not a web address (Invalid IPv6 URL)", "the mirror's address as its instructions give it"),
     ("https://hf-mirror.com:abc", "is not a web address (Port could not be cast", "the mirror's address as its instructions give it"),

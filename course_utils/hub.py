@@ -323,9 +323,27 @@ def cached_snapshot(repo_id: str, repo_type: str = "model") -> Path | None:
     return cache_entry(repo_id, repo_type)[0]
 
 
+def not_a_plain_file(path: Path) -> str | None:
+    """Why `path` (followed through its links) is not a plain file that can be read to its end: a folder, a named
+    pipe or a device (reading a pipe waits for ever; /dev/zero never ends). None when it is one, or is missing."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{path.name} cannot be read ({type(exc).__name__})"
+    return None if stat.S_ISREG(mode) else f"{path.name} is not a plain file (a folder, a pipe or a device)"
+
+
 def model_folder_problem(folder: Path) -> str | None:
-    """Why a model folder is unusable (None when it is fine): config and safetensors weights must load."""
+    """Why a model folder is unusable (None when it is fine): config and safetensors weights must load. Only plain
+    files are opened: a config.json or weights file that is a named pipe would make the load wait for ever."""
     config = folder / "config.json"
+    odd = not_a_plain_file(config) or next(filter(None, map(not_a_plain_file, sorted(folder.glob("*.safetensors")))), None)
+    if odd:
+        return odd
     try:
         settings = json.loads(config.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -58,7 +58,13 @@ def load_parquet_folder(folder: Path, cache_dir: Path | None = None):  # -> data
     ``datasets`` writes its Arrow working copy (the snapshot itself is only read, so it may be read-only)."""
     from datasets import DatasetDict, load_dataset
 
+    from .hub import not_a_plain_file
+
     files = {split: sorted(str(p) for p in folder.rglob(f"{split}-*.parquet")) for split in SPLITS}
+    odd = next(filter(None, (not_a_plain_file(Path(name)) for found in files.values() for name in found)), None)
+    if odd:  # a named pipe would make the read wait for ever
+        raise CourseError(f"{odd}, under the snapshot {folder.name}. Fix: delete this data set from the Hugging Face "
+                          "cache (`hf cache rm`) and load it again.")
     missing = [split for split, found in files.items() if not found]
     if missing:
         raise CourseError(f"no parquet files for split(s) {missing} under the snapshot {folder.name}. Fix: delete this "

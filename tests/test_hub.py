@@ -446,3 +446,30 @@ def test_a_cached_file_whose_blob_is_missing_is_named(hf_home, tiny_repo, capsys
     (bert / "model.safetensors").resolve().unlink()
     hub.model_path("bert-base-uncased")
     assert "skipped the broken cache entry: model.safetensors links to a blob that is missing" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(os.name == "nt", reason="named pipes are a POSIX thing here")
+@pytest.mark.parametrize("name", ["config.json", "model.safetensors"])
+def test_a_cached_file_that_is_a_named_pipe_cannot_hang_a_load(hf_home, name):
+    """A config.json (or weights) that is a named pipe, in a cache others can write to (a shared JupyterHub cache):
+    reading it waited for ever."""
+    snapshot = put_in_cache(hf_home, "course-tests/pipe", save_tiny_bert)
+    (snapshot / name).unlink()
+    os.mkfifo(snapshot / name)
+    start = time.perf_counter()
+    with pytest.raises(ResolutionError, match=f"{name} is not a plain file .*Fix: delete the broken cache entry"):
+        hub.resolve_model("course-tests/pipe")
+    assert time.perf_counter() - start < 5
+
+
+@pytest.mark.skipif(os.name == "nt", reason="named pipes are a POSIX thing here")
+def test_a_parquet_file_that_is_a_named_pipe_cannot_hang_a_data_set_load(hf_home, tmp_path, capsys):
+    from course_utils import reviews
+
+    files = tmp_path / "imdb-files"
+    save_imdb_parquet(files)
+    pipe = next(files.rglob("train-*.parquet"))
+    pipe.unlink()
+    os.mkfifo(pipe)
+    with pytest.raises(reviews.CourseError, match="is not a plain file"):
+        reviews.load_parquet_folder(files)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from course_utils.__main__ import main
+from course_utils.errors import CourseError
 from course_utils.tools import lanes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +62,7 @@ def test_find_python_asks_each_candidate_its_version(tmp_path, monkeypatch):
     assert command and subprocess.run([*command, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
                                       text=True).stdout.strip() == str(tuple(sys.version_info[:2]))
     assert lanes.find_python("3.99") is None
-    with pytest.raises(lanes.LaneError, match=r"Python 3\.99, and none was found .* Fix: install it"):
+    with pytest.raises(CourseError, match=r"Python 3\.99, and none was found .* Fix: install it"):
         lanes.need_python("3.99")
     if os.name == "nt":
         return
@@ -119,7 +120,7 @@ def test_run_lanes_runs_each_lane_on_its_own_clone_and_sums_up(small_repo, monke
 
     def fails(clone, log):
         seen.append(clone)
-        raise lanes.LaneError("no Python 3.99 here. Fix: install it")
+        raise CourseError("no Python 3.99 here. Fix: install it")
 
     monkeypatch.setattr(lanes, "LANES", {"good": lanes.Lane("good", "passes", passes), "bad": lanes.Lane("bad", "fails", fails)})
     assert lanes.run_lanes(["good", "bad"], root=small_repo) == 1
@@ -143,7 +144,7 @@ def test_the_conda_lane_puts_the_suites_own_standin_conda_first_on_path(tmp_path
     broken = tmp_path / "repo" / "tests"
     broken.mkdir(parents=True)
     (broken / "test_envs.py").write_text("OTHER = 1\n")
-    with pytest.raises(lanes.LaneError, match="no FAKE_CONDA string"):
+    with pytest.raises(CourseError, match="no FAKE_CONDA string"):
         lanes.standin_conda(tmp_path / "bin2", tmp_path / "repo", sys.executable)
 
 

@@ -71,10 +71,6 @@ class Lane:
     run: Callable[[Path, Path], int]     # (clone, log) -> exit status
 
 
-class LaneError(CourseError):
-    """A lane could not start; the message names the fix."""
-
-
 # --------------------------------------------------------------------------- common plumbing
 
 
@@ -119,7 +115,7 @@ def find_python(version: str) -> list[str] | None:
 def need_python(version: str) -> list[str]:
     command = find_python(version)
     if command is None:
-        raise LaneError(f"this lane needs Python {version}, and none was found (python{version} on PATH, "
+        raise CourseError(f"this lane needs Python {version}, and none was found (python{version} on PATH, "
                         f"~/.pyenv/versions/{version}.*, py -{version}). Fix: install it (pyenv install {version}, "
                         "python.org, or actions/setup-python in a workflow) and run the lane again.")
     return command
@@ -151,9 +147,8 @@ def run_logged(command: list[str], cwd: Path, env: dict[str, str], log: Path) ->
         # unbuffered: a Python writing to a pipe would otherwise hold its output back 8 KB at a time
         process = subprocess.Popen(command, cwd=cwd, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT)
-        assert process.stdout is not None
         out = getattr(sys.stdout, "buffer", None)
-        while chunk := process.stdout.read1(65536):     # as it comes: pytest's dots arrive without a newline
+        while chunk := process.stdout.read1(65536):  # type: ignore[union-attr]     # as it comes: pytest's dots arrive without a newline
             handle.write(chunk)
             handle.flush()
             if out is not None:
@@ -219,7 +214,7 @@ def standin_conda(folder: Path, root: Path, python: str) -> Path:
                  and any(getattr(t, "id", None) == "FAKE_CONDA" for t in node.targets)
                  and isinstance(node.value, ast.Constant)), None)
     if not isinstance(text, str):
-        raise LaneError(f"{source} has no FAKE_CONDA string, the stand-in conda. Fix: put it back (the conda lane uses it).")
+        raise CourseError(f"{source} has no FAKE_CONDA string, the stand-in conda. Fix: put it back (the conda lane uses it).")
     folder.mkdir(parents=True, exist_ok=True)
     exe = folder / "conda"
     exe.write_text(text.replace("/usr/bin/env python3", python, 1), encoding="utf-8")
@@ -237,7 +232,7 @@ def conda_lane(clone: Path, log: Path) -> int:
             handle.write(f"[conda] a real conda: {find_conda()}\n")
         return run_logged([*base_python(), "-m", "course_utils", "test"], clone, env, log)
     if os.name == "nt":
-        raise LaneError("no conda here, and the stand-in conda is a script with a #! line. Fix: run this lane with "
+        raise CourseError("no conda here, and the stand-in conda is a script with a #! line. Fix: run this lane with "
                         "Miniforge installed, or on Linux or macOS.")
     folder = standin_conda(clone.parent / "standin-conda", clone, base_python()[0])
     env["PATH"] = os.pathsep.join([str(folder), env.get("PATH", "")])
@@ -395,7 +390,7 @@ def run_lanes(names: list[str], root: Path = ROOT) -> int:
     names = [n for name in names for n in (CI_LANES if name == "ci" else [name])]
     unknown = [name for name in names if name not in LANES]
     if unknown:
-        raise LaneError(f"no lane named {', '.join(unknown)}. Fix: name one of {', '.join(LANES)} (or 'ci').")
+        raise CourseError(f"no lane named {', '.join(unknown)}. Fix: name one of {', '.join(LANES)} (or 'ci').")
     logs = root / "test-artifacts"
     logs.mkdir(exist_ok=True)
     results = []

@@ -233,6 +233,8 @@ REAL_IMDB_MEASURED = (
 
 #: The key under which a saved model's config.json records how it cut reviews in training.
 RECIPE_KEY = "head_and_tail"
+_RECIPE_FIX = (f"set model.config.{RECIPE_KEY} = {{'max_length': MAX_LENGTH, 'head': HEAD}} with the values it was "
+               "trained with, and save it again")
 
 
 def as_texts(texts, name: str = "classify") -> list[str]:
@@ -290,23 +292,22 @@ def checked_recipe(recipe, max_positions: int, where: str = "the recipe") -> tup
     (`max_positions`, its ``max_position_embeddings``). Raises a ``CourseError`` naming the fix."""
     from .errors import CourseError
 
-    fix = f"Fix: set model.config.{RECIPE_KEY} = {{'max_length': MAX_LENGTH, 'head': HEAD}} with the values it was trained with, and save again."
     if not isinstance(recipe, dict) or not {"max_length", "head"} <= set(recipe):
         raise CourseError(f"{where} does not say how the model cut reviews in training (no '{RECIPE_KEY}' entry with "
-                          f"max_length and head). {fix}")
+                          f"max_length and head). Fix: {_RECIPE_FIX}.")
     values = {}
     for key in ("max_length", "head"):
         value = recipe[key]
         if isinstance(value, bool) or not isinstance(value, int):
-            raise CourseError(f"{where} gives {key} = {value!r}; it must be a whole number of tokens. {fix}")
+            raise CourseError(f"{where} gives {key} = {value!r}; it must be a whole number of tokens. Fix: {_RECIPE_FIX}.")
         values[key] = value
     max_length, head = values["max_length"], values["head"]
     if not 2 <= max_length <= max_positions:
         raise CourseError(f"{where} gives max_length = {max_length}, but this model reads 2 to {max_positions} tokens "
-                          f"(its position table, max_position_embeddings, has {max_positions} rows). {fix}")
+                          f"(its position table, max_position_embeddings, has {max_positions} rows). Fix: {_RECIPE_FIX}.")
     if not 0 <= head <= max_length - 2:
         raise CourseError(f"{where} gives head = {head} with max_length = {max_length}: the head must be from 0 to "
-                          f"max_length - 2 = {max_length - 2}, leaving room for [CLS] and [SEP]. {fix}")
+                          f"max_length - 2 = {max_length - 2}, leaving room for [CLS] and [SEP]. Fix: {_RECIPE_FIX}.")
     return max_length, head
 
 

@@ -739,7 +739,7 @@ else:
     assert fell                                       # ... and the loss falls
 
 # %% [markdown]
-# On a CPU laptop DDP cannot beat one process: its two processes of one thread each share the two cores that one process of two threads already kept busy, and they add the averaging on top. DDP pays on several GPUs, or several machines: `torchrun --nnodes 2 --nproc-per-node 8 ...` runs the same module on 16 GPUs.
+# On a CPU, DDP cannot beat one process that already uses the same cores: its processes of one thread each share the cores that one process with several threads kept busy, and they add the averaging on top. DDP pays on several GPUs, or several machines: `torchrun --nnodes 2 --nproc-per-node 8 ...` runs the same module on 16 GPUs.
 #
 # ## 7 · Parameter-efficient fine-tuning: LoRA
 #

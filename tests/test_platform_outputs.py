@@ -1,9 +1,10 @@
 """Notebooks 00-02 print the same on every platform learners have, with conda or without.
 
 No macOS, Windows or conda exists where the suite runs, so each is substituted where the notebooks can
-see it: an IPython start-up file makes the kernel's ``platform.system()``, ``platform.machine()``,
-``platform.uname()`` and home folder (``Path.home()``) those of a Mac (Apple silicon or Intel) or a Windows
-PC, and a stand-in ``conda``
+see it: an IPython start-up file makes ``platform.system()``, ``platform.machine()``, ``platform.uname()``
+and the home folder (``Path.home()``) those of a Mac (Apple silicon or Intel) or a Windows PC, as the
+notebook's cells and course_utils see them (libraries keep the real ones: torch loads its compiled parts
+by them), and a stand-in ``conda``
 (tests/test_envs.py's, which answers in conda's own format) is first on PATH. Then nbval runs the three
 notebooks against their committed outputs, with the project's sanitizer and every exercise's solution,
 exactly as the suite does. ``os.name`` and ``sys.platform`` stay Linux's: changing them inside a running
@@ -38,16 +39,26 @@ PLATFORMS = {
 }
 
 STARTUP = '''\
-"""Tests only: this kernel reports {system} on {machine} and another home folder, as a learner's would
-(tests/test_platform_outputs.py). The home folder does not exist here: MPLCONFIGDIR and IPYTHONDIR are set."""
+"""Tests only (tests/test_platform_outputs.py): the notebook's cells and course_utils see {system} on
+{machine} and another home folder, as on a learner's machine. Libraries keep the real facts: they load
+their compiled parts by them (torch picks .so or .dylib by platform.system()). The home folder does not
+exist here, so MPLCONFIGDIR and IPYTHONDIR are set."""
 import pathlib
 import platform
+import sys
 
-_uname = platform.uname()._replace(system={system!r}, machine={machine!r})
-platform.uname = lambda: _uname
-platform.system = lambda: {system!r}
-platform.machine = lambda: {machine!r}
-pathlib.Path.home = classmethod(lambda cls: cls({home!r}))
+_real_system, _real_machine, _real_uname, _real_home = platform.system, platform.machine, platform.uname, pathlib.Path.home
+
+
+def _course_asks() -> bool:
+    caller = sys._getframe(2).f_globals.get("__name__", "")
+    return caller == "__main__" or caller.startswith("course_utils")
+
+
+platform.system = lambda: {system!r} if _course_asks() else _real_system()
+platform.machine = lambda: {machine!r} if _course_asks() else _real_machine()
+platform.uname = lambda: _real_uname()._replace(system={system!r}, machine={machine!r}) if _course_asks() else _real_uname()
+pathlib.Path.home = classmethod(lambda cls: cls({home!r}) if _course_asks() else _real_home())
 '''
 
 

@@ -207,7 +207,7 @@ def run_installer(command: list[str], confirm: bool = False) -> int:
     return result.returncode
 
 
-#: Notebook 01's exercise 3: six real error messages of a Miniconda or Miniforge install; the learner
+#: Notebook 01's exercise 3: seven real error messages of a Miniconda or Miniforge install; the learner
 #: matches each to one of ``FIX_NAMES`` (``course_utils.checkers.nb01`` knows which).
 ERROR_MESSAGES = (
     "'conda' is not recognized as an internal or external command, operable program or batch file.",
@@ -215,6 +215,7 @@ ERROR_MESSAGES = (
     "is disabled on this system.",
     "CondaError: Run 'conda init' before 'conda activate'",
     "CondaToSNonInteractiveError: Terms of Service have not been accepted for the following channels.",
+    "CondaSSLError: OpenSSL appears to be unavailable on this machine. OpenSSL is required to download and install packages.",
     "CondaHTTPError: HTTP 000 CONNECTION FAILED for url <https://conda.anaconda.org/conda-forge/win-64/repodata.json>",
     "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate",
 )
@@ -224,5 +225,6 @@ FIX_NAMES = {
     "init": "conda init, then open a new terminal",
     "tos": "conda tos accept ... for each channel, or use Miniforge",
     "activate_base": "the environment is not activated: open the Miniforge Prompt or `conda activate base`",
+    "network": "check the connection (offline, DNS, a proxy or a firewall); behind a proxy set proxy_servers; in China, a mirror",
     "truststore": "conda config --set ssl_verify truststore",
 }

@@ -163,7 +163,7 @@ def expected_fix(message: str) -> str:
         return "truststore"
     if "HTTP 000" in message:
         # conda 4.14 and newer say this when no server answers at all (offline, DNS, a proxy, a firewall).
-        return "network" if "network" in FIX_NAMES else "activate_base"
+        return "network"
     return "?"
 
 

@@ -317,12 +317,12 @@ check("01.sha256", sha256_of)
 # %% [markdown]
 # ### Exercise 3: match each error to its fix
 #
-# Below are six messages that learners really see. Build the dict `fixes` that maps each message to the **name** of its fix, chosen from `fix_names`. The troubleshooting table above has the reasons; think about what each message says is missing.
+# Below are seven messages that learners really see. Build the dict `fixes` that maps each message to the **name** of its fix, chosen from `fix_names`. The troubleshooting table above has the reasons; think about what each message says is missing.
 
 # %%
 from course_utils.installer import ERROR_MESSAGES, FIX_NAMES
 
-messages = list(ERROR_MESSAGES)   # the six messages (the checker knows the answers)
+messages = list(ERROR_MESSAGES)   # the seven messages (the checker knows the answers)
 fix_names = FIX_NAMES          # name -> what the fix does
 for name, what in fix_names.items():
     print(f"{name:16s} {what}")
@@ -336,7 +336,7 @@ check("01.error_fixes", fixes)
 # <summary><b>Solution</b> (click to open)</summary>
 #
 # ```python
-# fixes = dict(zip(messages, ["prompt", "execution_policy", "init", "tos", "activate_base", "truststore"]))
+# fixes = dict(zip(messages, ["prompt", "execution_policy", "init", "tos", "activate_base", "network", "truststore"]))
 # ```
 #
 # `'conda' is not recognized` means Windows cannot find conda at all (it is not on PATH, by design): use the Miniforge Prompt. `profile.ps1 cannot be loaded` is PowerShell refusing to run conda's start-up script: change the execution policy. `Run 'conda init'` is a shell that was never set up. `CondaToSNonInteractiveError` names the terms of service. An SSL message on Windows (`CondaSSLError: OpenSSL appears to be unavailable`) usually means conda runs outside its activated environment, so it cannot find the SSL library that lives there; `HTTP 000 CONNECTION FAILED` on its own means conda reached no server at all (offline, DNS, a proxy or a firewall). `CERTIFICATE_VERIFY_FAILED` is a proxy that re-signs HTTPS: let conda use the system's certificates.

@@ -85,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\nstopped (Ctrl-C).", file=sys.stderr)
+        return 130
     except ModuleNotFoundError as exc:
         print(f"error: the package '{exc.name}' is missing from this Python. "
               "Fix: run `python -m course_utils lab` (sets the course up), or activate the course environment "

@@ -472,3 +472,16 @@ def test_08_loads_its_checkpoint_without_unpickling():
     text = (Path(__file__).resolve().parents[1] / "notebooks" / "08_training_loop_and_speed.ipynb").read_text()
     loads = [line for line in text.split("\\n") if "torch.load(" in line]
     assert loads and all("weights_only=True" in line for line in loads)
+
+
+def test_ctrl_c_in_any_course_utils_command_is_one_line_and_exit_130(monkeypatch, capsys):
+    """`python -m course_utils resolve ...` (or twins, lock, bench ...) stopped with Ctrl-C: one line, exit 130, no traceback."""
+    import course_utils.__main__ as cli
+
+    def stopped(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_dispatch", stopped)
+    assert cli.main(["twins"]) == 130
+    err = capsys.readouterr().err
+    assert "Ctrl-C" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

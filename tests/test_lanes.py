@@ -1,5 +1,5 @@
 """The lanes (``python -m course_utils lane NAME``): their plumbing. A lane itself is a fresh clone, a set-up
-and a whole suite (10 to 25 minutes each), so none runs here: `.ci/run` and the workflow run them, and the
+and a whole suite (10 to 25 minutes each), so none runs here: the GitHub workflow runs each one (`.ci/run` runs the test command only, issue 36), and the
 README gives each one's time and result."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def test_every_lane_is_a_name_and_ci_runs_python_313_and_colab():
 def test_lane_without_a_name_lists_them_and_a_wrong_name_says_the_fix(capsys):
     assert main(["lane"]) == 0
     out = capsys.readouterr().out
-    assert all(f"  {name} " in out for name in lanes.LANES) and out.count("[.ci/run]") == len(lanes.CI_LANES)
+    assert all(f"  {name} " in out for name in lanes.LANES) and out.count("[ci]") == len(lanes.CI_LANES)
     assert main(["lane", "py2.7"]) == 1
     assert "no lane named py2.7. Fix: name one of py3.10" in capsys.readouterr().err
 

@@ -1,5 +1,6 @@
-"""The GitHub Actions workflow (.github/workflows/course.yml): valid by actionlint, and it runs the
-README's test command on Linux, macOS and Windows, each with a venv and with Miniforge."""
+"""The GitHub Actions workflow (.github/workflows/course.yml) and .ci/run: valid by actionlint; the workflow
+runs the README's test command on Linux, macOS and Windows, each with a venv and with Miniforge, and every
+lane; .ci/run runs the test command."""
 
 from __future__ import annotations
 
@@ -49,10 +50,35 @@ def test_the_matrix_is_every_os_with_venv_and_miniforge():
     assert miniforge["with"]["miniforge-version"] == "latest"
 
 
+def _ci_commands() -> list[str]:
+    return [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
+            if line.strip() and not line.startswith("#") and not line.startswith("set ")]
+
+
 def test_the_workflow_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    command = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]  # python3 -m course_utils test
-    assert command in readme
+    command = _ci_commands()[0]  # python3 -m course_utils test
+    assert command == "python3 -m course_utils test" and command in readme
     runs = [step["run"] for step in yaml.safe_load(WORKFLOW.read_text())["jobs"]["test"]["steps"] if "run" in step]
     # `python` rather than `python3`: on Windows runners only `python` is sure to exist.
     assert runs == [command.replace("python3", "python", 1)]
+
+
+def test_ci_runs_the_readme_test_command_and_lane_ci_names_the_lanes_meant_for_it():
+    """.ci/run runs the README's test command. `lane ci` (lanes.CI_LANES: Python 3.13 and Colab at least) is what
+    .ci/run is to run after it once the suite fits CI's 90 minutes with a third to spare (issue 36: not yet)."""
+    from course_utils.tools import lanes
+
+    assert _ci_commands() == ["python3 -m course_utils test"]
+    assert {"py3.13", "colab"} <= set(lanes.CI_LANES)
+
+
+def test_the_workflow_runs_every_lane_with_every_python_it_needs():
+    from course_utils.tools import lanes
+
+    job = yaml.safe_load(WORKFLOW.read_text())["jobs"]["lanes"]
+    assert job["strategy"]["matrix"]["lane"] == list(lanes.LANES) and job["strategy"]["fail-fast"] is False
+    assert job["timeout-minutes"] <= 90 and job["runs-on"] == "ubuntu-latest"   # Colab is Linux
+    pythons = next(step["with"]["python-version"] for step in job["steps"] if step.get("uses", "").startswith("actions/setup-python@"))
+    assert set(lanes.PYTHONS) | {lanes.COLAB_PYTHON} <= set(pythons.split())
+    assert [step["run"] for step in job["steps"] if "run" in step] == ["python -m course_utils lane ${{ matrix.lane }}"]

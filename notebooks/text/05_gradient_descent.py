@@ -113,7 +113,32 @@ print("largest difference below 1e-8:", (w.grad - numeric).abs().max().item() < 
 assert (w.grad - numeric).abs().max().item() < 1e-8
 
 # %% [markdown]
-# `torch.autograd.gradcheck` does this same comparison for you. But where do gradients come from? Exercise 1 asks you to derive this one by hand; the next section shows how.
+# `torch.autograd.gradcheck` does this same comparison for you.
+#
+# ### Why step against the gradient?
+#
+# Near $w$, a smooth function is close to its tangent plane (the first-order Taylor expansion): for a small step $\epsilon$ in a direction $u$ of length 1,
+#
+# $$f(w + \epsilon u) \approx f(w) + \epsilon\, \nabla f(w) \cdot u .$$
+#
+# So the change per unit of step is the dot product $\nabla f \cdot u = \lVert \nabla f\rVert \cos\theta$ (notebook 03), which is smallest, $-\lVert \nabla f\rVert$, when $u$ points exactly opposite the gradient, $u = -\nabla f / \lVert \nabla f\rVert$. No other direction goes down as fast: that is why gradient descent steps along $-\nabla f$, and why it is called **steepest descent**. Checked on the same loss, against 1,000 random directions:
+
+# %%
+gradient = w.grad
+directions = F.normalize(torch.randn(1000, 5, generator=torch.Generator().manual_seed(1), dtype=torch.float64), dim=1)
+steepest = -gradient / gradient.norm()
+epsilon = 1e-4
+with torch.no_grad():
+    change = lambda u: (logistic_loss(w + epsilon * u, b, X_small, y_small) - logistic_loss(w, b, X_small, y_small)).item()
+    random_changes = [change(u) for u in directions]
+    print(f"loss change for a step of {epsilon:g}: along -gradient {change(steepest):.3e}; "
+          f"best of 1,000 random directions {min(random_changes):.3e}")
+    print(f"first-order prediction -ε‖∇f‖ = {-epsilon * gradient.norm().item():.3e}")
+    assert change(steepest) < min(random_changes)
+    assert math.isclose(change(steepest), -epsilon * gradient.norm().item(), rel_tol=1e-3)
+
+# %% [markdown]
+# But where do gradients come from? Exercise 1 asks you to derive this one by hand; the next section shows how.
 #
 # ## Backpropagation by hand
 #
@@ -144,7 +169,7 @@ for name in by_hand:
 #
 # $$\frac{\partial L}{\partial W} = \delta^\top X, \qquad \frac{\partial L}{\partial b} = \sum_i \delta_{i,:}, \qquad \frac{\partial L}{\partial X} = \delta\, W.$$
 #
-# **The shape rule** makes them easy to remember: a gradient has the shape of the thing it belongs to, $(\text{out}, \text{in})$ for $W$, $(n, \text{in})$ for $X$, and only one arrangement of $\delta$, $X$ and $W$ (with one transpose) gives each shape. $\partial L/\partial X$ is the $\delta$ the layer below receives: that is how the chain continues down a network. Checked on a random layer (exercise 3 asks you to write it):
+# **The shape rule** helps you remember them: a gradient has the shape of the thing it belongs to, $(\text{out}, \text{in})$ for $W$, $(n, \text{in})$ for $X$. It is a memory aid, not a derivation: when in = out, as in every attention projection of BERT (square, $d \times d$), both $\delta^\top X$ and $X^\top \delta$ have $W$'s shape, and only one of them is right. The check is one entry written out: $\partial L / \partial w_{jk} = \sum_i \delta_{ij}\, x_{ik}$, which is entry $(j, k)$ of $\delta^\top X$. $\partial L/\partial X$ is the $\delta$ the layer below receives: that is how the chain continues down a network. Checked on a random layer, then on a square one (exercise 3 asks you to write it):
 
 # %%
 X = torch.randn(4, 3, generator=generator, dtype=torch.float64, requires_grad=True)
@@ -157,12 +182,23 @@ print("dL/db = Σ δ matches: ", torch.allclose(delta.sum(0), bias.grad), tuple(
 print("dL/dX = δW matches:  ", torch.allclose(delta @ W.detach(), X.grad), tuple(X.grad.shape))
 assert torch.allclose(delta.T @ X.detach(), W.grad) and torch.allclose(delta @ W.detach(), X.grad)
 
+X_square = torch.randn(4, 3, generator=generator, dtype=torch.float64)
+W_square = torch.randn(3, 3, generator=generator, dtype=torch.float64, requires_grad=True)     # in = out = 3
+delta_square = torch.randn(4, 3, generator=generator, dtype=torch.float64)
+(X_square @ W_square.T).backward(delta_square)
+right, wrong = delta_square.T @ X_square, X_square.T @ delta_square
+entry = sum(delta_square[i, 0] * X_square[i, 2] for i in range(4))                              # dL/dw_02, written out
+print(f"square layer: δᵀX and Xᵀδ both have shape {tuple(right.shape)}; δᵀX matches autograd: {torch.allclose(right, W_square.grad)}, "
+      f"Xᵀδ: {torch.allclose(wrong, W_square.grad)}; entry (0, 2) written out matches: {torch.isclose(entry, W_square.grad[0, 2]).item()}")
+assert right.shape == wrong.shape and torch.allclose(right, W_square.grad) and not torch.allclose(wrong, W_square.grad)
+assert torch.isclose(entry, W_square.grad[0, 2])
+
 # %% [markdown]
 # **3. Softmax and cross-entropy.** BERT's classifier ends with logits $z$ (one per class), softmax and cross-entropy (notebook 04). The derivative of the mean loss over $n$ examples with respect to the logits is strikingly simple:
 #
 # $$\frac{\partial L}{\partial z} = \frac{1}{n}\big(\operatorname{softmax}(z) - \text{onehot}(y)\big):$$
 #
-# the predicted probabilities minus the truth. Raising the right class's logit lowers the loss by exactly as much as the model was unsure.
+# the predicted probabilities minus the truth. For the right class $y$ the entry is $-(1 - p_y)/n$: raising that logit lowers the loss at a rate equal to how unsure the model was of the right class, $1 - p_y$ (divided by $n$, for the mean over $n$ examples). A sure and right model ($p_y \approx 1$) gets almost no push.
 #
 # **4. Sigmoid is a two-class softmax.** For two logits $z_0, z_1$, $\operatorname{softmax}(z)_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}} = \sigma(z_1 - z_0)$. So the logistic regression above is a 2-class softmax with logits $(0, z)$, its $p - y$ is rule 3 for two classes, and the 2-logit head that 07 fine-tunes is logistic regression on the difference of its logits. Both, checked:
 
@@ -259,9 +295,9 @@ for name, mine, theirs, options in comparisons:
 # %% [markdown]
 # ### The learning rate from the curvature: a narrow valley
 #
-# The function $f(w_1, w_2) = \frac{1}{2}(w_1^2 + 25\, w_2^2)$ is a valley 25 times steeper across than along. Its **Hessian**, the matrix of second derivatives, is $\operatorname{diag}(1, 25)$: its eigenvalues (notebook 03) are the curvatures along the two axes. Along each eigenvector a gradient step multiplies the distance to the minimum by $1 - \eta\lambda_i$, so gradient descent converges only if $\eta < 2/\lambda_{\max} = 2/25 = 0.08$, and then crawls along the flat direction, where each step removes only a fraction $\eta \lambda_{\min}$ of the distance. The ratio $\kappa = \lambda_{\max}/\lambda_{\min} = 25$, the **condition number**, measures how bad this is.
+# The function $f(w_1, w_2) = \frac{1}{2}(w_1^2 + 25\, w_2^2)$ is a valley 25 times steeper across than along. Its **Hessian**, the matrix of second derivatives, is $\operatorname{diag}(1, 25)$: its eigenvalues (notebook 03) are the curvatures along the two axes. A Hessian is always symmetric, so by the spectral theorem (notebook 03) its eigenvectors are at right angles, and a gradient step splits into independent moves along them; here they are simply the two axes. Along each eigenvector a gradient step multiplies the distance to the minimum by $1 - \eta\lambda_i$, so gradient descent converges from every start exactly when $\eta < 2/\lambda_{\max} = 2/25 = 0.08$, and then crawls along the flat direction, where each step removes only a fraction $\eta \lambda_{\min}$ of the distance. The ratio $\kappa = \lambda_{\max}/\lambda_{\min} = 25$, the **condition number**, measures how bad this is.
 #
-# The settings below are chosen from that curvature, not to make a point: SGD near its limit ($\eta = 0.07$, so the factor across the valley is $1 - 0.07 \cdot 25 = -0.75$: it overshoots and **zig-zags**); momentum with the classic tuning for a quadratic with curvatures from $m$ to $L$, $\eta = 4/(\sqrt{L} + \sqrt{m})^2$ and $\mu = \big(\frac{\sqrt{\kappa} - 1}{\sqrt{\kappa} + 1}\big)^2$; and Adam at the best of a few learning rates for this budget. Both axes use the same scale.
+# The settings below are chosen from that curvature, not to make a point: SGD near its threshold ($\eta = 0.07$, so the factor across the valley is $1 - 0.07 \cdot 25 = -0.75$: it overshoots and **zig-zags**); momentum with the classic tuning for a quadratic with curvatures from $m$ to $L$, $\eta = 4/(\sqrt{L} + \sqrt{m})^2$ and $\mu = \big(\frac{\sqrt{\kappa} - 1}{\sqrt{\kappa} + 1}\big)^2$; and Adam at the best of a few learning rates for this budget. Both axes use the same scale.
 
 # %%
 def valley(w):
@@ -284,9 +320,11 @@ curvatures = torch.linalg.eigvalsh(torch.diag(torch.tensor([1.0, 25.0])))
 m, L = curvatures.min().item(), curvatures.max().item()
 kappa = L / m
 tuned = {"lr": 4 / (math.sqrt(L) + math.sqrt(m)) ** 2, "mu": ((math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)) ** 2}
-adam_lr = min((0.1, 0.3, 1.0), key=lambda lr: valley(path_of(adam, lr)[-1]).item())   # the best for 40 steps
+adam_rates = (0.1, 0.3, 1.0, 3.0)
+adam_lr = min(adam_rates, key=lambda lr: valley(path_of(adam, lr)[-1]).item())   # the best for 40 steps
+assert adam_lr not in (adam_rates[0], adam_rates[-1])                            # inside the grid, not at its edge
 print(f"curvatures {m:g} and {L:g}: SGD stable for η < {2 / L:.3f}; tuned momentum η = {tuned['lr']:.3f}, μ = {tuned['mu']:.3f}; "
-      f"Adam's best η of 0.1, 0.3, 1: {adam_lr:g}")
+      f"Adam's best η of {', '.join(f'{lr:g}' for lr in adam_rates)}: {adam_lr:g}")
 
 grid = torch.linspace(-5, 5, 200)
 W1, W2 = torch.meshgrid(grid, grid / 2.5, indexing="xy")
@@ -305,17 +343,17 @@ ax.legend(fontsize=8, loc="upper right")
 plt.show()
 crossings = int((paths["SGD"][1:, 1] * paths["SGD"][:-1, 1] < 0).sum())
 print(f"SGD crosses the valley floor on {crossings} of 40 steps")
-assert crossings >= 30 and finals["momentum"] < 1e-6 < finals["SGD"] and finals["momentum"] < finals["Adam"]
+assert crossings == 40 and finals["momentum"] < 1e-6 < finals["SGD"] and finals["momentum"] < finals["Adam"]
 
 # %% [markdown]
-# SGD zig-zags across the valley on nearly every step while it creeps along it. Tuned momentum is faster by orders of magnitude: its path also swings across, but the swings die out quickly, and speed builds along the valley. Adam takes steps of about the same size in every direction at first (it divides by each gradient's own size), so it heads diagonally; on a perfect bowl like this, a method tuned to the curvature beats it. Adam earns its place where curvature differs wildly between weights and changes as training goes, as in a transformer, and where nobody can compute the Hessian. *Try it:* give SGD $\eta = 0.085$, just above $2/25$.
+# SGD zig-zags across the valley on every step (40 of 40, printed) while it creeps along it. Tuned momentum is faster by orders of magnitude: its path also swings across, but the swings die out quickly, and speed builds along the valley. Adam takes steps of about the same size in every direction at first (it divides by each gradient's own size), so it heads diagonally; on a perfect bowl like this, a method tuned to the curvature beats it. Adam earns its place where curvature differs wildly between weights and changes as training goes, as in a transformer, and where nobody can compute the Hessian. *Try it:* give SGD $\eta = 0.085$, just above $2/25$.
 
 # %% [markdown]
 # ## Logistic regression on BERT's sentence vectors
 #
 # Now a real task: sentiment, with the course's offline BERT as a frozen feature extractor. Each review becomes one 384-number sentence vector (mean-pooled, from `course_utils.sentence_vectors`, as in notebook 03); a **logistic regression** $P(\text{pos}) = \sigma(x \cdot w + b)$ learns 385 numbers on top. This is also the "cheap strong baseline" that notebook 07 compares fine-tuning with.
 #
-# To stay fast on a CPU we read only `MAX_TOKENS` tokens of each review, and we keep its **end** (`keep="end"`): reviewers often retell the plot first and give their verdict last. *Try it:* use `keep="start"` instead and compare the validation accuracies below; notebook 07 meets the same question when BERT's 512-token limit cuts long reviews.
+# To stay fast on a CPU we read only `MAX_TOKENS` tokens of each review, and we keep its **end** (`keep="end"`), where many reviewers sum up. *Try it:* use `keep="start"` instead and compare the validation accuracies below; notebook 07 meets the same question when BERT's 512-token limit cuts long reviews.
 #
 # Every choice below (learning rates, the optimizer, the penalty) is made on a **validation split**: a fifth of the training reviews, set aside. The test reviews are used once, at the very end; a setting chosen by its test score would make that score an optimistic guess (notebook 08 says more).
 
@@ -338,23 +376,25 @@ X_val, y_val = X_all[order[:held_out]], y_all[order[:held_out]]
 print("features:", tuple(X_train.shape), "for training,", tuple(X_val.shape), "for validation,", tuple(X_test.shape), "for the test")
 
 # %% [markdown]
-# Which learning rate? The curvature again. The logistic loss's Hessian is $\frac{1}{n} \tilde X^\top D \tilde X$, where $\tilde X$ is $X$ with a column of ones for the bias and $D$ holds $\sigma(z)(1 - \sigma(z)) \le \frac14$; at the start ($w = 0$) it equals $\frac{1}{4n}\tilde X^\top \tilde X$ and is never larger, so $L = \lambda_{\max}\big(\frac{1}{4n}\tilde X^\top \tilde X\big)$ bounds the curvature and gradient descent is stable for $\eta < 2/L$.
+# Which learning rate? The curvature again. The logistic loss's Hessian is $\frac{1}{n} \tilde X^\top D \tilde X$, where $\tilde X$ is $X$ with a column of ones for the bias and $D$ holds $\sigma(z)(1 - \sigma(z)) \le \frac14$; at the start ($w = 0$) it equals $\frac{1}{4n}\tilde X^\top \tilde X$ and is never larger, so $L = \lambda_{\max}\big(\frac{1}{4n}\tilde X^\top \tilde X\big)$ bounds the curvature everywhere. For a convex loss whose curvature never exceeds $L$, gradient descent is guaranteed to converge for $\eta < 2/L$. That is a *sufficient* condition, not a limit: once the weights move, $\sigma(z)(1 - \sigma(z))$ falls below $\frac14$ for most reviews, the curvature falls with it, and a larger rate may converge too.
 
 # %%
 with_bias = torch.cat([X_train, torch.ones(len(X_train), 1)], dim=1)
 L = torch.linalg.eigvalsh(with_bias.T @ with_bias / (4 * len(X_train))).max().item()
-print(f"largest curvature L = {L:.3f}, so gradient descent is stable for η < 2/L = {2 / L:.2f}")
+print(f"largest curvature L = {L:.3f}, so gradient descent is guaranteed to converge for η < 2/L = {2 / L:.2f}")
 
 
 # %%
-def train_logistic(rule, lr, epochs=150, penalty=None, strength=0.0, batch_size=None, **options):
+def train_logistic(rule, lr, epochs=150, penalty=None, strength=0.0, batch_size=None, weight_state=None, trace=None,
+                   **options):
     """Training with one of our optimizers, on full batches (batch_size=None) or shuffled mini-batches;
-    returns weights, bias and the training loss after each step."""
+    returns weights, bias and the loss of each step's batch. Optional: `weight_state`, a dict that receives the
+    optimizer's state for the weights; `trace`, a list that receives the loss on all training reviews after every step."""
     torch.manual_seed(0)
     shuffle = torch.Generator().manual_seed(0)
     w = torch.zeros(X_train.shape[1], requires_grad=True)
     b = torch.zeros((), requires_grad=True)
-    states, losses = ({}, {}), []
+    states, losses = ({} if weight_state is None else weight_state, {}), []
     for _ in range(epochs):
         batches = [torch.arange(len(y_train))] if batch_size is None else torch.randperm(len(y_train), generator=shuffle).split(batch_size)
         for rows in batches:
@@ -369,6 +409,8 @@ def train_logistic(rule, lr, epochs=150, penalty=None, strength=0.0, batch_size=
             with torch.no_grad():
                 rule(w, w.grad, states[0], lr, **options)
                 rule(b, b.grad, states[1], lr, **{k: v for k, v in options.items() if k != "weight_decay"})
+                if trace is not None:
+                    trace.append(logistic_loss(w, b, X_train, y_train).item())
     return w.detach(), b.detach(), losses
 
 
@@ -377,14 +419,26 @@ def evaluate(w, b, X, y):
     return logistic_loss(w, b, X, y).item(), ((X @ w + b > 0).float() == y).float().mean().item()
 
 
-grids = {"SGD": (sgd, [0.5 / L, 1 / L, 1.5 / L, 1.9 / L], {}),
-         "momentum": (momentum, [0.5 / L, 1 / L, 2 / L, 3 / L], {"mu": 0.9}),
-         "Adam": (adam, [0.01, 0.03, 0.1, 0.3, 1.0], {})}
+def tune(train, first_guess, factor=2.0):
+    """Validation loss of `train(setting)` for settings `factor` apart: three around `first_guess`, then one more at
+    whichever end holds the best, until the best has a worse one on each side. Returns the best and every score."""
+    scores, settings = {}, [first_guess / factor, first_guess, first_guess * factor]
+    for _ in range(12):
+        for setting in settings:
+            loss = evaluate(*train(setting)[:2], X_val, y_val)[0]
+            scores[setting] = loss if math.isfinite(loss) else math.inf       # a diverged run scores infinity
+        best = min(scores, key=lambda setting: round(scores[setting], 3))     # rounded: the same choice on every machine
+        if min(scores) < best < max(scores):
+            return best, dict(sorted(scores.items()))
+        settings = [best / factor] if best == min(scores) else [best * factor]
+    raise RuntimeError("no setting with a worse one on each side")
+
+
+grids = {"SGD": (sgd, 1 / L, {}), "momentum": (momentum, (1 - 0.9) / L, {"mu": 0.9}), "Adam": (adam, 0.01, {})}
 chosen = {}
-for name, (rule, rates, options) in grids.items():
-    scores = {lr: evaluate(*train_logistic(rule, lr, **options)[:2], X_val, y_val)[0] for lr in rates}
-    chosen[name] = min(scores, key=scores.get)
-    print(f"{name:9s} validation loss by η: " + ", ".join(f"{lr:.3g}: {loss:.3f}" for lr, loss in scores.items())
+for name, (rule, first_guess, options) in grids.items():
+    chosen[name], scores = tune(lambda lr: train_logistic(rule, lr, **options), first_guess)
+    print(f"{name:9s} validation loss by η ({len(scores)} tried): " + ", ".join(f"{lr:.3g}: {loss:.3f}" for lr, loss in scores.items())
           + f"  -> η = {chosen[name]:.3g}")
 
 # %%
@@ -395,30 +449,112 @@ plt.show()
 final = {name: evaluate(w, b, X_val, y_val) for name, (w, b, _) in runs.items()}
 for name, (loss, accuracy) in final.items():
     print(f"{name:18s} validation loss {loss:.3f}, validation accuracy {accuracy:.3f}")
-ranking = sorted(final, key=lambda name: final[name][0])
+ranking = sorted(final, key=lambda name: round(final[name][0], 3))   # rounded: a tie keeps the order above on every machine
 print("lowest validation loss first:", ", ".join(name.split()[0] for name in ranking))
 
+
 # %% [markdown]
-# Each optimizer got its best learning rate from the same small grid and the same budget of 150 full-batch steps, and the ranking above is measured, not assumed. Two honest caveats: a different budget can change it (plain gradient descent keeps improving long after 150 steps), and the grid for SGD stops at its stability limit $2/L$, which no one can exceed, while momentum may go further.
+# Each optimizer got the same treatment: 150 full-batch steps, and a learning rate from a grid of factors of 2 that starts at its natural scale ($1/L$ for SGD; $(1 - \mu)/L$ for momentum, whose steps build up to $1/(1 - \mu)$ times the gradient; 0.01 for Adam, whose steps are about $\eta$ per weight whatever the gradient) and is widened until the best rate has a worse one on each side, so no winner sits at the edge of its grid. A different budget could change the ranking: plain gradient descent keeps improving long after 150 steps.
+#
+# Is the ranking real? The validation split holds only a few hundred reviews, and a different split would give different losses. For two models scored on the *same* reviews, the **paired standard error** says how much their gap would move: take each review's loss under both, and the standard error of the mean of the differences, $\operatorname{sd}(d)/\sqrt{n}$. A gap within about two standard errors is noise: another split could reverse it.
+
+# %%
+def per_review(w, b, X, y):
+    """Each review's loss, and 1.0 where the weights classify it right."""
+    logits = X @ w + b
+    return F.binary_cross_entropy_with_logits(logits, y, reduction="none"), ((logits > 0).float() == y).float()
+
+
+def paired_gap(a, b):
+    """The mean of a - b over the same reviews, and its standard error."""
+    difference = (a - b).double()
+    return difference.mean().item(), difference.std().item() / math.sqrt(len(difference))
+
+
+scored = {name: per_review(w, b, X_val, y_val) for name, (w, b, _) in runs.items()}
+leader = ranking[0]
+beyond_noise = 0
+for name in ranking[1:]:
+    loss_gap, loss_error = paired_gap(scored[name][0], scored[leader][0])
+    accuracy_gap, accuracy_error = paired_gap(scored[leader][1], scored[name][1])
+    beyond_noise += loss_gap > 2 * loss_error
+    print(f"{name.split()[0]:8s} vs {leader.split()[0]}: validation loss higher by {loss_gap:.3f} ± {loss_error:.3f}, "
+          f"accuracy lower by {accuracy_gap:.3f} ± {accuracy_error:.3f}: "
+          f"{'more' if loss_gap > 2 * loss_error else 'less'} than two standard errors")
+print(f"{beyond_noise} of {len(ranking) - 1} gaps in validation loss exceed two standard errors; the others are noise")
+
+# %% [markdown]
+# Read the ranking with the errors beside it (printed above): only a gap larger than about two standard errors says that one optimizer did better here, and the accuracy gaps are read the same way. The lesson is not which optimizer won on these reviews, but how to tell a result from noise: every comparison of models in notebooks 07 and 08 needs the same check.
+#
+# One more thing the curvature bound does not say: that $2/L$ is a wall. Whether a rate above it converges depends on the curvature along the way. Here is SGD at $2.5/L$, beyond the guarantee, and the largest curvature where its training ends:
+
+# %%
+beyond = train_logistic(sgd, 2.5 / L)
+end_weights = torch.cat([beyond[0], beyond[1][None]])
+slopes = torch.sigmoid(with_bias @ end_weights)
+curvature_end = torch.linalg.eigvalsh(with_bias.T @ (with_bias * (slopes * (1 - slopes))[:, None]) / len(with_bias)).max().item()
+loss_start, loss_end = beyond[2][0], evaluate(*beyond[:2], X_train, y_train)[0]
+print(f"SGD at η = 2.5/L: training loss {loss_start:.3f} at the start, {loss_end:.3f} after 150 steps "
+      f"({'lower' if loss_end < loss_start else 'not lower'}); largest curvature where it ends {curvature_end:.3f}, against L = {L:.3f}")
+assert curvature_end <= L * (1 + 1e-4)          # L bounds the curvature everywhere: the guarantee holds at any weights
 #
 # ### Mini-batches
 #
-# Each step above computed the gradient on all the training reviews. **Mini-batch SGD**, the *stochastic* in SGD, takes it on a random batch (here 32 reviews): a noisy estimate, but many more steps for the same amount of computing. One pass over the data (an **epoch**) then takes many steps instead of one (counted below). Twenty epochs of mini-batches against 150 epochs of full batches, at the same learning rate $1/L$:
+# Each step above computed the gradient on all the training reviews. **Mini-batch SGD**, the *stochastic* in SGD, takes it on a random batch (here 32 reviews): a noisy estimate, but many more steps for the same amount of computing. One pass over the data (an **epoch**) then takes many steps instead of one (counted below). Why can a noisy gradient be trusted? Two facts, checked below at one fixed $w$:
+#
+# - It is **unbiased**: a random batch's gradient is right on average, and the batches of one epoch, weighted by their sizes, average to the full gradient exactly.
+# - Its **variance falls as $1/B$**: a batch of $B$ reviews averages $B$ per-review gradients, so its expected squared error is the per-review variance $s^2$ divided by $B$ (times $\frac{N - B}{N - 1}$, because a batch draws $B$ different reviews out of $N$).
 
 # %%
-full = train_logistic(sgd, 1 / L, epochs=150)
-mini = train_logistic(sgd, 1 / L, epochs=20, batch_size=32)
-plotting.curves({"full batch, 150 epochs": full[2], "batches of 32, 20 epochs": mini[2]}, xlabel="optimizer step",
-                ylabel="training loss (on the batch)", title="Noisy but many: mini-batch steps", logy=True)
+n = len(y_train)
+fixed_w, fixed_b, _ = train_logistic(sgd, 1 / L)                                    # a fixed point: the weights after training
+per_example = (torch.sigmoid(with_bias @ torch.cat([fixed_w, fixed_b[None]])) - y_train)[:, None] * with_bias   # (p - y) x̃: rule 1
+full_gradient = per_example.mean(dim=0)
+w_check, b_check = fixed_w.clone().requires_grad_(), fixed_b.clone().requires_grad_()
+logistic_loss(w_check, b_check, X_train, y_train).backward()
+assert torch.allclose(full_gradient, torch.cat([w_check.grad, b_check.grad[None]]), atol=1e-6)   # rule 1 = autograd
+
+sampler = torch.Generator().manual_seed(0)
+epoch = torch.randperm(n, generator=sampler).split(32)
+epoch_average = sum(per_example[rows].mean(dim=0) * len(rows) for rows in epoch) / n
+print("one epoch's batch gradients, weighted by size, average to the full gradient:", torch.allclose(epoch_average, full_gradient, atol=1e-6))
+assert torch.allclose(epoch_average, full_gradient, atol=1e-6)
+s2 = ((per_example - full_gradient) ** 2).sum(dim=1).mean().item()                    # per-review variance (summed over weights)
+for B in (8, 32, 128):
+    picks = torch.zeros(1000, n)                                                        # 1,000 random batches of B reviews
+    for row in picks:
+        row[torch.randperm(n, generator=sampler)[:B]] = 1 / B
+    measured = ((picks @ per_example - full_gradient) ** 2).sum(dim=1).mean().item()
+    predicted = s2 / B * (n - B) / (n - 1)
+    print(f"B = {B:3d}: squared error of a batch gradient {measured:.2e}, predicted s²/B·(N-B)/(N-1) = {predicted:.2e}")
+    assert abs(measured / predicted - 1) < 0.15
+signal, noise = (full_gradient ** 2).sum().item(), s2 / 32 * (n - 32) / (n - 1)
+print(f"at these weights: the full gradient's squared length {signal:.1e}; a batch of 32's expected squared error {noise:.1e}, "
+      f"{noise / signal:.0f} times larger")
+assert noise > signal          # the claim below: near the end of training, a batch's error outweighs the gradient itself
+
+# %% [markdown]
+# Twenty epochs of mini-batches against 150 epochs of full batches, at the same learning rate $1/L$, with the loss on all the training reviews recorded after every step:
+
+# %%
+full_trace, mini_trace = [], []
+full = train_logistic(sgd, 1 / L, epochs=150, trace=full_trace)
+mini = train_logistic(sgd, 1 / L, epochs=20, batch_size=32, trace=mini_trace)
+plotting.curves({"full batch, 150 epochs": full_trace, "batches of 32, 20 epochs": mini_trace}, xlabel="optimizer step",
+                ylabel="loss on all training reviews", title="Noisy but many: mini-batch steps", logy=True)
 plt.show()
 (full_train, _), (mini_train, _) = evaluate(*full[:2], X_train, y_train), evaluate(*mini[:2], X_train, y_train)
 (full_val, _), (mini_val, _) = evaluate(*full[:2], X_val, y_val), evaluate(*mini[:2], X_val, y_val)
 print(f"full batch: {len(full[2]):3d} steps over 150 epochs, training loss {full_train:.3f}, validation loss {full_val:.3f}")
 print(f"mini-batch: {len(mini[2]):3d} steps over  20 epochs, training loss {mini_train:.3f}, validation loss {mini_val:.3f}")
 assert mini_train < full_train   # the claim below: fewer passes, lower training loss
+rises = lambda trace: sum(later > earlier + 1e-6 for earlier, later in zip(trace, trace[1:]))
+print(f"steps on which the loss on all training reviews went up: full batch {rises(full_trace)} of {len(full_trace)}, "
+      f"mini-batch {rises(mini_trace[-100:])} of its last 100")
+assert rises(full_trace) == 0 and rises(mini_trace[-100:]) >= 10     # the claim below: the noise floor
 
 # %% [markdown]
-# With less than a seventh of the passes over the data, the mini-batches reach a lower training loss (measured on all the training reviews): as an optimizer, many noisy steps beat few exact ones. Whether that carries over to the validation split is a separate question, and the printed validation losses answer it for this run: a lower training loss can also mean fitting the training reviews' noise, which is what the penalty in the next section controls. This is why every deep network, BERT included, trains on mini-batches (notebooks 07 and 08), and why its loss curve looks jagged.
+# With less than a seventh of the passes over the data, the mini-batches reach a lower training loss: per pass over the data, 25 cheap unbiased steps do more than one exact step. But the noise does not average away at a constant learning rate. Near a minimum the full gradient shrinks towards zero while a batch's error does not (at the weights where full-batch training ended, a batch of 32 erred by many times the gradient's own size, printed two cells up), so the steps keep hopping: the loss on all training reviews went up on many of the last steps (counted above), where full-batch descent below $2/L$ never goes up. Kept at a constant learning rate, that hopping never dies out; the loss it hovers at is the **noise floor**, higher for a larger $\eta$ and a larger gradient variance (so lower for a larger $B$). Decaying the learning rate (the schedules at the end of this notebook) or growing the batch lowers it. Whether the lower training loss carries over to the validation split is a separate question, and the printed validation losses answer it for this run: a lower training loss can also mean fitting the training reviews' noise, which is what the penalty in the next section controls. This is why every deep network, BERT included, trains on mini-batches with a decaying learning rate (notebooks 07 and 08), and why its loss curve looks jagged.
 
 # %% [markdown]
 # ## Regularization: L1 and L2
@@ -437,17 +573,21 @@ train_accuracy = evaluate(*unregularized[:2], X_train, y_train)[1]
 val_loss, val_accuracy = evaluate(*unregularized[:2], X_val, y_val)
 print(f"no penalty: training accuracy {train_accuracy:.3f}, validation accuracy {val_accuracy:.3f} "
       f"(gap {train_accuracy - val_accuracy:.3f}), validation loss {val_loss:.3f}")
-candidates = {("none", 0.0): val_loss}
+candidates, trained = {("none", 0.0): val_loss}, {("none", 0.0): unregularized[:2]}
 for penalty, strengths in (("l2", [1e-4, 1e-3, 1e-2]), ("l1", [1e-4, 1e-3])):
     for strength in strengths:
-        w, b, _ = train_logistic(adam, adam_lr, penalty=penalty, strength=strength)
+        w, b, _ = trained[(penalty, strength)] = train_logistic(adam, adam_lr, penalty=penalty, strength=strength)
         candidates[(penalty, strength)] = evaluate(w, b, X_val, y_val)[0]
         print(f"{penalty} λ={strength:g}: validation loss {candidates[(penalty, strength)]:.3f}")
-best_penalty = min(candidates, key=candidates.get)
-print("chosen on validation:", "no penalty" if best_penalty[0] == "none" else f"{best_penalty[0]} with λ={best_penalty[1]:g}")
+by_loss = sorted(candidates, key=lambda key: round(candidates[key], 3))    # rounded: a tie goes to the simpler setting listed first
+best_penalty, runner_up = by_loss[0], by_loss[1]
+name_of = lambda key: "no penalty" if key[0] == "none" else f"{key[0]} with λ={key[1]:g}"
+margin, margin_error = paired_gap(per_review(*trained[runner_up][:2], X_val, y_val)[0], per_review(*trained[best_penalty][:2], X_val, y_val)[0])
+print(f"chosen on validation: {name_of(best_penalty)}, ahead of {name_of(runner_up)} by {margin:.3f} ± {margin_error:.3f}: "
+      f"{'more' if margin > 2 * margin_error else 'less'} than two standard errors")
 
 # %% [markdown]
-# The gap between training and validation accuracy is how much the model overfits, and the validation split decides whether a penalty pays for itself here (printed above). What the penalties *do* is clearer in a picture: the weights of the same model trained with neither, L2 and L1, sorted by size, at strengths large enough to see the effect (chosen for the picture, not for accuracy):
+# The gap between training and validation accuracy is how much the model overfits, and the validation split decides whether a penalty pays for itself here (printed above), with the same check as before: when the winner leads the runner-up by less than two standard errors, the choice between them is a coin toss, and either will do. What the penalties *do* is clearer in a picture: the weights of the same model trained with neither, L2 and L1, sorted by size, at strengths large enough to see the effect (chosen for the picture, not for accuracy):
 
 # %%
 settings = {"no penalty": (None, 0.0), "L2, λ=0.02": ("l2", 0.02), "L1, λ=0.002": ("l1", 0.002)}
@@ -472,21 +612,43 @@ ax.legend(fontsize=9)
 plt.show()
 
 # %% [markdown]
-# L1 leaves a large share of the weights near zero; L2 keeps all of them small. Regularization earns its keep when the weights far outnumber the examples, as when 07 fine-tunes all of BERT's tens of millions of weights on at most a few thousand reviews. *Try it:* add more strengths to the validation search above and see where the validation loss turns.
+# L1 leaves a large share of the weights near zero; L2 keeps all of them small. Regularization earns its keep when the weights far outnumber the examples, as when 07 fine-tunes all of BERT's tens of millions of weights on far fewer reviews (tens of thousands at most). *Try it:* add more strengths to the validation search above and see where the validation loss turns.
 #
 # ### Adam + L2 is not AdamW
 #
-# In plain SGD, adding $\lambda w$ to the gradient (the gradient of the L2 penalty) and shrinking the weights by $\eta\lambda w$ each step (weight decay) are the same thing. In Adam they are not: the L2 term goes through Adam's per-weight scaling $1/\sqrt{\hat v}$, so weights with large gradients are barely decayed, and weights with tiny gradients are decayed hard. **AdamW** (Loshchilov and Hutter, [Decoupled Weight Decay Regularization](https://arxiv.org/abs/1711.05101)) applies the decay directly to the weights, the same for all, outside Adam's scaling; it is what `transformers` uses for fine-tuning, and what notebook 08 uses. Same $\lambda$, different results:
+# In plain SGD, adding $\lambda w$ to the gradient (the gradient of the L2 penalty) and shrinking the weights by $\eta\lambda w$ each step (weight decay) are the same thing. In Adam they are not: the L2 term goes through Adam's per-weight scaling $1/\sqrt{\hat v}$, so its decay term in each step is $\eta \frac{\lambda}{\sqrt{\hat v_j} + \epsilon} w_j$: Adam + L2 acts like a weight decay with a different strength for every weight, $\lambda_j = \lambda / (\sqrt{\hat v_j} + \epsilon)$. Weights with large gradients are barely decayed, and weights with tiny gradients are decayed hard. **AdamW** (Loshchilov and Hutter, [Decoupled Weight Decay Regularization](https://arxiv.org/abs/1711.05101)) applies the decay directly to the weights, $\eta \lambda w_j$, one strength $\lambda$ for all, outside Adam's scaling; it is what `transformers` uses for fine-tuning, and what notebook 08 uses.
+#
+# The same $\lambda$ would not be a fair comparison: divided by $\sqrt{\hat v}$, a small number, it is a far stronger decay in Adam + L2 than in AdamW. So we match the strengths. Train Adam + L2 at a $\lambda$ where the penalty acts (0.001: the search above shows it changing the validation loss), compute from its state at the end of training each weight's strength $\lambda_j = \lambda / (\sqrt{\hat v_j} + \epsilon)$, and give AdamW the median of those as its single $\lambda$: the typical weight is decayed equally hard by both. Then compare, weight by weight, against the size of each weight's gradient ($\sqrt{\hat v_j}$, its root mean square as Adam tracks it):
 
 # %%
-decay = 0.1
-w_l2, b_l2, _ = train_logistic(adam, 0.05, weight_decay=decay)
-w_adamw, b_adamw, _ = train_logistic(adam, 0.05, weight_decay=decay, decoupled=True)
-for label, w, b in [("Adam, weight_decay=0.1 (L2)", w_l2, b_l2), ("AdamW, weight_decay=0.1", w_adamw, b_adamw)]:
-    print(f"{label:28s} ‖w‖₂ = {w.norm():.3f}, validation accuracy {evaluate(w, b, X_val, y_val)[1]:.3f}")
-assert w_l2.norm() < w_adamw.norm()
+l2_strength, state = 1e-3, {}
+w_l2, b_l2, _ = train_logistic(adam, adam_lr, weight_decay=l2_strength, weight_state=state)
+gradient_size = (state["v"] / (1 - 0.999 ** state["t"])).sqrt()                 # √v̂ for each weight
+l2_per_weight = l2_strength / (gradient_size + 1e-8)                               # Adam + L2: λ_j for each weight
+adamw_strength = l2_per_weight.median().item()                                     # AdamW: one λ, the median of those
+w_adamw, b_adamw, _ = train_logistic(adam, adam_lr, weight_decay=adamw_strength, decoupled=True)
+adamw_per_weight = torch.full_like(l2_per_weight, adamw_strength)
+results = {"Adam + L2": per_review(w_l2, b_l2, X_val, y_val), "AdamW": per_review(w_adamw, b_adamw, X_val, y_val)}
+for label, strength, per_weight, w in (("Adam + L2", l2_strength, l2_per_weight, w_l2),
+                                       ("AdamW", adamw_strength, adamw_per_weight, w_adamw)):
+    print(f"{label:9s} λ = {strength:.3g}: decay strength {per_weight.min():.2g} to {per_weight.max():.2g} across the weights, "
+          f"‖w‖₂ = {w.norm():.1f}, validation loss {results[label][0].mean():.3f}")
+gap, error = paired_gap(results["Adam + L2"][0], results["AdamW"][0])
+print(f"validation loss, Adam + L2 minus AdamW: {gap:+.3f} ± {error:.3f}")
+smallest, largest = gradient_size.argmin(), gradient_size.argmax()
+assert l2_per_weight[smallest] > 10 * l2_per_weight[largest]   # the claim below: L2 inside Adam decays small-gradient weights hardest
+
+fig, ax = plt.subplots(figsize=(6.4, 3.6))
+ax.scatter(gradient_size, l2_per_weight, s=6, label=f"Adam + L2, λ = {l2_strength:g}: λ / (√v̂ + ε)")
+ax.scatter(gradient_size, adamw_per_weight, s=6, label=f"AdamW, λ = {adamw_strength:.3g}")
+ax.set(xscale="log", yscale="log", xlabel="√v̂: the weight's gradient size as Adam tracks it",
+       ylabel="decay strength on the weight", title="Matched strength, different targets")
+ax.legend(fontsize=9)
+plt.show()
 
 # %% [markdown]
+# At matched strength the difference is where the decay lands. AdamW's points lie on one horizontal line: every weight is decayed with the same strength. Adam + L2's fall along a slope: the weights with the smallest gradients are decayed hardest, and the weights the data pushes hardest are barely decayed. The two are different regularizers, and which validates better on a given task is an empirical question: the printed gap, with its standard error, answers it for this small linear model at this matched strength, not in general. Loshchilov and Hutter found that decoupling makes the best $\lambda$ far less dependent on the learning rate and improves Adam's results on image classification; in a transformer, whose weights' gradient sizes differ by orders of magnitude, it is the decay you meant to apply.
+#
 # ### The test, once
 #
 # All choices are made: Adam at its validated learning rate, with the penalty the validation split chose. Only now do the test reviews come out:
@@ -500,12 +662,13 @@ print(f"test accuracy {test_accuracy:.3f} (validation accuracy was {evaluate(fin
 # %% [markdown]
 # ## Learning-rate schedules: warm up, then decay
 #
-# Fine-tuning a pretrained model starts gently: for the first steps, Adam's estimates $\hat v$ are based on few gradients, and a full-size step can wreck what pretraining learned. So the learning rate **warms up** linearly from 0 to its peak over the first few percent of steps, then **decays** linearly to 0 at the end. `transformers` provides it as `get_linear_schedule_with_warmup`; ours is one line, and must agree:
+# Fine-tuning a pretrained model starts gently: for the first steps, Adam's estimates $\hat v$ are based on few gradients, and a full-size step can wreck what pretraining learned. So the learning rate **warms up** linearly from 0 to its peak over the first steps (the first 10% of them, in notebooks 07 and 08 and here: `WARMUP` of `TOTAL`), then **decays** linearly to 0 at the end, which also lowers the mini-batch noise floor as training ends. `transformers` provides it as `get_linear_schedule_with_warmup`; ours is one line, and must agree:
 
 # %%
 from transformers import get_linear_schedule_with_warmup
 
 TOTAL, WARMUP, PEAK = 200, 20, 5e-5
+assert WARMUP / TOTAL == 0.1                # the share 07 and 08 warm up for
 
 
 def linear_warmup_decay(step, warmup=WARMUP, total=TOTAL):
@@ -560,17 +723,17 @@ check("05.logistic_gradient", logistic_gradient)
 # Why: for one review $\partial L/\partial w = (\sigma(z) - y)\,x$ (rule 1 above). The mean over $n$ reviews adds these up and divides by $n$; stacking the reviews as rows of $X$, the sum $\sum_i (\sigma(z_i) - y_i)\, x_i$ is $X^\top (\sigma(Xw + b) - y)$.
 
 # %% [markdown]
-# ### Exercise 2: the largest stable learning rate
+# ### Exercise 2: the stability threshold
 #
-# Write `largest_stable_lr(H)` that takes the Hessian `H` of a quadratic loss (a symmetric matrix with positive eigenvalues) and returns the largest learning rate for which gradient descent still converges from every start. Derive it from what a step does along each eigenvector; then check your answer against the valley above ($H = \operatorname{diag}(1, 25)$).
+# Write `stability_threshold(H)` that takes the Hessian `H` of a quadratic loss (a symmetric matrix with positive eigenvalues) and returns the threshold learning rate: gradient descent converges from every start for every learning rate below it, and for none at or above it. (There is no *largest* stable rate: the stable rates run up to the threshold without reaching it.) Derive it from what a step does along each eigenvector; then check your answer against the valley above ($H = \operatorname{diag}(1, 25)$).
 
 # %%
-def largest_stable_lr(H):
+def stability_threshold(H):
     # Your code here: replace this line.
     return 0.01
 
 
-check("05.largest_stable_lr", largest_stable_lr)
+check("05.largest_stable_lr", stability_threshold)
 
 
 # %% [markdown]
@@ -578,11 +741,11 @@ check("05.largest_stable_lr", largest_stable_lr)
 # <summary><b>Solution</b> (click to open)</summary>
 #
 # ```python
-# def largest_stable_lr(H):
+# def stability_threshold(H):
 #     return 2 / torch.linalg.eigvalsh(H).max().item()
 # ```
 #
-# Along eigenvector $i$ a step multiplies the distance to the minimum by $1 - \eta \lambda_i$. It shrinks when $|1 - \eta\lambda_i| < 1$, that is $0 < \eta < 2/\lambda_i$, and this must hold for every $i$, so the steepest direction decides: $\eta < 2/\lambda_{\max}$ (0.08 for the valley). At exactly $2/\lambda_{\max}$ the steep direction bounces back and forth forever.
+# $H$ is symmetric, so (the spectral theorem) its eigenvectors are at right angles and a step acts on each separately: along eigenvector $i$ it multiplies the distance to the minimum by $1 - \eta \lambda_i$. That shrinks when $|1 - \eta\lambda_i| < 1$, that is $0 < \eta < 2/\lambda_i$, and this must hold for every $i$, so the steepest direction decides: every $\eta < 2/\lambda_{\max}$ converges (0.08 for the valley). At exactly $2/\lambda_{\max}$ the steep direction bounces back and forth forever, and above it the bounces grow. For a loss that is not quadratic, such as the logistic loss above, $2/L$ from a bound $L$ on the curvature is only a guarantee: larger rates may converge too.
 # </details>
 
 # %% [markdown]
@@ -607,16 +770,16 @@ check("05.linear_backward", linear_backward)
 #     return delta.T @ X, delta.sum(dim=0), delta @ W
 # ```
 #
-# `dW` must have the shape of `W`, `(out, in)`: only `delta.T @ X` gives it. `db`: the bias is added to every row of $Y$, so its gradient collects `delta` from every row. `dX`, `(n, in)`: `delta @ W`. This is exactly what `loss.backward()` computes for every `nn.Linear` in BERT.
+# `dW` must have the shape of `W`, `(out, in)`; when `in` and `out` differ, only `delta.T @ X` has it, but for a square layer `X.T @ delta` has it too, so check one entry: $\partial L/\partial w_{jk} = \sum_i \delta_{ij} x_{ik}$ is entry $(j, k)$ of `delta.T @ X`. `db`: the bias is added to every row of $Y$, so its gradient collects `delta` from every row. `dX`, `(n, in)`: `delta @ W`. This is exactly what `loss.backward()` computes for every `nn.Linear` in BERT.
 # </details>
 
 # %% [markdown]
 # ## Summary
 #
-# - Gradient descent steps against the gradient; the curvature decides the learning rate: along each eigenvector of the Hessian a step multiplies the error by $1 - \eta\lambda$, so $\eta < 2/\lambda_{\max}$, and a large condition number means zig-zags and crawling.
-# - Backpropagation is the chain rule, layer by layer: $p - y$ for the logistic loss, $\delta^\top X$, $\sum \delta$ and $\delta W$ for a linear layer, softmax minus one-hot for cross-entropy; sigmoid is a two-class softmax. Autograd and finite differences check every derivation.
+# - Gradient descent steps against the gradient, the steepest way down to first order; the curvature decides the learning rate: along each eigenvector of the (symmetric) Hessian a step multiplies the error by $1 - \eta\lambda$, so on a quadratic every $\eta < 2/\lambda_{\max}$ converges and none above, and a large condition number means zig-zags and crawling. On other losses, $2/L$ from a curvature bound $L$ is a guarantee, not a wall.
+# - Backpropagation is the chain rule, layer by layer: $p - y$ for the logistic loss, $\delta^\top X$, $\sum \delta$ and $\delta W$ for a linear layer (the shape rule is a memory aid; one entry written out is the check), softmax minus one-hot for cross-entropy; sigmoid is a two-class softmax. Autograd and finite differences check every derivation.
 # - SGD, momentum, Adam and AdamW are a few lines each, and ours match `torch.optim` to better than 1e-6 over 100 steps. On a quadratic, momentum tuned to the curvature is fastest; Adam needs no curvature at all.
-# - Mini-batches give many cheap noisy steps, and reach a lower training loss than a few exact ones in far fewer passes over the data; whether that also lowers the validation loss is for the validation split to say.
-# - Learning rates and penalties are chosen on a validation split; the test split is used once. L2, $\frac{\lambda}{2}\lVert w\rVert^2$ with gradient $\lambda w$, shrinks weights; L1 zeroes many of them; AdamW decays weights directly, unlike L2 inside Adam; fine-tuning uses AdamW with a linear warm-up then decay.
+# - A mini-batch gradient is unbiased, with a variance that falls as $1/B$: many cheap noisy steps reach a lower training loss than a few exact ones in far fewer passes over the data, down to a noise floor that a decaying learning rate lowers; whether that also lowers the validation loss is for the validation split to say.
+# - Learning rates and penalties are chosen on a validation split, from grids widened until the best setting is inside them, and a gap smaller than about two paired standard errors is noise; the test split is used once. L2, $\frac{\lambda}{2}\lVert w\rVert^2$ with gradient $\lambda w$, shrinks weights; L1 zeroes many of them; AdamW decays every weight by the same share, while L2 inside Adam decays weights with small gradients hardest; fine-tuning uses AdamW with a linear warm-up then decay.
 #
 # **Next:** [06 · Self-attention from scratch](06_self_attention.ipynb).

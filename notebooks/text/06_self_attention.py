@@ -22,7 +22,7 @@
 # %% [markdown]
 # ## Setup
 #
-# The usual first cell; then the model. Each profile names one model, the same online and offline: the quick profile (a CPU) uses *all-MiniLM-L6-v2*, a 6-layer, 384-wide BERT with `bert-base-uncased`'s vocabulary, which the course also ships offline with a verified hash; the full profile (a GPU) uses `bert-base-uncased` itself, 12 layers, 768 wide. Everything below works the same on either, and every check in this notebook runs on the model your profile names. We ask for the `eager` attention implementation so the model can hand us its attention weights.
+# The usual first cell; then the model. Each profile names one model, the same online and offline: the quick profile (a CPU) uses *all-MiniLM-L6-v2*, a 6-layer, 384-wide BERT with `bert-base-uncased`'s vocabulary, which the course also ships offline with a verified hash; the full profile (a GPU) uses `bert-base-uncased` itself, 12 layers, 768 wide. Everything below works the same on either, and every check in this notebook runs on the model your profile names; the few sentences that say what one model's heads and position vectors do are measured on the model you run and asserted for the quick profile's model, whose outputs you see here. We ask for the `eager` attention implementation so the model can hand us its attention weights.
 
 # %%
 import os, sys
@@ -36,7 +36,6 @@ config = course_utils.setup()
 # %%
 import copy
 import math
-import time
 
 import matplotlib.pyplot as plt
 import torch
@@ -83,9 +82,16 @@ for i in range(len(tokens)):
 i_not = tokens.index("not")
 weights_not = (x @ x[i_not]).softmax(0)
 print("how much 'not' attends to each token:", ", ".join(f"{t} {w:.2f}" for t, w in zip(tokens, weights_not)))
+raw_scores, norms = x @ x.T, x.norm(dim=1)
+winners = raw_scores.argmax(dim=1).tolist()
+print("each token's largest weight goes to:", ", ".join(f"{tokens[i]} -> {tokens[j]}" for i, j in enumerate(winners)))
+for i, j in enumerate(winners):     # Cauchy-Schwarz: x_i·x_j <= |x_i| |x_j|, which beats x_i·x_i = |x_i|² only if |x_j| > |x_i|
+    assert j == i or norms[j] > norms[i]
+if MODEL_ID == "sentence-transformers/all-MiniLM-L6-v2":
+    assert winners == list(range(len(tokens)))      # the quick profile's model: every token's largest weight is on itself
 
 # %% [markdown]
-# Every token attends mostly to itself: a vector's dot product with itself is its squared length, larger than with any other. That is one reason real attention first *projects* the vectors (section 3).
+# Why does a token favour itself? Its score with itself is its squared length, $x_i \cdot x_i = \lVert x_i\rVert^2$, while its score with any other token is at most $\lVert x_i\rVert\,\lVert x_j\rVert$ (the Cauchy–Schwarz inequality: equal only when the two point the same way). So another token can win only by being longer *and* pointing nearly the same way; the cell checks that every winner other than the token itself is longer. With the quick profile's model every token's largest weight is on itself (printed above, and asserted there). A token that mostly looks at itself mixes in little from its neighbours: one reason real attention first *projects* the vectors (section 3), so that what a token looks for need not be what it is.
 #
 # The loops are three matrix products in disguise: all scores at once are $XX^\top$, the softmax runs along each row, and the weighted sums are one more product.
 
@@ -95,6 +101,7 @@ weights = scores.softmax(dim=-1)      # each row sums to one
 as_matrices = weights @ x             # (tokens, d_model)
 assert torch.allclose(weights.sum(-1), torch.ones(len(tokens)))
 print("loops and matrix products agree:", torch.allclose(by_hand, as_matrices, atol=1e-5))
+assert torch.allclose(by_hand, as_matrices, atol=1e-5)
 
 # %%
 heatmap(weights, tokens, tokens, title="Raw dot-product attention (query rows, key columns)")
@@ -120,6 +127,8 @@ for d in dims:
     top_scaled.append((s / math.sqrt(d)).softmax(-1).max(-1).values.mean().item())
 for d, v in zip(dims, variance):
     print(f"d = {d:4d}: variance of q·k = {v:7.1f}   (d = {d})")
+    assert abs(v / d - 1) < 0.1                       # the variance is d
+assert top_raw[-1] > 0.95 and max(top_scaled) < 0.5   # unscaled, the softmax saturates; scaled, it does not
 
 # %%
 fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -141,7 +150,7 @@ plt.show()
 # Two kinds of mask set some scores to $-\infty$ before the softmax, so those weights become exactly 0:
 #
 # - a **padding mask**: batches hold sentences of different lengths, padded with `[PAD]` tokens; no token may attend to padding;
-# - a **causal mask**: a token may attend only to itself and earlier tokens. GPT-style models that generate text left to right need it. BERT does **not** use it: it reads the whole sentence in both directions at once, which is what makes it good at understanding (and why it cannot generate text).
+# - a **causal mask**: a token may attend only to itself and earlier tokens. GPT-style models that generate text left to right need it. BERT does **not** use it: it reads the whole sentence in both directions at once, which suits understanding a text, and is why BERT is not used to write text word by word.
 #
 # Here is scaled dot-product attention with an optional boolean mask (`True` = may attend), the convention PyTorch uses:
 
@@ -251,10 +260,30 @@ fig, ax = plt.subplots(figsize=(5.5, 4.5))
 heatmap(similarity, labels, labels, title="Cosine similarity of the first 64 position embeddings", ax=ax, vmin=None, cmap="RdBu_r")
 plt.show()
 
+# %% [markdown]
+# The band along the diagonal says that each position is most like its neighbours: the model has learned a sense of distance from data alone. Two more things to read in that picture. The colour changes much more across the diagonal than along it, so the similarity of positions $i$ and $j$ depends mostly on their distance $|i - j|$. And along each row it does not simply fall with distance: it rises and falls again, which draws the stripes parallel to the diagonal. Both measured: the share of the picture's variation (off the diagonal) that the distance alone explains, the average similarity at each distance, and the distances where that average peaks again:
+
+# %%
+distance = (torch.arange(64)[:, None] - torch.arange(64)[None, :]).abs()
+by_distance = torch.stack([similarity[distance == k].mean() for k in range(64)])
+off_diagonal = distance > 0
+residual = similarity - by_distance[distance]
+explained = 1 - (residual[off_diagonal] ** 2).sum() / ((similarity[off_diagonal] - similarity[off_diagonal].mean()) ** 2).sum()
+peaks = [k for k in range(2, 63) if by_distance[k] > by_distance[k - 1] and by_distance[k] > by_distance[k + 1]]
+print(f"variation explained by the distance alone: {explained:.0%}")
+print("average similarity at distance 0-12:", [round(v, 2) for v in by_distance[:13].tolist()])
+print("distances where it peaks again:", peaks[:8])
+print(f"position 0 with the others: {similarity[0, 1:].mean():.2f} on average; any two of positions 1-63: "
+      f"{similarity[1:, 1:][~torch.eye(63, dtype=torch.bool)].mean():.2f}")
+assert by_distance[1] > by_distance[16:].mean()          # nearby positions are more alike than distant ones
+if MODEL_ID == "sentence-transformers/all-MiniLM-L6-v2":                                    # the quick profile's model: the stripes, measured
+    assert explained > 0.7 and len(peaks) >= 5 and all(4 <= b - a <= 8 for a, b in zip(peaks, peaks[1:5]))
+
 
 # %% [markdown]
-# The bright band along the diagonal says that each position is most like its neighbours: the model has learned a sense of distance from data alone.
-#
+# In the quick profile's model the distance explains most of the picture, and the average similarity peaks again at a steady spacing of a few positions (printed): the position vectors behave partly like **waves** along the sequence, the same idea as the sines and cosines the original Transformer used for positions by design; two waves line up again whenever the distance is a whole number of periods, and that is a stripe. The model found this on its own. (With the full profile's `bert-base-uncased` the cell prints its own measures.) Position 0 is the odd one out: it always holds `[CLS]`, and it is less like the other positions than they are like each other (printed).
+
+# %% [markdown]
 # ## 5 · The full encoder layer, checked against BERT
 #
 # A BERT layer wraps attention in a few more pieces, each with a job:
@@ -342,7 +371,7 @@ print(f"six layers chained, 32-bit floats: largest difference {gap32:.0e}")   # 
 assert gap32 <= 1e-4                           # the claim: still within 1e-4 after six layers
 
 # %% [markdown]
-# In 32-bit floats each layer adds rounding noise of around $10^{-6}$ (the exact figures depend on the CPU, which is why these two cells check a bound rather than print a fixed number), and six layers add up to more. To prove that this is rounding and not a mistake, repeat in 64-bit floats, where rounding is a billion times smaller. Both models must then agree almost exactly:
+# In 32-bit floats each layer adds rounding noise of around $10^{-6}$ (the exact figures depend on the CPU, which is why these two cells check a bound rather than print a fixed number), and six layers add up to more. To prove that this is rounding and not a mistake, repeat in 64-bit floats, whose rounding steps are $2^{29}$ (about half a billion) times finer. Both models must then agree almost exactly:
 
 # %%
 bert64 = AutoModel.from_pretrained(model_folder, attn_implementation="eager", dtype=torch.float64).eval()
@@ -353,13 +382,44 @@ with torch.inference_mode():
 print(f"six layers chained, 64-bit floats: within 1e-10: {gap64 <= 1e-10}")
 assert gap64 <= 1e-10
 
-
 # %% [markdown]
 # The differences are rounding noise: **your code is a BERT encoder.** What remains of the model is the embedding layer (which you saw in section 4) and, for classification, a small head on top, which is where notebook 07 starts.
 #
 # ## 6 · What do the heads look at?
 #
-# The model returned its attention weights too: one $T\times T$ map per layer and head. Heads specialise: some look at the next or previous token, some at `[SEP]` (a "no-op" place to park attention), some link related words. Read these as hints, not explanations: attention weights are only one part of what a layer computes.
+# The model returned its attention weights too: one $T\times T$ map per layer and head. Heads specialise. Clark et al. ([2019](https://aclanthology.org/W19-4828/)) found heads in BERT that look at the previous or the next token, and many that put most of their attention on `[SEP]`, `[CLS]` or punctuation, which they read as a "no-op" for a head with nothing to do. Read such maps as hints, not explanations: attention weights are only one part of what a layer computes. First, measured on our three sentences: for each pattern, the head that follows it most, and how many heads put more than half their weight there:
+
+# %%
+attention_maps = torch.stack(result.attentions)             # (layers, sentences, heads, T, T)
+n_layers = attention_maps.shape[0]
+key_of = {"the previous token": lambda i, n: i - 1, "the next token": lambda i, n: i + 1,
+          "[CLS]": lambda i, n: 0, "[SEP]": lambda i, n: n - 1}          # which key each query i looks at, in n real tokens
+
+
+def average_weight(pattern: str) -> torch.Tensor:
+    """(layers, heads): the average weight a query puts on the key `pattern` names, over the three sentences' real tokens."""
+    total = torch.zeros(n_layers, n_heads)
+    for s in range(len(reviews)):
+        n = int(batch["attention_mask"][s].sum())
+        pairs = [(i, key_of[pattern](i, n)) for i in range(n) if 0 <= key_of[pattern](i, n) < n]
+        total += torch.stack([attention_maps[:, s, :, i, j] for i, j in pairs], dim=-1).mean(dim=-1) / len(reviews)
+    return total
+
+
+patterns, best_share, heads_over_half = {}, {}, {}
+for pattern in key_of:
+    share = average_weight(pattern)
+    layer, head = divmod(share.round(decimals=3).argmax().item(), n_heads)   # rounded: ties go to the first head everywhere
+    patterns[pattern], best_share[pattern], heads_over_half[pattern] = (layer, head), share[layer, head].item(), int((share > 0.5).sum())
+    print(f"{pattern:18s}: most followed by layer {layer}, head {head:2d} ({best_share[pattern]:.0%} of its weight); "
+          f"{heads_over_half[pattern]} of {share.numel()} heads put over half there")
+if MODEL_ID == "sentence-transformers/all-MiniLM-L6-v2":     # the quick profile's model, as the text below says
+    assert min(best_share["the previous token"], best_share["the next token"], best_share["[CLS]"]) > 0.5
+    assert heads_over_half["[CLS]"] > heads_over_half["[SEP]"]
+
+
+# %% [markdown]
+# With the quick profile's model (all-MiniLM-L6-v2), one head follows the previous token almost exactly, another the next token, and many heads park on `[CLS]` rather than on `[SEP]` (printed above; `bert-base-uncased` prints its own). Those heads are drawn below, on the first sentence:
 
 # %%
 def show_attention(sentence: int = 0, layer: int = 0, head: int = 0) -> None:
@@ -371,7 +431,7 @@ def show_attention(sentence: int = 0, layer: int = 0, head: int = 0) -> None:
 
 
 # %% [markdown]
-# In JupyterLab or Colab this shows a picker (sentence, layer, head); in the saved file it draws a few chosen heads instead.
+# In JupyterLab or Colab this shows a picker (sentence, layer, head); in the saved file it draws the heads found above instead.
 
 # %%
 import ipywidgets as widgets
@@ -384,57 +444,104 @@ explore(
         "layer": widgets.IntSlider(min=0, max=bert.config.num_hidden_layers - 1, value=0),
         "head": widgets.IntSlider(min=0, max=n_heads - 1, value=0),
     },
-    static=[{"sentence": 0, "layer": 0, "head": 0}, {"sentence": 0, "layer": 2, "head": 5}, {"sentence": 2, "layer": 5, "head": 3}],
+    static=[{"sentence": 0, "layer": layer, "head": head} for layer, head in
+            (patterns["the previous token"], patterns["the next token"], patterns["[CLS]"])],
 )
 
 # %% [markdown]
-# Try it: find a head whose weights sit just below or above the diagonal (it looks at the previous or next token), and a head that sends most weight to `[SEP]`.
+# *Try it:* in the picker, find a head in a later layer that links related words rather than neighbours.
 #
-# ## 7 · The cost of attention
+# ## 7 · The cost of attention, counted
 #
-# Every token scores every other token, so the score matrix has $T^2$ entries per head: doubling the length quadruples the work and the memory. This is why BERT stops at 512 tokens, and why long reviews are truncated in notebook 07. PyTorch's `scaled_dot_product_attention` computes the same thing with a fused kernel that works through the keys in blocks, so it never stores the whole $T \times T$ matrix.
+# How does a layer's work grow with the length $T$ of its input? Count the arithmetic of its matrix products in **FLOPs** (one multiply-add is two floating-point operations). They are nearly all of it: the element-wise steps (softmax, GELU, LayerNorm, the residual additions) touch each number only a few times, and there are far fewer numbers than FLOPs (printed below). The layer has two kinds of part:
 #
-# Memory first. Our version materializes the scores and the weights, two $h \times T \times T$ tensors of 4-byte floats:
+# - **Linear in $T$:** the four $d \times d$ projections (queries, keys, values, output) and the feed-forward network ($d \to d_{ff} \to d$) multiply each token's vector by the same matrices, one token at a time: $2T(4d^2 + 2d\,d_{ff})$ FLOPs, which is $24\,T d^2$ for BERT's $d_{ff} = 4d$. Twice the tokens, twice the work.
+# - **Quadratic in $T$:** the scores $QK^\top$ and the weighted sum of the values compare every token with every other: $2 \cdot 2\,T^2 d$ FLOPs over all the heads together. Twice the tokens, four times the work.
+#
+# So the quadratic part's share of a layer is $\frac{4T^2 d}{24 T d^2 + 4T^2 d} = \frac{T}{6d + T}$: it matters only once $T$ approaches $6d$ (2,304 tokens for a 384-wide model, 4,608 for a 768-wide one). PyTorch's `FlopCounterMode` counts the FLOPs of our own encoder layer exactly, without running it (on the `meta` device, tensors have shapes but no numbers), for both profiles' widths:
 
 # %%
-lengths = [128, 256, 512, 1024, 2048]
-for length in lengths:
-    materialized = 2 * n_heads * length * length * 4
-    print(f"T = {length:4d}: our attention stores {materialized / 2**20:7.1f} MB of scores and weights per sentence")
+from torch.utils.flop_counter import FlopCounterMode
+
+
+def counted_flops(function, *shapes) -> int:
+    """FLOPs of the matrix products in function(*inputs), for zero-filled inputs of these shapes on the meta device."""
+    with torch.device("meta"), FlopCounterMode(display=False) as counter:
+        function(*(torch.zeros(shape) for shape in shapes))
+    return counter.get_total_flops()
+
+
+widths = {"all-MiniLM-L6-v2": (384, 12, 1536), "bert-base-uncased": (768, 12, 3072)}   # d, heads, d_ff of each profile's model
+quadratic_share, elementwise_share = {}, []
+for name, (d, heads, d_ff) in widths.items():
+    with torch.device("meta"):
+        layer = EncoderLayer(d, heads, d_ff, eps=1e-12)          # no weights needed: the count depends on the shapes only
+    for T in (64, 512):
+        total = counted_flops(layer, (1, T, d))
+        quadratic = counted_flops(attention, *[(1, heads, T, d // heads)] * 3)
+        assert total == 24 * T * d * d + 4 * T * T * d and quadratic == 4 * T * T * d     # the formulas, exactly
+        quadratic_share[name, T] = quadratic / total
+        print(f"{name:18s} T = {T:3d}: {total / 1e9:5.2f} GFLOPs per layer, of which the T x T scores and weighted sums "
+              f"{quadratic / total:5.1%} (T/(6d+T) = {T / (6 * d + T):.1%})")
+        elementwise = heads * T * T + T * d_ff + 4 * T * d      # numbers the softmax, GELU, two LayerNorms and two residuals touch
+        elementwise_share.append(elementwise / total)
+assert max(quadratic_share.values()) < 0.2 and max(quadratic_share[name, 64] for name in widths) < 0.03
+print(f"the element-wise steps touch at most {max(elementwise_share):.2%} as many numbers as the matrix products take FLOPs")
+assert max(elementwise_share) < 0.01            # even at ten operations a number, a few percent of the work at most
+
+# %% [markdown]
+# At 64 tokens the $T \times T$ part is a few percent of a layer's work, and even at 512 tokens less than a fifth (printed above): the projections and the feed-forward network dominate, and the total grows nearly in proportion to $T$. The picture over a wider range of lengths, for this notebook's model:
+
+# %%
+d_ff = bert.config.intermediate_size
+lengths = [2 ** k for k in range(5, 14)]                           # 32 to 8,192 tokens
+with torch.device("meta"):
+    our_width_layer = EncoderLayer(d_model, n_heads, d_ff, eps=1e-12)
+total_flops = [counted_flops(our_width_layer, (1, T, d_model)) for T in lengths]
+quadratic_flops = [counted_flops(attention, *[(1, n_heads, T, d_model // n_heads)] * 3) for T in lengths]
+linear_flops = [total - quadratic for total, quadratic in zip(total_flops, quadratic_flops)]
+crossing = 6 * d_model
+fig, ax = plt.subplots(figsize=(6.6, 4))
+ax.loglog(lengths, total_flops, "o-", label="whole layer")
+ax.loglog(lengths, linear_flops, "--", label="projections + feed-forward (∝ T)")
+ax.loglog(lengths, quadratic_flops, "--", label="scores + weighted sums (∝ T²)")
+ax.axvline(crossing, color="grey", ls=":")
+ax.text(crossing * 1.05, min(quadratic_flops), f"6d = {crossing}: the T² part\novertakes", color="grey", fontsize=8)
+ax.set(xlabel="sequence length T (tokens)", ylabel="FLOPs per layer (counted)",
+       title=f"Work of one {d_model}-wide layer: linear until T nears 6d")
+ax.legend(fontsize=8)
+plt.show()
+ratio_64_128 = total_flops[2] / total_flops[1]
+print(f"doubling T from 64 to 128 multiplies the work by {ratio_64_128:.2f}; from 4,096 to 8,192 by {total_flops[-1] / total_flops[-2]:.2f}")
+assert 2 < ratio_64_128 < 2.1 and lengths[1:3] == [64, 128]
+
+# %% [markdown]
+# Memory is where $T^2$ bites sooner. Our `attention` materializes the scores and the weights, two $h \times T \times T$ tensors of 4-byte floats per layer, against $T \times d$ numbers for the token vectors themselves; in training both are kept for the backward pass. PyTorch's `F.scaled_dot_product_attention` computes the same result and, with its fused kernels, works through the keys in blocks, so it need not store the whole $T \times T$ matrix: it saves memory, not FLOPs.
+
+# %%
+for T in (128, 512, 2048):
+    materialized = 2 * n_heads * T * T * 4
+    token_vectors = T * d_model * 4
+    print(f"T = {T:4d}: scores and weights {materialized / 2**20:6.1f} MB per layer; the token vectors {token_vectors / 2**20:5.2f} MB")
+
+# %% [markdown]
+# So why does BERT stop at 512 tokens? Not because the 513th token would cost too much: because there is no position vector for it. BERT's learned position table (section 4) has one row per position, and no more:
+
+# %%
+table = bert.embeddings.position_embeddings
+print(f"position table: {table.num_embeddings} rows of {table.embedding_dim}; config.max_position_embeddings = "
+      f"{bert.config.max_position_embeddings}; the tokenizer's model_max_length = {tokenizer.model_max_length}")
+assert table.num_embeddings == bert.config.max_position_embeddings == 512
+try:
+    table(torch.tensor([table.num_embeddings]))       # the vector for position 512, the 513th token
+except IndexError as problem:
+    print("position 512:", type(problem).__name__, "(no such row)")
+else:
+    raise AssertionError("the table has a row for position 512")
 
 
 # %% [markdown]
-# Now time, measured here on this machine (the figure is redrawn on each run; on a GPU the gap is wider):
-
-# %%
-def best_time(function, *args, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function(*args)
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-ours_s, fused_s = [], []
-with torch.inference_mode():
-    for length in lengths:
-        q, k, v = (torch.randn(1, n_heads, length, d_model // n_heads) for _ in range(3))
-        ours_s.append(best_time(attention, q, k, v))
-        fused_s.append(best_time(F.scaled_dot_product_attention, q, k, v))
-
-plt.loglog(lengths, ours_s, "o-", label="our attention")
-plt.loglog(lengths, fused_s, "o-", label="F.scaled_dot_product_attention")
-reference = [ours_s[-1] * (length / lengths[-1]) ** 2 for length in lengths]
-plt.loglog(lengths, reference, "--", color="grey", label="∝ T² (quadratic)")
-plt.axvline(512, color="grey", ls=":")
-plt.text(530, min(fused_s), "BERT's limit: 512", color="grey")
-plt.xlabel("sequence length T (tokens)")
-plt.ylabel("seconds (best of 3)")
-plt.title("Attention time grows with the square of the length")
-plt.legend()
-plt.show()
-
+# The cost did shape that table: BERT's authors pretrained on 128-token sequences for 90% of the steps and on 512-token sequences only for the last 10%, to learn the later position vectors, because longer sequences cost more than in proportion, attention being quadratic in the length (Devlin et al., [2019](https://arxiv.org/abs/1810.04805), appendix A.2). For a fine-tuner the limit is the table: a review longer than 512 tokens must be cut (notebook 07 keeps its head and tail) or read in pieces. *Try it:* time `bert` on a batch at 64 and at 512 tokens on your machine, and compare the time per token with what the FLOPs above predict.
 
 # %% [markdown]
 # ## Exercises
@@ -525,6 +632,6 @@ check("06.layer_parameters", layer_parameters)
 # - Multi-head attention is many small attentions side by side: split with `view` + `transpose`, merge back, project.
 # - Attention alone ignores order; BERT adds learned position embeddings.
 # - An encoder layer is attention + residual + LayerNorm, then a GELU feed-forward + residual + LayerNorm, and your own code reproduced every layer of a pretrained BERT to within 1e-5.
-# - The cost grows with the square of the length; fused kernels save memory but not the quadratic work.
+# - A layer's work is linear in the length for its projections and feed-forward network and quadratic only in its $T \times T$ scores, a small share below $T \approx 6d$ (counted in FLOPs); the score matrices' memory grows with $T^2$, which fused kernels avoid storing. BERT stops at 512 tokens because its position table has 512 rows.
 #
-# **Next:** 07 · Fine-tuning BERT with the Trainer (being written), where a small classification head goes on top of this encoder.
+# **Next:** [07 · Fine-tuning BERT with the Trainer](07_finetune_with_trainer.ipynb), where a small classification head goes on top of this encoder.

@@ -4,13 +4,14 @@
   test [PYTEST ARGS]     set up and run the whole test suite
   test-lowest            the unit tests with every dependency at its floor (.venv-lowest; several GB)
   lane [NAME ...]        the test command where learners are, on a fresh clone: py3.10, py3.12, py3.13, colab,
-                         conda, latest, lowest ('ci': those .ci/run runs; no name: the list)
+                         conda, latest, lowest ('ci': py3.13 and colab; no name: the list)
   doctor                 check this machine: [OK]/[WARN]/[FAIL] lines, each with its fix
   resolve ID             say where a model or data set id would come from
   regenerate [NB ...]    execute notebooks in place (the only way outputs are made)
   bench [NB ...]         time each notebook fresh, print a table (--write-readme fills README and the guide;
                          --repeat N keeps the fastest of N runs)
-  bench --suite          time the test command twice on a fresh clone (--write-readme fills README)
+  bench --suite          time the test command twice on a fresh clone (--runs 1: the first run only, set-up
+                         included; --write-readme fills README)
   images                 redraw every figure in images/
   colab [--check]        write each notebook's Colab badge and setup cell from REPO_URL
   prefetch DIR           gather an offline workshop kit (wheels, models, notebooks, manifest) into DIR
@@ -46,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("notebooks", nargs="*")
     bench.add_argument("--write-readme", action="store_true", help="write the tables into README.md and notebooks/instructor_guide.md")
     bench.add_argument("--suite", action="store_true", help="instead: time the test command twice on a fresh clone of HEAD")
+    bench.add_argument("--runs", type=int, default=2, choices=range(1, 6), metavar="N",
+                       help="with --suite: how many runs in a row (1 to 5; the first includes set-up)")
     bench.add_argument("--repeat", type=int, default=1, metavar="N",
                        help="run each notebook N times and keep the fastest (a shared machine's speed varies)")
     sub.add_parser("images", help="redraw every figure in images/")
@@ -139,7 +142,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .tools.bench import bench, bench_suite
 
         if args.suite:
-            bench_suite(write_readme=args.write_readme)
+            bench_suite(runs=args.runs, write_readme=args.write_readme)
         else:
             bench(args.notebooks, write_readme=args.write_readme, repeats=args.repeat)
         return 0

@@ -3,7 +3,8 @@
 ``check_environment_file(path)`` reads the file with a real YAML parser (PyYAML) and reports
 bad YAML, a missing or unusable name, Anaconda's ``defaults`` channel, a ``pip:`` section without
 ``pip`` itself, torch from two sources (directly, or through conda packages that depend on it),
-and (optionally) drift between the file's ranges and what is installed.
+and (optionally) drift between the file's ranges and what is installed, each with the fix for the kind of
+environment this Python is (conda's update in a conda environment, pip elsewhere).
 
 Version syntax, as conda reads it (and unlike pip): ``numpy=1.26`` is the 1.26 series (any
 1.26.x), ``numpy==1.26.4`` exactly that version; ``>=``, ``<`` and ``,`` work as in pip.
@@ -12,8 +13,10 @@ Version syntax, as conda reads it (and unlike pip): ``numpy=1.26`` is the 1.26 s
 from __future__ import annotations
 
 import importlib.metadata as md
+import os
 import re
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +24,9 @@ from pathlib import Path
 CONDA_TO_PYPI = {"pytorch": "torch", "pytorch-cpu": "torch", "pytorch-gpu": "torch", "huggingface_hub": "huggingface-hub",
                  "py-opencv": "opencv-python", "matplotlib-base": "matplotlib", "playwright-python": "playwright"}
 TORCH_NAMES = {"pytorch", "pytorch-cpu", "pytorch-gpu", "torch"}
-#: conda-forge packages that pull in conda's own pytorch: with torch from pip, they must come from pip too.
-TORCH_DEPENDENTS = {"transformers", "accelerate", "peft", "torchvision", "torchaudio", "sentence-transformers",
+#: conda-forge packages whose run requirements include `pytorch`: with torch from pip, they must come from pip too.
+#: Not `transformers`: neither conda-forge's recipe nor PyPI's package requires torch (either source is fine).
+TORCH_DEPENDENTS = {"accelerate", "peft", "torchvision", "torchaudio", "sentence-transformers",
                     "timm", "lightning", "pytorch-lightning", "torchmetrics"}
 #: Characters conda refuses in an environment's name.
 BAD_NAME_CHARS = set(" /:#")
@@ -271,7 +275,8 @@ def _check_packages(root, installed: bool, filename: str = "environment.yml") ->
     conda_torch = [name for name in conda_names if name in TORCH_NAMES]
     if pip_torch and conda_torch:
         problems.append(Problem(pip_torch[0][0], f"torch comes from both conda (`{conda_torch[0]}`) and pip",
-                                "keep one source: delete the pip line, or the conda one (and then install transformers with pip too)"))
+                                "keep one source: delete the pip line, or the conda one (and then take what needs torch, "
+                                "such as accelerate or peft, from pip too)"))
     elif pip_torch:
         for name in sorted(set(conda_names) & TORCH_DEPENDENTS):
             problems.append(Problem(conda_names[name][0], f"`{name}` comes from conda, which then installs conda's pytorch "
@@ -297,10 +302,45 @@ def update_command(filename: str = "environment.yml") -> str:
     return f"conda env update -f {filename} --prune"
 
 
+def on_colab() -> bool:
+    """True on Google Colab (its `google.colab` module is loaded, or its release tag is set)."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def drift_fix(name: str, spec: str, filename: str = "environment.yml") -> str:
+    """The command that repairs one package, for the kind of environment this Python is: the file's update in a
+    conda environment (its prefix holds `conda-meta/`); elsewhere (a venv, Colab) pip, with the file's range as
+    pip writes it. Nothing conda-specific where there is no conda environment."""
+    if (Path(sys.prefix) / "conda-meta").is_dir():
+        return update_command(filename)
+    return f'python -m pip install "{name}{_as_pip_spec(spec)}"'
+
+
+def runtime_names() -> set[str] | None:
+    """The packages the notebooks need, by the installed course package's own requirements (no extras: Colab
+    brings its own Jupyter, and the `[dev]` test tools are not installed there); None without the package."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        texts = md.requires("course-utils") or []
+    except md.PackageNotFoundError:
+        return None
+    names = set()
+    for text in texts:
+        req = Requirement(text)
+        if req.marker is None or req.marker.evaluate({"extra": ""}):
+            names.add(canonicalize_name(req.name))
+    return names
+
+
 def _drift(conda_names: dict[str, tuple[int, str]], pip_entries: list[tuple[int, str]],
            filename: str = "environment.yml") -> list[Problem]:
+    """Rows of the file that this Python does not satisfy, each with `drift_fix`. On Colab only the rows the
+    notebooks need are compared (`runtime_names`): the file's test tools are not meant to be there."""
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.utils import canonicalize_name
 
     wanted: list[tuple[int, str, str]] = [(line, CONDA_TO_PYPI.get(name, name), spec) for name, (line, spec) in conda_names.items()
                                           if name not in NOT_PACKAGES]
@@ -312,12 +352,15 @@ def _drift(conda_names: dict[str, tuple[int, str]], pip_entries: list[tuple[int,
         except InvalidRequirement:
             continue
         wanted.append((line, req.name, str(req.specifier)))
+    runtime = runtime_names() if on_colab() else None
+    if runtime is not None:
+        wanted = [row for row in wanted if canonicalize_name(row[1]) in runtime]
     problems = []
     for line, name, spec in wanted:
         try:
             version = md.version(name)
         except md.PackageNotFoundError:
-            problems.append(Problem(line, f"`{name}` is in the file but not installed", update_command(filename)))
+            problems.append(Problem(line, f"`{name}` is in the file but not installed", drift_fix(name, spec, filename)))
             continue
         try:
             ok = SpecifierSet(_as_pip_spec(spec)).contains(version, prereleases=True)
@@ -325,5 +368,5 @@ def _drift(conda_names: dict[str, tuple[int, str]], pip_entries: list[tuple[int,
             continue
         if not ok:
             problems.append(Problem(line, f"`{name}` {version} is installed, but the file asks for {spec}",
-                                    f"{update_command(filename)} (or fix the range)"))
+                                    f"{drift_fix(name, spec, filename)} (or fix the range)"))
     return problems

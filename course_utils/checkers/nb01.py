@@ -182,8 +182,8 @@ WHY = {
 ERROR_FIXES = {message: expected_fix(message) for message in ERROR_MESSAGES}
 
 ERROR_FIXES_EX = exercise("01.error_fixes", hint="read the 'why' column of the troubleshooting table: each message "
-                          "names what is missing (PATH, the shell's set-up, the terms, an activated environment, a "
-                          "connection, a certificate).")
+                          "names what is missing or in the way (PATH, PowerShell's execution policy, the shell's set-up, the "
+                          "terms, an activated environment, a connection, a certificate).")
 
 
 @ERROR_FIXES_EX.run

@@ -94,3 +94,16 @@ def test_links_to_course_files_exist(path):
     text = _markdown(_load(path))
     for target in re.findall(r"\]\(((?!https?://|#|mailto:)[^)\s]+)\)", text):
         assert (path.parent / target.split("#")[0]).exists(), f"{path.name} links to {target}, which does not exist"
+
+
+MARKDOWN_HEADING_COMMENT = re.compile(r"^#\s+#{1,6}\s+\S")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_markdown_heading_inside_a_code_cell(path):
+    """A heading written as a comment in a code cell (`# ### Mini-batches`: a lost `# %% [markdown]` marker in the
+    text twin) is missing from the table of contents and shows its LaTeX and bold raw (05, issue 39.19)."""
+    for index, cell in enumerate(_load(path)["cells"]):
+        if cell["cell_type"] == "code":
+            for line in "".join(cell["source"]).splitlines():
+                assert not MARKDOWN_HEADING_COMMENT.match(line.strip()), f"cell {index}: {line.strip()[:60]}"

@@ -119,13 +119,12 @@ def _() -> dict:
     import json
     from pathlib import Path
 
-    import torch
-
     from ..hub import resolve_model
-    from ..session import MODELS, resolve_profile
+    from ..session import MODELS, resolve_device, resolve_profile
 
-    # The model notebook 06 loaded: the one the learner's profile names (never a download of another).
-    model_id = MODELS[resolve_profile(gpu=torch.cuda.is_available())]
+    # The model notebook 06 loaded: the one the learner's profile names, picked exactly as setup() picks it
+    # (COURSE_PROFILE, else from the device COURSE_DEVICE or the machine gives), never a download of another.
+    model_id = MODELS[resolve_profile(gpu=resolve_device() == "cuda")]
     config = json.loads((Path(resolve_model(model_id).path) / "config.json").read_text())
     d, ff = config["hidden_size"], config["intermediate_size"]
     attention = 4 * (d * d + d)

@@ -166,6 +166,90 @@ def test_describe_with_only_the_venv_test(way, platform, monkeypatch):
     _refused("02.describe", venv_only, "conda-meta")
 
 
+# --------------------------------------------------------------------------- reader rchk: wrong answers once [Correct]
+
+
+def test_ece_that_loses_1_or_0_is_told_which_edge(way):
+    import numpy as np
+
+    def no_clip(probabilities, labels, n_bins=10):
+        probabilities, labels = np.asarray(probabilities, dtype=float), np.asarray(labels)
+        bins = np.digitize(probabilities, np.linspace(0, 1, n_bins + 1)) - 1    # 1.0 lands in bin n_bins: lost
+        return sum((bins == i).mean() * abs(labels[bins == i].mean() - probabilities[bins == i].mean())
+                   for i in range(n_bins) if (bins == i).any())
+
+    def left_open(probabilities, labels, n_bins=10):
+        probabilities, labels = np.asarray(probabilities, dtype=float), np.asarray(labels)
+        bins = np.ceil(probabilities * n_bins).astype(int) - 1                   # (lo, hi]: 0.0 lands in bin -1
+        return sum((bins == i).mean() * abs(labels[bins == i].mean() - probabilities[bins == i].mean())
+                   for i in range(n_bins) if (bins == i).any())
+
+    _refused("08.ece", no_clip, "exactly 1.0", "last bin")
+    _refused("08.ece", left_open, "exactly 0.0", "first bin")
+
+
+def test_param_groups_that_ignore_the_weight_decay_argument(way):
+    def fixed(model, weight_decay):
+        groups = right.no_decay_groups(model, weight_decay)
+        groups[0]["weight_decay"] = 0.01
+        return groups
+
+    _refused("08.param_groups", fixed, "weight_decay argument")
+
+
+def test_param_groups_as_a_set(way):
+    def as_set(model, weight_decay):
+        groups = right.no_decay_groups(model, weight_decay)
+        groups[0]["params"] = set(groups[0]["params"])
+        return groups
+
+    _refused("08.param_groups", as_set, "is a set", "list")
+
+
+@pytest.mark.parametrize(("pinned", "words"), [
+    ("  - defaults::numpy==1.26.4\n", "'defaults' is not conda-forge"),
+    ("  - anaconda::numpy==1.26.4\n", "'anaconda' is not conda-forge"),
+    ("  - numpy==1.26.4\n  - pytorch::pytorch\n", "stopped at PyTorch 2.5"),
+])
+def test_fix_environment_refuses_a_package_pinned_to_another_channel(way, pinned, words):
+    text = right.FIXED_ENVIRONMENT.replace("  - numpy==1.26.4\n", pinned)
+    if "pytorch::" in pinned:
+        text = text.replace("      - torch>=2.4\n", "")
+    _refused("02.fix_environment", text, words)
+    assert check("02.fix_environment", right.FIXED_ENVIRONMENT.replace("  - numpy", "  - conda-forge::numpy"), quiet=True)
+
+
+def test_rank_that_never_tries_rank_0(way):
+    def from_one(S, max_error):
+        total = (S ** 2).sum()
+        for r in range(1, len(S) + 1):
+            if ((S[r:] ** 2).sum() / total).sqrt() <= max_error:
+                return r
+
+    _refused("03.rank_for_error", from_one, "r = 0 keeps none")
+
+
+def test_library_shortcuts_for_what_the_exercise_writes(way):
+    import torch.nn.functional as F
+
+    _refused("04.cross_entropy", lambda logits, targets: F.cross_entropy(logits, targets), "calls F.cross_entropy")
+
+    def autograd(X, y, w, b):
+        w = w.clone().requires_grad_()
+        return torch.autograd.grad(F.binary_cross_entropy_with_logits(X @ w + b, y), w)[0]
+
+    _refused("05.logistic_gradient", autograd, "without autograd")
+
+
+def test_silent_command_for_all_users_on_windows(way):
+    def all_users(system, filename, prefix):
+        if system == "Windows":
+            return [filename, "/InstallationType=AllUsers", "/S", f"/D={prefix}"]
+        return right.silent_command(system, filename, prefix)
+
+    _refused("01.silent_command", all_users, "administrator", "JustMe")
+
+
 # --------------------------------------------------------------------------- 40.2: right answers, however written
 
 

@@ -20,9 +20,10 @@ other: a course is not an exam, but no answer gets ``[Correct]`` by accident.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 
 class Wrong(Exception):
@@ -148,14 +149,20 @@ def _plain_nested(value: Any) -> Any:
     return array.tolist()
 
 
-def plain_number(value: Any, what: str = "your answer") -> float:
+#: Why a result may be nan or inf, said where the exercise has no likelier cause of its own.
+NOT_FINITE = "somewhere a number overflowed or 0 was divided by 0"
+#: The likely cause where the exercise takes exp() of scores (softmax, sigmoid, cross-entropy).
+NOT_FINITE_EXP = "somewhere a number overflowed or 0 was divided by 0 (exp() of a large score is a common cause)"
+
+
+def plain_number(value: Any, what: str = "your answer", not_finite: str = NOT_FINITE) -> float:
     """`value` as a plain float: a Python, NumPy or 0-d (or one-element) tensor number. Text ("0.5"), a
-    bool, None, complex or a several-element tensor is Wrong, as are nan and inf."""
+    bool, None, complex or a several-element tensor is Wrong, as are nan and inf (`not_finite` says the
+    likely cause in this exercise)."""
     number = _any_float(value, what)
     if not math.isfinite(number):
         # NaN compares False with everything, so `abs(value - wanted) > tol` would let it pass.
-        raise Wrong(f"{what} is {number}, not a finite number: somewhere a number overflowed or 0 was divided by 0 "
-                    "(exp() of a large score is a common cause).")
+        raise Wrong(f"{what} is {number}, not a finite number: {not_finite}.")
     return number
 
 
@@ -231,9 +238,10 @@ def plain_list(value: Any, what: str = "your answer", limit: int = 1_000) -> lis
     return items
 
 
-def plain_array(value: Any, shape: Sequence[int], what: str = "your answer") -> dict:
+def plain_array(value: Any, shape: Sequence[int], what: str = "your answer", not_finite: str = NOT_FINITE) -> dict:
     """A tensor, NumPy array or nested list of the given `shape` as plain data: {"shape", "kind" ("bool",
-    "int" or "float"), "values" (flat list)}. Wrong for another shape, for text, or for nan and inf."""
+    "int" or "float"), "values" (flat list)}. Wrong for another shape, for text, or for nan and inf (`not_finite`
+    says the likely cause in this exercise)."""
     import numpy
 
     shape = tuple(shape)
@@ -244,8 +252,13 @@ def plain_array(value: Any, shape: Sequence[int], what: str = "your answer") -> 
         try:
             nested = _plain_nested(value)
         except (ValueError, TypeError):
-            raise Wrong(f"{what} should be a tensor of shape {shape}; its nested lists do not make one.") from None
-        actual = tuple(numpy.shape(nested))
+            nested = None
+        actual = None if nested is None else tuple(numpy.shape(nested))
+        if actual != shape and isinstance(value, tuple) and 2 <= len(value) <= 4 \
+                and any(_shape_of(item) is not None for item in value):
+            raise Wrong(f"{what} is {len(value)} things (a tuple): return only the one tensor of shape {shape}.")
+        if nested is None:
+            raise Wrong(f"{what} should be a tensor of shape {shape}; its nested lists do not make one.")
     else:
         if actual == shape:
             nested = _plain_nested(value)
@@ -258,8 +271,7 @@ def plain_array(value: Any, shape: Sequence[int], what: str = "your answer") -> 
     if kind is None:
         raise Wrong(f"{what} holds {flat.dtype} values, not numbers.")
     if kind == "float" and not bool(numpy.isfinite(flat).all()):
-        raise Wrong(f"{what} contains nan or inf, not finite numbers: somewhere a number overflowed or 0 was divided by 0 "
-                    "(exp() of a large score is a common cause).")
+        raise Wrong(f"{what} contains nan or inf, not finite numbers: {not_finite}.")
     return {"shape": list(shape), "kind": kind, "values": flat.tolist()}
 
 
@@ -346,6 +358,33 @@ def expect_shape(answer: Any, shape: tuple[int, ...], what: str = "your answer")
         raise Wrong(f"{what} should be a tensor or array of shape {shape}, but it is {_a(type(answer).__name__)}.")
     if tuple(actual) != tuple(shape):
         raise Wrong(f"{what} has shape {tuple(actual)}, but shape {tuple(shape)} was expected.")
+
+
+@contextlib.contextmanager
+def watching(functions: Sequence[str] = (), autograd: bool = False) -> Iterator[list[str]]:
+    """Inside the block, note each call of a torch function named in `functions` (however it was imported)
+    and, when `autograd`, the building of an autograd graph ("autograd"): the list it yields says which ran.
+    For exercises whose point is to write what those do."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    seen: list[str] = []
+
+    class Watch(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            name = getattr(func, "__name__", "")
+            if name in functions and name not in seen:
+                seen.append(name)
+            return func(*args, **(kwargs or {}))
+
+    def saved(tensor: Any) -> Any:  # called when an operation keeps a tensor for a backward pass
+        if "autograd" not in seen:
+            seen.append("autograd")
+        return tensor
+
+    graph = torch.autograd.graph.saved_tensors_hooks(saved, lambda tensor: tensor) if autograd else contextlib.nullcontext()
+    with Watch(), graph:
+        yield seen
 
 
 def unchanged(before: Any, after: Any) -> bool:

@@ -4,6 +4,7 @@ answer on fresh inputs, and raises ``Wrong`` with a reason the learner can act o
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 from typing import Any
 
 from ..installer import ERROR_MESSAGES, FIX_NAMES
@@ -68,6 +69,10 @@ def _check_sh_command(got: list[str], filename: str, prefix: str, system: str) -
     if len(got) < 2 or _base_name(got[1]) != filename:
         raise Wrong(f"for {system}, the second word is the installer's file, {filename!r}.")
     options, unread, unknown = _getopts(got[2:])
+    long_option = next((word for word in got[2:] if word.startswith("--") and len(word) > 2), None)
+    if long_option is not None:
+        raise Wrong(f"for {system}, {shown(long_option, 20)}: the .sh installer has no long options; it reads single "
+                    f"letters ({', '.join(sorted(SH_FLAGS))}, -p PREFIX).")
     if unknown is not None:
         raise Wrong(f"for {system}, {shown(unknown, 20)} is not an option of the .sh installer "
                     f"(it knows {', '.join(sorted(SH_FLAGS))}, -p PREFIX and -h).")
@@ -103,6 +108,9 @@ def _check_exe_command(got: list[str], filename: str, prefix: str) -> None:
         if arguments[-1].strip('"') != arguments[-1] or "\"" in arguments[-1]:
             raise Wrong("on Windows, /D= takes the folder without quotes: the installer reads everything after /D=.")
         raise Wrong("on Windows, /D= must name the install folder: '/D=' followed by the `prefix` argument.")
+    if any(part.lower() == "/installationtype=allusers" for part in arguments):
+        raise Wrong("on Windows, /InstallationType=AllUsers needs an administrator's prompt: the installer goes into "
+                    "your own folder, as you (JustMe, the default: leave it out).")
     if any(part.startswith("/AddToPath=1") for part in arguments):
         raise Wrong("leave /AddToPath at its default (0): use the Miniforge Prompt or `conda init` instead.")
     stray = [part for part in arguments if not part.startswith("/")]
@@ -131,6 +139,7 @@ def _(write_command: Any) -> list[list[str]]:
     for system, machine, prefix in SILENT_CASES:
         got = plain_list(write_command(system, pick_installer("miniconda", system, machine).filename, prefix),
                          f"silent_command({system!r}, ...)", limit=40)
+        got = [str(part) if isinstance(part, PurePath) else part for part in got]  # subprocess takes paths too
         if not all(isinstance(part, str) for part in got):
             raise Wrong(f"for {system}, every part of the command should be a string.")
         commands.append([plain_text(part, "a part of the command", limit=400) for part in got])

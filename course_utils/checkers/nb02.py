@@ -55,6 +55,8 @@ def _(text: Any) -> dict:
             summary["pip"] += [name for entry in (item.get("pip") or []) if (name := _name(str(entry), pip=True))]
         elif (name := _name(str(item), pip=False)) is not None:
             summary["conda"].append(name)
+            if "::" in str(item)[:300]:  # `channel::package` pins one package to a channel
+                summary.setdefault("pinned", []).append(str(item).split("::")[0].strip()[:200])
     return summary
 
 
@@ -67,7 +69,8 @@ def _(got: dict, wanted: None) -> None:
         raise Wrong("the file has no `channels:` list, so conda would search your own configuration's channels (on "
                     "Miniconda, Anaconda's `defaults`): list conda-forge, then nodefaults.")
     normal = [channel.rstrip("/").lower() for channel in channels]
-    for channel, written in zip(normal, channels):
+    pinned = got.get("pinned", [])
+    for channel, written in zip(normal + [c.rstrip("/").lower() for c in pinned], channels + pinned):
         if channel in CONDA_FORGE or channel == "nodefaults":
             continue
         if channel == "pytorch" or channel.endswith("/pytorch"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .helpers import (EXERCISES, Wrong, all_close, exercise, expect_callable, expect_value, plain_array, plain_list,
-                      plain_number, tensor_values)
+from .helpers import (EXERCISES, NOT_FINITE_EXP, Wrong, all_close, exercise, expect_callable, expect_value, plain_array,
+                      plain_list, plain_number, tensor_values, watching)
 
 # --------------------------------------------------------------------------- 05.logistic_gradient
 
@@ -45,8 +45,15 @@ def _() -> list[list[float]]:
 @LOGISTIC_GRADIENT.run
 def _(logistic_gradient: Any) -> list[dict]:
     expect_callable(logistic_gradient, "logistic_gradient")
-    return [plain_array(logistic_gradient(X.clone(), y.clone(), w.clone(), b.clone()), tuple(w.shape),
-                        f"the gradient for {len(w)} weights") for X, y, w, b in _logistic_cases()]
+    answers = []
+    for X, y, w, b in _logistic_cases():
+        with watching(autograd=True) as used:
+            result = logistic_gradient(X.clone(), y.clone(), w.clone(), b.clone())
+        if used:
+            raise Wrong("your function builds an autograd graph (requires_grad, backward() or autograd.grad): the "
+                        "exercise is the gradient by hand, from the chain rule, without autograd.")
+        answers.append(plain_array(result, tuple(w.shape), f"the gradient for {len(w)} weights", NOT_FINITE_EXP))
+    return answers
 
 
 @LOGISTIC_GRADIENT.judge

@@ -95,8 +95,28 @@ def _(got: list[float], wanted: list[int]) -> None:
             continue
         if answer == sum(lengths):
             raise Wrong("that is the number of real tokens; every review in a batch is padded to the batch's longest.")
+        for value, reason in _padding_mistakes(lengths, batch_size):
+            if answer == value != right:
+                raise Wrong(reason)
         raise Wrong(f"for lengths {lengths[:6]}{'...' if len(lengths) > 6 else ''} and batch_size={batch_size}: "
-                    f"you count {answer:g} tokens, the batches hold {right}. Is the last, shorter batch included?")
+                    f"you count {answer:g} tokens, the batches hold {right}.")
+
+
+def _padding_mistakes(lengths: list[int], size: int) -> list[tuple[int, str]]:
+    """What the usual miscounts give, each with what it gets wrong."""
+    runs = [lengths[i:i + size] for i in range(0, len(lengths), size)]
+    padded = sum(len(run) * max(run) for run in runs)
+    in_order = sorted(lengths)
+    return [(sum(len(run) * max(run) for run in runs if len(run) == size),
+             "the last, shorter batch is left out: it is padded and run too."),
+            (sum(size * max(run) for run in runs),
+             "the last batch is counted as batch_size reviews, but it holds only the reviews that are left."),
+            (len(lengths) * max(lengths),
+             "that pads every review to the longest of all; each batch is padded only to its own longest."),
+            (sum(len(in_order[i:i + size]) * max(in_order[i:i + size]) for i in range(0, len(in_order), size)),
+             "you sorted the lengths first; count the batches in the order the lengths are given."),
+            (padded - sum(lengths),
+             "that counts the padding only; count every token of the padded batches, real ones too.")]
 
 
 # --------------------------------------------------------------------------- 07.compute_metrics
@@ -117,15 +137,21 @@ def _metric_cases():  # -> list of (logits, labels), fresh NumPy arrays
             (rng.normal(size=(100, 2)) + np.eye(2)[labels] * 1.5, labels.copy())]
 
 
+_NOT_FINITE = {"balanced_accuracy": "0 was divided by 0 (a class with no reviews?)",
+               "mcc": "MCC's formula is 0/0 when every prediction is one class; scikit-learn's matthews_corrcoef "
+                      "returns 0 then"}
+
+
 @COMPUTE_METRICS.reference
 def _() -> list[dict]:
-    from sklearn.metrics import balanced_accuracy_score, matthews_corrcoef
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, matthews_corrcoef
 
     values = []
     for logits, labels in _metric_cases():
         predictions = logits.argmax(axis=-1)
         values.append({"balanced_accuracy": float(balanced_accuracy_score(labels, predictions)),
-                       "mcc": float(matthews_corrcoef(labels, predictions))})
+                       "mcc": float(matthews_corrcoef(labels, predictions)),
+                       "accuracy": float(accuracy_score(labels, predictions))})
     return values
 
 
@@ -142,7 +168,8 @@ def _(compute_metrics_balanced: Any) -> list[dict]:
         if not isinstance(got, dict):
             raise Wrong(f"compute_metrics_balanced(...) should return a dict, but it is {kind_of(got)}.")
         keys = [key for key in dict.keys(got) if isinstance(key, str)][:20]
-        values = {name: plain_number(dict.__getitem__(got, name), name) for name in METRIC_NAMES if name in keys}
+        values = {name: plain_number(dict.__getitem__(got, name), name, _NOT_FINITE[name])
+                  for name in METRIC_NAMES if name in keys}
         changed = not (np.array_equal(np.asarray(prediction.label_ids), labels)
                        and np.array_equal(np.asarray(prediction.predictions), logits))
         answers.append({"keys": sorted(keys), "values": values, "changed": changed})
@@ -158,6 +185,11 @@ def _(got: list[dict], wanted: list[dict]) -> None:
         if answer["changed"]:
             raise Wrong("your function changed eval_prediction's label_ids or predictions in place: it must only read them.")
         for name in METRIC_NAMES:
+            if name == "balanced_accuracy" and close(answer["values"][name], right["accuracy"]) \
+                    and not close(right["accuracy"], right[name]):
+                raise Wrong(f"balanced_accuracy is {answer['values'][name]:.3f}, the plain accuracy: with 95 positives "
+                            "in 100 it rewards calling everything positive. Use balanced_accuracy_score (the mean of "
+                            "each class's recall).")
             if not close(answer["values"][name], right[name]):
                 raise Wrong(f"{name} is {answer['values'][name]:.3f} but scikit-learn gives {right[name]:.3f}: take predictions "
                             "as the argmax of the logits, and pass (labels, predictions) in that order.")

@@ -33,31 +33,45 @@ PARAM_GROUPS = exercise("08.param_groups", hint="go through the model's paramete
                         "parameters have that weight matrices do not?", needs=("torch",))
 
 
+#: The weight decays the answer is called with: the notebook's 0.01 and another, so a fixed 0.01 shows.
+_DECAYS = (0.01, 0.05)
+
+
 @PARAM_GROUPS.reference
-def _() -> dict[str, float]:
+def _() -> list[dict[str, float]]:
     from ..finetune import parameter_groups
 
-    model = _small_bert_like()
-    names = {id(parameter): name for name, parameter in model.named_parameters()}
-    return {names[id(p)]: float(group["weight_decay"]) for group in parameter_groups(model, 0.01) for p in group["params"]}
+    wanted = []
+    for weight_decay in _DECAYS:
+        model = _small_bert_like()
+        names = {id(parameter): name for name, parameter in model.named_parameters()}
+        wanted.append({names[id(p)]: float(group["weight_decay"])
+                       for group in parameter_groups(model, weight_decay) for p in group["params"]})
+    return wanted
 
 
 @PARAM_GROUPS.run
-def _(no_decay_groups: Any) -> dict:
+def _(no_decay_groups: Any) -> list[dict]:
+    expect_callable(no_decay_groups, "no_decay_groups")
+    return [_run_groups(no_decay_groups, weight_decay) for weight_decay in _DECAYS]
+
+
+def _run_groups(no_decay_groups: Any, weight_decay: float) -> dict:
     import torch
 
-    expect_callable(no_decay_groups, "no_decay_groups")
     model = _small_bert_like()
     before = {name: parameter.requires_grad for name, parameter in model.named_parameters()}
     names = {id(parameter): name for name, parameter in model.named_parameters()}
-    got = no_decay_groups(model, 0.01)
+    call = f"no_decay_groups(model, {weight_decay:g})"
+    got = no_decay_groups(model, weight_decay)
     if not isinstance(got, (list, tuple)):
-        raise Wrong(f"no_decay_groups(model, 0.01) should be a list of groups, but it is {kind_of(got)}.")
-    groups, given = [], []
-    for group in plain_list(got, "no_decay_groups(model, 0.01)", limit=20):
+        raise Wrong(f"{call} should be a list of groups, but it is {kind_of(got)}.")
+    groups, given, unordered = [], [], False
+    for group in plain_list(got, call, limit=20):
         if not (isinstance(group, dict) and "params" in group and "weight_decay" in group):
             raise Wrong("each group is a dict with the keys 'params' (a list of parameters) and 'weight_decay'.")
         params = group["params"]
+        unordered = unordered or isinstance(params, (set, frozenset, dict))
         params = [params] if isinstance(params, torch.Tensor) else list(params)[:1000]
         groups.append({"names": [names.get(id(p), "?") for p in params],
                        "weight_decay": plain_number(group["weight_decay"], "a group's weight_decay")})
@@ -68,14 +82,23 @@ def _(no_decay_groups: Any) -> dict:
     except Exception as exc:  # noqa: BLE001 - what AdamW says about these groups is the verdict's reason
         refused = safe_text(exc, 200)
     changed = sorted(name for name, parameter in model.named_parameters() if parameter.requires_grad != before[name])
-    return {"groups": groups, "refused": refused, "changed": changed}
+    return {"groups": groups, "refused": refused, "changed": changed, "unordered": unordered,
+            "weight_decay": weight_decay}
 
 
 @PARAM_GROUPS.judge
-def _(got: dict, wanted: dict[str, float]) -> None:
+def _(got: list[dict], wanted: list[dict[str, float]]) -> None:
+    for one, right in zip(got, wanted):
+        _judge_groups(one, right, fixed=got[0])
+
+
+def _judge_groups(got: dict, wanted: dict[str, float], fixed: dict) -> None:
     if got["changed"]:
         raise Wrong(f"your function changed requires_grad of {got['changed'][0]}: it should only read the model, "
                     "not freeze or unfreeze it.")
+    if got["unordered"]:
+        raise Wrong("a group's 'params' is a set (or a dict): AdamW refuses it, since a set has no fixed order "
+                    "(the optimizer's saved state is matched to parameters by position). Use a list.")
     seen: dict[str, float] = {}
     for group in got["groups"]:
         for name in group["names"]:
@@ -90,10 +113,14 @@ def _(got: dict, wanted: dict[str, float]) -> None:
     missing = sorted(set(wanted) - set(seen))
     if missing:
         raise Wrong(f"these trainable parameters are in no group: {missing}.")
-    for name, decay in wanted.items():
-        if seen[name] != decay:
-            kind = "a 1-D parameter (bias or LayerNorm): no decay" if decay == 0 else "a weight matrix: decay 0.01"
-            raise Wrong(f"{name} has weight_decay {seen[name]:g}, but it is {kind}.")
+    decay = got["weight_decay"]
+    for name, right in wanted.items():
+        if seen[name] != right:
+            if right == decay and got is not fixed and seen[name] == fixed["weight_decay"]:
+                raise Wrong(f"called with weight_decay={decay:g}, your groups still decay by {seen[name]:g}: use the "
+                            "function's weight_decay argument, not a number of your own.")
+            kind = "a 1-D parameter (bias or LayerNorm): no decay" if right == 0 else f"a weight matrix: decay {decay:g}"
+            raise Wrong(f"{name} has weight_decay {seen[name]:g} (called with {decay:g}), but it is {kind}.")
     if got["refused"]:
         raise Wrong(f"AdamW refuses these groups: {got['refused']}.")
 
@@ -113,7 +140,41 @@ def _ece_cases():  # -> list of (probabilities, labels, n_bins), fresh arrays
     return [(probabilities, (rng.uniform(size=400) < probabilities).astype(int), 10),
             (probabilities.copy(), (rng.uniform(size=400) < probabilities ** 3).astype(int), 10),
             (np.array([0.9, 0.9, 0.9, 0.1]), np.array([1, 0, 1, 0]), 5),
-            (np.array([0.0, 0.05, 1.0, 1.0]), np.array([0, 0, 1, 1]), 10)]
+            (np.array([0.0, 0.05, 1.0, 1.0]), np.array([0, 0, 1, 1]), 10),
+            (np.array([0.0, 0.05, 1.0, 1.0]), np.array([1, 0, 0, 1]), 10)]  # 0.0 and 1.0 each with a gap
+
+
+def _ece_variants(probabilities, labels, n_bins: int) -> dict[str, float]:
+    """What the usual mistakes give: {mistake: value} (bins that lose 0.0 or 1.0, counts for shares, squared
+    gaps, abs of the sum)."""
+    import numpy as np
+
+    from ..finetune import calibration_bins
+
+    def ece(bins, weight=lambda inside: inside.mean(), gap=abs, outer=lambda x: x):
+        total = sum(weight(bins == b) * gap(labels[bins == b].mean() - probabilities[bins == b].mean())
+                    for b in range(n_bins) if (bins == b).any())
+        return float(outer(total))
+
+    right_bins = calibration_bins(probabilities, n_bins)
+    return {"no_clip": ece(np.digitize(probabilities, np.linspace(0, 1, n_bins + 1)) - 1),
+            "left_open": ece(np.ceil(probabilities * n_bins).astype(int) - 1),
+            "counts": ece(right_bins, weight=lambda inside: inside.sum()),
+            "squared": ece(right_bins, gap=lambda x: x * x),
+            "abs_outside": ece(right_bins, gap=lambda x: x, outer=abs)}
+
+
+_ECE_MISTAKES = {
+    "no_clip": "predictions of exactly 1.0 fall outside your bins (np.digitize puts 1.0 past the last edge): 1.0 "
+               "belongs in the last bin.",
+    "left_open": "predictions of exactly 0.0 fall outside your bins ((lo, hi] bins leave 0.0 out): 0.0 belongs in "
+                 "the first bin.",
+    "counts": "each bin's gap is weighted by its count, not by its share of all predictions (count / total): an ECE "
+              "is never above 1.",
+    "squared": "each bin's gap is squared: the ECE weights the absolute gap |share of positives - mean probability|.",
+    "abs_outside": "abs() is taken of the whole sum, so gaps of opposite sign cancel: take each bin's absolute gap, "
+                   "then sum.",
+}
 
 
 def top_label_ece(probabilities, labels, n_bins: int, at_half_positive: bool = True) -> float:
@@ -143,7 +204,8 @@ def _() -> list[dict]:
         unweighted = np.mean([abs(labels[bins == b].mean() - probabilities[bins == b].mean()) for b in np.unique(bins)])
         cases.append({"right": float(expected_calibration_error(probabilities, labels, n_bins)), "size": len(labels),
                       "n_bins": n_bins, "unweighted": float(unweighted),
-                      "top_label": [top_label_ece(probabilities, labels, n_bins, half) for half in (True, False)]})
+                      "top_label": [top_label_ece(probabilities, labels, n_bins, half) for half in (True, False)],
+                      "mistakes": _ece_variants(probabilities, labels, n_bins)})
     return cases
 
 
@@ -151,14 +213,25 @@ def _() -> list[dict]:
 def _(expected_calibration_error: Any) -> list[float]:
     expect_callable(expected_calibration_error, "expected_calibration_error")
     return [plain_number(expected_calibration_error(probabilities.copy(), labels.copy(), n_bins),
-                         "expected_calibration_error(...)") for probabilities, labels, n_bins in _ece_cases()]
+                         "expected_calibration_error(...)",
+                         "the mean of an empty bin is 0/0 = nan: skip the bins that hold no predictions")
+            for probabilities, labels, n_bins in _ece_cases()]
 
 
 @ECE.judge
 def _(got: list[float], wanted: list[dict]) -> None:
+    if all(value == 0 for value in got):
+        raise Wrong("expected_calibration_error returns 0 for every case, even for predictions that are far off: "
+                    "it does not measure anything yet (is the body still the starter's?).")
     for value, case in zip(got, wanted):
         if close(value, case["right"]):
             continue
+        if value > 1:
+            raise Wrong(f"you give {value:.4f}, but an ECE is a weighted mean of gaps between two shares, so it is "
+                        "never above 1: weight each bin by its share of all predictions (count / total).")
+        for mistake, reason in _ECE_MISTAKES.items():
+            if abs(value - case["mistakes"][mistake]) < 1e-9 and not close(case["mistakes"][mistake], case["right"]):
+                raise Wrong(reason)
         if abs(value - case["unweighted"]) < 1e-9:
             raise Wrong("each bin's gap must be weighted by its share of the reviews, not averaged equally.")
         if any(abs(value - top) < 1e-9 for top in case["top_label"]):
@@ -207,10 +280,11 @@ def _parameters(model) -> list[float]:
 
 
 @ACCUMULATION.reference
-def _() -> list[list[float]]:
+def _() -> dict:
     import torch
 
     model = _regression()
+    start = _parameters(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     after = []
     for inputs, labels in _batches():  # each step: one batch of 8, as accumulation must reproduce
@@ -218,7 +292,12 @@ def _() -> list[list[float]]:
         model(inputs, labels).loss.backward()
         optimizer.step()
         after.append(_parameters(model))
-    return after
+    model = _regression()  # the usual mistake: zero_grad() inside the loop keeps the last micro-batch only
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    inputs, labels = _batches()[0]
+    (model(inputs[6:], labels[6:]).loss / 4).backward()
+    optimizer.step()
+    return {"after": after, "start": start, "last_only": _parameters(model)}
 
 
 @ACCUMULATION.run
@@ -230,7 +309,7 @@ def _(train_step_accumulated: Any) -> list[dict]:
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     events: list[str] = []
     optimizer.register_step_post_hook(lambda *_: events.append("step"))
-    model.register_forward_hook(lambda *_: events.append("forward"))
+    model.register_forward_hook(lambda *_: events.append("forward") if torch.is_grad_enabled() else None)
     model.linear.weight.register_hook(lambda gradient: events.append("backward"))
     steps = []
     for inputs, labels in _batches():
@@ -242,13 +321,15 @@ def _(train_step_accumulated: Any) -> list[dict]:
 
 
 @ACCUMULATION.judge
-def _(got: list[dict], wanted: list[list[float]]) -> None:
+def _(got: list[dict], reference: dict) -> None:
+    wanted = reference["after"]
     for number, (step, right) in enumerate(zip(got, wanted), start=1):
         events = step["events"]
         stepped = events.count("step")
         if stepped != 1:
             raise Wrong(f"the optimizer stepped {stepped} times; accumulation steps it once, after all the micro-batches.")
-        passes = [event for event in events if event in ("forward", "backward")]
+        # what runs after the step (a look at the loss, under no_grad or not) is not part of the step
+        passes = [event for event in events[:events.index("step")] if event in ("forward", "backward")]
         if passes.count("forward") == 4 and passes.count("backward") == 1:
             raise Wrong("you call backward() once, on the summed loss of all the micro-batches: that keeps every "
                         "micro-batch's graph (its activations) in memory until the end, which is what accumulation is "
@@ -260,5 +341,11 @@ def _(got: list[dict], wanted: list[list[float]]) -> None:
             if number == 2 and all_close(got[0]["after"], wanted[0], atol=1e-6, rtol=1e-6):
                 raise Wrong("the first step was right, the second was not: the first step's gradients were still in .grad. "
                             "Clear them once per step: optimizer.zero_grad() before the micro-batches or after the step.")
+            if number == 1 and all_close(step["after"], reference["start"], atol=1e-9, rtol=0):
+                raise Wrong("the weights did not move: the gradients were cleared (zero_grad) after backward() and "
+                            "before optimizer.step() used them. Step first, then clear.")
+            if number == 1 and all_close(step["after"], reference["last_only"], atol=1e-6, rtol=1e-6):
+                raise Wrong("only the last micro-batch's gradient reached the step: zero_grad() inside the loop clears "
+                            "what the earlier micro-batches added to .grad. Clear once per step, not per micro-batch.")
             raise Wrong("one step on 4 micro-batches of 2 should move the weights exactly as one step on the batch of 8: "
                         "divide each micro-batch's loss by the number of micro-batches before backward().")

@@ -250,6 +250,51 @@ def test_silent_command_for_all_users_on_windows(way):
     _refused("01.silent_command", all_users, "administrator", "JustMe")
 
 
+def test_describe_with_a_numpy_bool_is_told_to_use_bool(way):
+    import numpy as np
+
+    def numpy_flag(python):
+        prefix, flag = right.describe(python)
+        return prefix, np.bool_(flag)
+
+    _refused("02.describe", numpy_flag, "a NumPy bool", "bool(...)")
+
+
+def test_scaled_attention_with_a_square_mask_broadcast_by_hand_is_told_the_padding_shape(way):
+    def unsqueezed(q, k, v, mask=None):
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+        if mask is not None:
+            scores = scores.masked_fill(~mask.unsqueeze(0).unsqueeze(0), float("-inf"))
+        return scores.softmax(-1) @ v
+
+    _refused("06.scaled_attention", unsqueezed, "(2, 1, 1, 5)", "without adding dimensions")
+
+
+def test_accumulation_that_looks_at_the_loss_after_the_step(way):
+    def then_prints(model, optimizer, micro_batches):
+        right.train_step_accumulated(model, optimizer, micro_batches)
+        with torch.no_grad():
+            print(sum(model(**batch).loss.item() for batch in micro_batches) / len(micro_batches))
+
+    assert check("08.accumulation", then_prints, quiet=True)
+
+
+def test_silent_command_with_a_path_prefix_and_a_long_option(way):
+    from pathlib import Path
+
+    def path_prefix(system, filename, prefix):
+        command = right.silent_command(system, filename, prefix)
+        return command if system == "Windows" else command[:-1] + [Path(command[-1])]
+
+    assert check("01.silent_command", path_prefix, quiet=True)
+
+    def long_batch(system, filename, prefix):
+        return right.silent_command(system, filename, prefix) if system == "Windows" else \
+            ["bash", filename, "--batch", "-p", prefix]
+
+    _refused("01.silent_command", long_batch, "'--batch'", "no long options")
+
+
 # --------------------------------------------------------------------------- 40.2: right answers, however written
 
 
@@ -387,6 +432,8 @@ def _practice(create=None, install=None, export=None, remove=None):
     _practice(create=["micromamba", "create", "-n", "{n}", "python=3.12", "numpy", "-y"],
               remove=["micromamba", "remove", "-n", "{n}", "--all", "-y"]),
     _practice(remove=["conda", "remove", "--all", "--name", "{n}", "--yes"]),
+    _practice(export=["conda", "env", "export", "-n", "{n}", "--from-history", "--format", "environment-yaml",
+                      "--file", "./{n}.yml"]),     # the same file as {n}.yml
 ])
 def test_conda_practice_in_every_spelling_conda_accepts(way, answer):
     verdict = check("02.conda_practice", answer, quiet=True)

@@ -12,6 +12,7 @@ version it admits is a 3.12 one.
 from __future__ import annotations
 
 import argparse
+import posixpath
 import re
 from typing import Any
 
@@ -299,7 +300,7 @@ def _check_export(command: list[str], name: str, shown_command: str) -> list[str
     if file is None:
         problems.append(f"write the export to a file with --file {name}.yml (without it, conda prints the file "
                         "instead of writing it)")
-    elif file != f"{name}.yml":
+    elif posixpath.normpath(file.replace("\\", "/")) != f"{name}.yml":  # ./NAME.yml is the same file
         problems.append(f"write the export to {name}.yml (--file {name}.yml), not to {shown(file, 40)}")
     elif namespace.format not in YAML_FORMATS:
         if namespace.format is None:

@@ -179,7 +179,7 @@ def _(describe: Any) -> list[dict]:
             except (OSError, ValueError):
                 same = False
             results.append({"what": what, "same_prefix": same, "flag": flag if isinstance(flag, bool) else None,
-                            "flag_kind": type(flag).__name__})
+                            "flag_kind": ("a NumPy bool" if type(flag).__module__ == "numpy" else kind_of(flag))})
     return results
 
 
@@ -190,7 +190,7 @@ def _(got: list[dict], wanted: dict) -> None:
         if not case["same_prefix"]:
             raise Wrong(f"for {what}, the prefix is not the interpreter's sys.prefix (run the given python, not this one).")
         if case["flag"] is None:
-            raise Wrong(f"is_environment should be a bool (True or False), not {case['flag_kind']}.")
+            raise Wrong(f"is_environment should be a plain bool (True or False), not {case['flag_kind']}: use bool(...).")
         if case["flag"] is not wanted[what]:
             extra = {("a conda environment", True): " A conda environment has sys.prefix == sys.base_prefix: test for "
                                                     "its conda-meta folder too.",

@@ -19,7 +19,9 @@ CAUSAL_MASK = exercise("06.causal_mask", hint="token i may look at tokens 0..i: 
 @CAUSAL_MASK.run
 def _(causal_mask: Any) -> list[dict]:
     expect_callable(causal_mask, "causal_mask")
-    return [plain_array(causal_mask(size), (size, size), f"causal_mask({size})") for size in CAUSAL_SIZES]
+    return [plain_array(causal_mask(size), (size, size), f"causal_mask({size})",
+                        "a mask of -inf and 0 is the additive form; this exercise wants booleans (dtype=torch.bool, "
+                        "True = may attend)") for size in CAUSAL_SIZES]
 
 
 def _causal(size: int) -> list[bool]:
@@ -46,6 +48,10 @@ SCALED_ATTENTION = exercise("06.scaled_attention", hint="write the four steps of
 #: The masks tried: none, causal (tokens x tokens), and padding (batch, 1, 1, tokens): the second review of the
 #: batch has two padded tokens at its end, which no query may attend to.
 MASK_KINDS = ("without a mask", "with a causal mask", "with a padding mask of shape (2, 1, 1, 5)")
+
+
+_NOT_FINITE = ("somewhere a number overflowed or 0 was divided by 0: exp() of a large score, or a row whose every "
+               "score was masked (softmax of all -inf is 0/0; is the mask inverted? True = may attend)")
 
 
 def _attention_cases():  # -> list of (q, k, v, mask or None), fresh tensors
@@ -84,7 +90,13 @@ def _(attention: Any) -> list[dict]:
         given = [tensor.clone() for tensor in (q, k, v)] + [None if mask is None else mask.clone()]
         with Watch():
             result = attention(*given[:3]) if mask is None else attention(*given[:3], mask=given[3])
-        answer = plain_array(result, (2, 3, 5, 8), f"the output {what}")
+        try:
+            answer = plain_array(result, (2, 3, 5, 8), f"the output {what}", _NOT_FINITE)
+        except Wrong as exc:  # said when the judge reaches this case: an earlier case's mistake comes first
+            extra = (" The padding mask broadcasts over the heads and the queries as it is: use it without adding "
+                     "dimensions." if mask is not None and mask.dim() == 4 and "shape" in str(exc) else "")
+            answers.append({"wrong": f"{exc}{extra}", "called": bool(called)})
+            continue
         answer["changed"] = not all(unchanged(before, after) for before, after in zip((q, k, v, mask), given)
                                     if before is not None)
         answer["called"] = bool(called)
@@ -98,13 +110,17 @@ def _(got: list[dict], wanted: list[list[float]]) -> None:
         if answer["called"]:
             raise Wrong("your function calls F.scaled_dot_product_attention, the very function the check compares with: "
                         "write the steps yourself (scores, scaling, mask, softmax, weighted sum).")
+        if "wrong" in answer:
+            raise Wrong(answer["wrong"])
         if answer["changed"]:
             raise Wrong(f"{what}, your function changed q, k, v or the mask it was given, in place (`/=`, `.div_()`, ...): "
                         "the caller's tensors must stay as they were; compute new tensors instead.")
         if not all_close(answer["values"], right, atol=1e-5):
             gap = largest_gap(answer["values"], right)
-            extra = (" The padding mask has one row per review and must broadcast over the heads and the queries."
-                     if what == MASK_KINDS[2] else "")
+            extra = {MASK_KINDS[0]: " Is softmax taken over the keys (the last dimension), and are the scores divided "
+                                    "by the square root of d?",
+                     MASK_KINDS[2]: " The padding mask has one row per review and must broadcast over the heads and "
+                                    "the queries."}.get(what, "")
             raise Wrong(f"the output {what} differs from scaled_dot_product_attention by up to {gap:.3g}.{extra}")
 
 

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 06 · Self-attention from scratch, until it reproduces a real BERT layer
 #
-# **You will build self-attention one checked step at a time, and finish with your own encoder layer producing the same numbers as a pretrained BERT, to within 1e-5 (the rounding of 32-bit floats).**
+# **You will build self-attention one checked step at a time, and finish with your own encoder layer producing the same numbers as a pretrained BERT, each layer to within 1e-5 (the rounding that 32-bit floats pile up in a layer).**
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/zero-to-finetune/zero-to-finetune/blob/v0.1.0/notebooks/06_self_attention.ipynb)
 #
@@ -22,7 +22,7 @@
 # %% [markdown]
 # ## Setup
 #
-# The usual first cell; then the model. Each profile names one model, the same online and offline: the quick profile (a CPU) uses *all-MiniLM-L6-v2*, a 6-layer, 384-wide BERT with `bert-base-uncased`'s vocabulary, which the course also ships offline with a verified hash; the full profile (a GPU) uses `bert-base-uncased` itself, 12 layers, 768 wide. Everything below works the same on either, and every check in this notebook runs on the model your profile names; the few sentences that say what one model's heads and position vectors do are measured on the model you run and asserted for the quick profile's model, whose outputs you see here. We ask for the `eager` attention implementation so the model can hand us its attention weights.
+# The usual first cell; then the model. Each profile names one model, the same online and offline: the quick profile (a CPU) uses *all-MiniLM-L6-v2*, a 6-layer, 384-wide BERT with `bert-base-uncased`'s vocabulary, which the course also ships offline with a verified hash; the full profile (a GPU) uses `bert-base-uncased` itself, 12 layers, 768 wide. Everything below works the same on either, and every check in this notebook runs on the model your profile names. Two kinds of assert are guarded. The few sentences that say what one model's heads, word vectors and position vectors do are measured on the model you run and asserted only for the quick profile's model, whose outputs you see here: they describe what training put into that model, and `bert-base-uncased` learned its own (it prints its own). The rounding bounds of section 5 (1e-5 per layer, 1e-4 through the whole stack, 1e-10 in 64-bit floats) hold for both: the course's tests check them on a randomly initialised 12-layer, 768-wide BERT too, since the full profile's own run needs a GPU and a download. We ask for the `eager` attention implementation so the model can hand us its attention weights.
 
 # %%
 import os, sys
@@ -60,7 +60,7 @@ print(f"{bert.config.num_hidden_layers} layers, hidden size {d_model}, {n_heads}
 #
 # $$\text{weights}_{i,j} = \frac{e^{x_i \cdot x_j}}{\sum_{j'} e^{x_i \cdot x_{j'}}}, \qquad \text{output}_i = \sum_j \text{weights}_{i,j}\, x_j$$
 #
-# Let us do it by hand on the real token vectors of a short review: BERT's word embeddings, the vectors it starts from.
+# Let us do it by hand on the real token vectors of a short review: BERT's word embeddings, the word part of the vectors it starts from (section 4 adds the rest).
 
 # %%
 sentence = "the acting was not good"
@@ -85,13 +85,16 @@ print("how much 'not' attends to each token:", ", ".join(f"{t} {w:.2f}" for t, w
 raw_scores, norms = x @ x.T, x.norm(dim=1)
 winners = raw_scores.argmax(dim=1).tolist()
 print("each token's largest weight goes to:", ", ".join(f"{tokens[i]} -> {tokens[j]}" for i, j in enumerate(winners)))
+self_weights = raw_scores.softmax(dim=1).diagonal()
+print("the weight each token puts on itself:", ", ".join(f"{t} {w:.2f}" for t, w in zip(tokens, self_weights)))
 for i, j in enumerate(winners):     # Cauchy-Schwarz: x_i·x_j <= |x_i| |x_j|, which beats x_i·x_i = |x_i|² only if |x_j| > |x_i|
     assert j == i or norms[j] > norms[i]
 if MODEL_ID == "sentence-transformers/all-MiniLM-L6-v2":
     assert winners == list(range(len(tokens)))      # the quick profile's model: every token's largest weight is on itself
+    assert 0.25 < self_weights.min() and self_weights.max() < 0.65   # ... yet a third to three fifths of its weight, no more
 
 # %% [markdown]
-# Why does a token favour itself? Its score with itself is its squared length, $x_i \cdot x_i = \lVert x_i\rVert^2$, while its score with any other token is at most $\lVert x_i\rVert\,\lVert x_j\rVert$ (the Cauchy–Schwarz inequality: equal only when the two point the same way). So another token can win only by being longer *and* pointing nearly the same way; the cell checks that every winner other than the token itself is longer. With the quick profile's model every token's largest weight is on itself (printed above, and asserted there). A token that mostly looks at itself mixes in little from its neighbours: one reason real attention first *projects* the vectors (section 3), so that what a token looks for need not be what it is.
+# Why does a token favour itself? Its score with itself is its squared length, $x_i \cdot x_i = \lVert x_i\rVert^2$, while its score with any other token is at most $\lVert x_i\rVert\,\lVert x_j\rVert$ (the Cauchy–Schwarz inequality: equal only when the two point the same way). So another token $j$ can win only by being longer *and* pointing close enough to the same way: $\cos\theta > \lVert x_i\rVert / \lVert x_j\rVert$ (a token three times longer wins at an angle of up to about 70°); the cell checks that every winner other than the token itself is longer. With the quick profile's model every token's largest single weight is on itself, between a third and three fifths of its weight (printed above, and asserted there), so much of each output still comes from the neighbours. But which neighbours, and how much, is decided by the raw vectors alone, with each token favouring itself: one reason real attention first *projects* the vectors (section 3), so that what a token looks for need not be what it is.
 #
 # The loops are three matrix products in disguise: all scores at once are $XX^\top$, the softmax runs along each row, and the weighted sums are one more product.
 
@@ -190,7 +193,7 @@ plt.show()
 #
 # $$\text{Attention}(Q, K, V) = \text{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V.$$
 #
-# **Multi-head** attention runs $h$ smaller attentions side by side, each on its own slice of size $d/h$, so different heads can track different relations; an output projection mixes the heads again. The only tricky part is the bookkeeping of shapes, so every step below is shape-checked:
+# where $d_k$ is the size of one head's queries and keys ($d/h$, defined next; the code reads it as `q.shape[-1]`). **Multi-head** attention runs $h$ smaller attentions side by side, each on its own slice of size $d_k = d/h$, so different heads can track different relations; an output projection mixes the heads again. The only tricky part is the bookkeeping of shapes, so every step below is shape-checked:
 
 # %%
 class MultiHeadSelfAttention(nn.Module):
@@ -249,7 +252,7 @@ print("attention(shuffled x) == shuffled attention(x):", torch.allclose(out_then
 assert torch.allclose(out_then_shuffle, shuffle_then_out, atol=1e-5)
 
 # %% [markdown]
-# BERT therefore adds a **learned position embedding** (one vector per position, up to 512) to each token's word embedding before the first layer, plus a segment embedding, and normalizes the sum. After training, nearby positions have similar vectors:
+# BERT therefore adds a **learned position embedding** (one vector per position, up to 512) to each token's word embedding before the first layer, plus a segment embedding (one of two vectors, saying whether the token belongs to the first or the second sentence of a pair: `token_type_ids`), and normalizes the sum. After training, nearby positions have similar vectors:
 
 # %%
 with torch.no_grad():
@@ -278,10 +281,11 @@ print(f"position 0 with the others: {similarity[0, 1:].mean():.2f} on average; a
 assert by_distance[1] > by_distance[16:].mean()          # nearby positions are more alike than distant ones
 if MODEL_ID == "sentence-transformers/all-MiniLM-L6-v2":                                    # the quick profile's model: the stripes, measured
     assert explained > 0.7 and len(peaks) >= 5 and all(4 <= b - a <= 8 for a, b in zip(peaks, peaks[1:5]))
+    assert similarity[0, 1:].mean() < similarity[1:, 1:][~torch.eye(63, dtype=torch.bool)].mean()   # position 0 stands apart
 
 
 # %% [markdown]
-# In the quick profile's model the distance explains most of the picture, and the average similarity peaks again at a steady spacing of a few positions (printed): the position vectors behave partly like **waves** along the sequence, the same idea as the sines and cosines the original Transformer used for positions by design; two waves line up again whenever the distance is a whole number of periods, and that is a stripe. The model found this on its own. (With the full profile's `bert-base-uncased` the cell prints its own measures.) Position 0 is the odd one out: it always holds `[CLS]`, and it is less like the other positions than they are like each other (printed).
+# In the quick profile's model the distance explains most of the picture, and the average similarity peaks again at a steady spacing of a few positions (printed): the position vectors behave partly like **waves** along the sequence, the same idea as the sines and cosines the original Transformer used for positions by design; two waves line up again whenever the distance is a whole number of periods, and that is a stripe. The model found this on its own. (With the full profile's `bert-base-uncased` the cell prints its own measures.) In the quick profile's model position 0 is the odd one out: it always holds `[CLS]`, and it is less like the other positions than they are like each other (printed, and asserted for that model; `bert-base-uncased` prints its own).
 
 # %% [markdown]
 # ## 5 · The full encoder layer, checked against BERT
@@ -291,7 +295,32 @@ if MODEL_ID == "sentence-transformers/all-MiniLM-L6-v2":                        
 # 1. **multi-head self-attention**, then a residual connection ($x + \text{attention}(x)$) and **LayerNorm**;
 # 2. a **feed-forward** network applied to each token separately: a linear layer to a wider size, **GELU**, a linear layer back; then again residual and LayerNorm.
 #
-# (BERT also has dropout in these places; at inference it does nothing, so we leave it out.)
+# Two pieces are new. **LayerNorm** normalizes each token's vector on its own: subtract its mean $\bar x$ over the $d$ numbers, divide by its standard deviation, then scale and shift with two learned vectors, $\text{LayerNorm}(x) = \frac{x - \bar x}{\sqrt{\operatorname{var}(x) + \epsilon}} \odot \gamma + \beta$ (that keeps the numbers in a steady range, layer after layer). **GELU** is a smooth cousin of ReLU: $\text{GELU}(x) = x\,\Phi(x)$, where $\Phi$ is the standard normal distribution function, so large positive inputs pass almost unchanged and large negative ones become almost 0.
+#
+# (BERT also has dropout in these places; at inference it does nothing, so we leave it out.) Both, written out and checked against PyTorch's:
+
+# %%
+def layer_norm(x, gamma, beta, eps):
+    mean = x.mean(dim=-1, keepdim=True)
+    variance = x.var(dim=-1, unbiased=False, keepdim=True)       # the mean of the squared deviations (divide by d)
+    return (x - mean) / torch.sqrt(variance + eps) * gamma + beta
+
+
+def gelu(x):
+    return x * 0.5 * (1 + torch.erf(x / math.sqrt(2)))            # x Φ(x), Φ written with the error function
+
+
+reference_norm = nn.LayerNorm(d_model, eps=bert.config.layer_norm_eps)
+norm_generator = torch.Generator().manual_seed(5)
+with torch.no_grad():
+    reference_norm.weight.normal_(generator=norm_generator), reference_norm.bias.normal_(generator=norm_generator)
+    sample = torch.randn(3, d_model, generator=norm_generator)
+    norm_matches = torch.allclose(layer_norm(sample, reference_norm.weight, reference_norm.bias, reference_norm.eps),
+                                  reference_norm(sample), atol=1e-5)
+    gelu_matches = torch.allclose(gelu(sample), F.gelu(sample), atol=1e-6)
+print(f"our LayerNorm matches nn.LayerNorm: {norm_matches}; our GELU matches F.gelu: {gelu_matches}")
+assert norm_matches and gelu_matches
+
 
 # %%
 class EncoderLayer(nn.Module):
@@ -355,7 +384,7 @@ assert max(gaps) <= 1e-5, gaps                 # the claim: every layer matches 
 
 
 # %% [markdown]
-# And all six layers chained, starting from the embeddings and ending at the model's final hidden states:
+# And all the layers chained (6 in MiniLM, 12 in `bert-base-uncased`), starting from the embeddings and ending at the model's final hidden states:
 
 # %% tags=["nbval-ignore-output"]
 def run_chain(layers, embeddings, padding):
@@ -367,11 +396,11 @@ def run_chain(layers, embeddings, padding):
 
 with torch.inference_mode():
     gap32 = (run_chain(our_layers, result.hidden_states[0], padding) - result.last_hidden_state).abs().max().item()
-print(f"six layers chained, 32-bit floats: largest difference {gap32:.0e}")   # varies with the CPU
-assert gap32 <= 1e-4                           # the claim: still within 1e-4 after six layers
+print(f"{len(our_layers)} layers chained, 32-bit floats: largest difference {gap32:.0e}")   # varies with the CPU
+assert gap32 <= 1e-4                           # the claim: still within 1e-4 after all the layers
 
 # %% [markdown]
-# In 32-bit floats each layer adds rounding noise of around $10^{-6}$ (the exact figures depend on the CPU, which is why these two cells check a bound rather than print a fixed number), and six layers add up to more. To prove that this is rounding and not a mistake, repeat in 64-bit floats, whose rounding steps are $2^{29}$ (about half a billion) times finer. Both models must then agree almost exactly:
+# In 32-bit floats each layer adds rounding noise of around $10^{-6}$ (the exact figures depend on the CPU, which is why these two cells check a bound rather than print a fixed number), and a stack of layers adds up to more. To prove that this is rounding and not a mistake, repeat in 64-bit floats, whose rounding steps are $2^{29}$ (about half a billion) times finer. Both models must then agree almost exactly:
 
 # %%
 bert64 = AutoModel.from_pretrained(model_folder, attn_implementation="eager", dtype=torch.float64).eval()
@@ -379,11 +408,11 @@ our_layers64 = [copy.deepcopy(layer).double() for layer in our_layers]
 with torch.inference_mode():
     result64 = bert64(**batch, output_hidden_states=True)
     gap64 = (run_chain(our_layers64, result64.hidden_states[0], padding) - result64.last_hidden_state).abs().max().item()
-print(f"six layers chained, 64-bit floats: within 1e-10: {gap64 <= 1e-10}")
+print(f"{len(our_layers64)} layers chained, 64-bit floats: within 1e-10: {gap64 <= 1e-10}")
 assert gap64 <= 1e-10
 
 # %% [markdown]
-# The differences are rounding noise: **your code is a BERT encoder.** What remains of the model is the embedding layer (which you saw in section 4) and, for classification, a small head on top, which is where notebook 07 starts.
+# The differences are rounding noise: **your code is a BERT encoder.** What remains of the model is the embedding layer (which you saw in section 4), the **pooler** (one more linear layer and tanh on the `[CLS]` vector, which notebook 07 discusses) and, for classification, a small head on top, which is where notebook 07 starts.
 #
 # ## 6 · What do the heads look at?
 #
@@ -486,6 +515,10 @@ for name, (d, heads, d_ff) in widths.items():
         elementwise = heads * T * T + T * d_ff + 4 * T * d      # numbers the softmax, GELU, two LayerNorms and two residuals touch
         elementwise_share.append(elementwise / total)
 assert max(quadratic_share.values()) < 0.2 and max(quadratic_share[name, 64] for name in widths) < 0.03
+d_base = widths["bert-base-uncased"][0]
+cost_512_vs_128 = (24 * 512 * d_base**2 + 4 * 512**2 * d_base) / (24 * 128 * d_base**2 + 4 * 128**2 * d_base)   # the formula, checked above
+print(f"bert-base-uncased: 512 tokens cost {cost_512_vs_128:.2f} times what 128 cost, {cost_512_vs_128 / 4 - 1:.0%} above proportion")
+assert 4.2 < cost_512_vs_128 < 4.4
 print(f"the element-wise steps touch at most {max(elementwise_share):.2%} as many numbers as the matrix products take FLOPs")
 assert max(elementwise_share) < 0.01            # even at ten operations a number, a few percent of the work at most
 
@@ -516,13 +549,14 @@ print(f"doubling T from 64 to 128 multiplies the work by {ratio_64_128:.2f}; fro
 assert 2 < ratio_64_128 < 2.1 and lengths[1:3] == [64, 128]
 
 # %% [markdown]
-# Memory is where $T^2$ bites sooner. Our `attention` materializes the scores and the weights, two $h \times T \times T$ tensors of 4-byte floats per layer, against $T \times d$ numbers for the token vectors themselves; in training both are kept for the backward pass. PyTorch's `F.scaled_dot_product_attention` computes the same result and, with its fused kernels, works through the keys in blocks, so it need not store the whole $T \times T$ matrix: it saves memory, not FLOPs.
+# Memory is where $T^2$ bites sooner. Our `attention` materializes the scores and the weights, two $h \times T \times T$ tensors of 4-byte floats per layer and per sequence (a batch of 32 sequences needs 32 times as much), against $T \times d$ numbers for the token vectors themselves; in training the weights are kept for the backward pass (and, with dropout on them, as BERT has, a dropped copy too). PyTorch's `F.scaled_dot_product_attention` computes the same result and, with its fused kernels, works through the keys in blocks, so it need not store the whole $T \times T$ matrix: it saves memory, not FLOPs.
 
 # %%
 for T in (128, 512, 2048):
     materialized = 2 * n_heads * T * T * 4
     token_vectors = T * d_model * 4
-    print(f"T = {T:4d}: scores and weights {materialized / 2**20:6.1f} MB per layer; the token vectors {token_vectors / 2**20:5.2f} MB")
+    print(f"T = {T:4d}: scores and weights {materialized / 2**20:6.1f} MiB per layer, for one sequence; "
+          f"the token vectors {token_vectors / 2**20:5.2f} MiB")
 
 # %% [markdown]
 # So why does BERT stop at 512 tokens? Not because the 513th token would cost too much: because there is no position vector for it. BERT's learned position table (section 4) has one row per position, and no more:
@@ -541,7 +575,7 @@ else:
 
 
 # %% [markdown]
-# The cost did shape that table: BERT's authors pretrained on 128-token sequences for 90% of the steps and on 512-token sequences only for the last 10%, to learn the later position vectors, because longer sequences cost more than in proportion, attention being quadratic in the length (Devlin et al., [2019](https://arxiv.org/abs/1810.04805), appendix A.2). For a fine-tuner the limit is the table: a review longer than 512 tokens must be cut (notebook 07 keeps its head and tail) or read in pieces. *Try it:* time `bert` on a batch at 64 and at 512 tokens on your machine, and compare the time per token with what the FLOPs above predict.
+# The cost did shape that table: BERT's authors pretrained on 128-token sequences for 90% of the steps and on 512-token sequences only for the last 10%, to learn the later position vectors, because longer sequences cost more than in proportion, attention being quadratic in the length (Devlin et al., [2019](https://arxiv.org/abs/1810.04805), appendix A.2). In FLOPs that surcharge is modest for `bert-base-uncased`: 512 tokens cost about 4.3 times what 128 do, under a tenth above proportion (printed in section 7's count); the $T \times T$ memory is the larger cost. For a fine-tuner the limit is the table: a review longer than 512 tokens must be cut (notebook 07 keeps its head and tail) or read in pieces. *Try it:* time `bert` on a batch at 64 and at 512 tokens on your machine, and compare the time per token with what the FLOPs above predict.
 
 # %% [markdown]
 # ## Exercises

@@ -17,7 +17,8 @@ notebook down with it:
   address-space limit and a watchdog on its resident memory); what it prints is read through a pipe and
   shown cut to ``SHOWN_OUTPUT_CHARS``; ``sys.exit()``, ``os._exit()`` or a crash of a C library end the
   child, never the kernel. Nothing the answer changes (its inputs, a global, ``torch.allclose``) reaches
-  the kernel.
+  the kernel, and the programs it starts end with the check, even in a new session (the child is their
+  subreaper, and its whole tree is ended).
 * **Windows and macOS** (where a forked child is not safe beside their system libraries, or does not
   exist; a function defined in a notebook cannot be sent to a freshly started one): in a thread of the
   kernel, watched by the kernel's own thread, which stops it by raising ``TimeUp`` (or ``MemoryUp``) in it
@@ -26,7 +27,12 @@ notebook down with it:
   bare ``except:``, or one call into a library that does not return, gets "could not be stopped ...
   restart the kernel" at the limit; one long computation that holds Python's lock (``sum(range(10**9))``)
   keeps the watchdog itself waiting, and its verdict says how long it ran. The memory watchdog reads
-  /proc, psutil, Windows' working set or macOS's peak, whichever there is.
+  /proc, psutil, Windows' working set or macOS's peak, whichever there is. After the answer, the working
+  folder and torch's default dtype are put back, what it writes to ``sys.stdout.buffer`` is capped too, and
+  the programs it started are ended where they can be listed (/proc or psutil; elsewhere its output says
+  they may still run). Threads the answer itself starts write uncapped once the check is over: a thread
+  cannot be stopped from outside.
+* An answer that raises ``KeyboardInterrupt`` itself gets a verdict saying so, in both ways.
 """
 
 from __future__ import annotations
@@ -120,7 +126,11 @@ def _collect(run: Callable[[Any], Any], answer: Any) -> str:
         result = {"kind": "memory"}
     except SystemExit as exc:
         result = {"kind": "exit", "value": safe_text(exc, 60)}
-    except (KeyboardInterrupt, OverLimit):
+    except KeyboardInterrupt:
+        # The answer raised it itself: a Ctrl-C reaches the kernel's main thread, never the child (its own process
+        # group) nor the thread that runs the answer.
+        result = {"kind": "interrupt"}
+    except OverLimit:
         raise
     except BaseException as exc:  # noqa: BLE001 - the learner's code raised: say so, never a traceback
         result = {"kind": "raised", "value": f"{type(exc).__name__}: {safe_text(exc)}"}
@@ -205,6 +215,58 @@ def _keep_random_state():  # -> a context manager
     return torch.random.fork_rng(devices=[])
 
 
+# --------------------------------------------------------------------------- programs the answer starts
+
+def _descendants(pid: int) -> list[int] | None:
+    """The processes below `pid` (children, theirs, ...), read from /proc or psutil; None where neither can say."""
+    parents: dict[int, int] = {}
+    try:
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                        parents[int(entry.name)] = int(stat.read().rsplit(b")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+    except OSError:
+        try:
+            import psutil
+
+            return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+        except Exception:  # noqa: BLE001 - psutil missing, or the process gone
+            return None
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent and child not in found:
+                found.append(child)
+                todo.append(child)
+    return found
+
+
+def _kill(pids: list[int]) -> None:
+    """End each process in `pids` at once (SIGKILL; TerminateProcess on Windows)."""
+    import signal
+
+    for pid in pids:
+        try:
+            os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        except OSError:
+            pass
+
+
+def _become_subreaper() -> None:
+    """In the child (Linux): programs its programs leave behind (a new session, a double fork) become its own
+    children instead of init's, so they can be found and ended with it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
 # --------------------------------------------------------------------------- in a forked child (Linux)
 
 def _quiet_fork() -> int:
@@ -250,6 +312,7 @@ def _child(run: Callable[[Any], Any], answer: Any, out_w: int, result_w: int, me
             os.setpgid(0, 0)  # its own process group: the kernel can stop it with everything it starts
         except OSError:
             pass
+        _become_subreaper()  # ... and with what leaves that group (start_new_session=True)
         os.dup2(out_w, 1)
         os.dup2(out_w, 2)
         os.close(out_w)
@@ -271,7 +334,14 @@ def _child(run: Callable[[Any], Any], answer: Any, out_w: int, result_w: int, me
         while view:
             view = view[os.write(result_w, view):]
     finally:
-        os._exit(0)
+        try:
+            for _ in range(3):  # what the answer started ends with the check (a new one may start meanwhile)
+                left = _descendants(os.getpid())
+                if not left:
+                    break
+                _kill(left)
+        finally:
+            os._exit(0)
 
 
 def _calm_libraries() -> None:
@@ -368,6 +438,13 @@ def _in_child(run: Callable[[Any], Any], answer: Any, limit_s: float, memory_mb:
         if reason is None:
             status = _reap(pid)
     finally:
+        if status is None:
+            try:
+                os.kill(pid, signal.SIGSTOP)  # frozen, it starts nothing new while its programs are ended
+            except OSError:
+                pass
+            for _ in range(3):
+                _kill(_descendants(pid) or [])
         try:
             os.killpg(pid, signal.SIGKILL)  # the child if still running, and whatever it started
         except OSError:
@@ -415,23 +492,53 @@ def _in_child(run: Callable[[Any], Any], answer: Any, limit_s: float, memory_mb:
 # --------------------------------------------------------------------------- in a thread (Windows, macOS)
 
 class _Router:
-    """Stands in for sys.stdout or sys.stderr while a check runs in a thread: what that thread writes goes
-    to a capped buffer, everything else to the real stream."""
+    """Stands in for sys.stdout or sys.stderr while a check runs in a thread: what that thread (or a thread it
+    started) writes goes to a capped buffer, text and bytes (`.buffer`) alike; everything else to the real stream."""
 
-    def __init__(self, original: Any, worker: threading.Thread, sink: _CappedText) -> None:
+    def __init__(self, original: Any, worker: threading.Thread, sink: _CappedText,
+                 before: set[int] | None = None) -> None:
         self._original, self._worker, self._sink = original, worker, sink
+        self._before = before if before is not None else {thread.ident for thread in threading.enumerate()}
+
+    def _answers(self) -> bool:
+        """True in the thread that runs the answer, or in one started while it ran."""
+        current = threading.current_thread()
+        return current is self._worker or current.ident not in self._before
 
     def write(self, text: str) -> int:
-        if threading.current_thread() is self._worker:
+        if self._answers():
             return self._sink.write(text)
         return self._original.write(text)
 
     def flush(self) -> None:
-        if threading.current_thread() is not self._worker:
+        if not self._answers():
             self._original.flush()
+
+    @property
+    def buffer(self) -> Any:
+        return _BytesRouter(self)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._original, name)
+
+
+class _BytesRouter:
+    """sys.stdout.buffer while a check runs in a thread: the answer's bytes go to the capped buffer too."""
+
+    def __init__(self, router: _Router) -> None:
+        self._router = router
+
+    def write(self, data: Any) -> int:
+        if self._router._answers():
+            return self._router._sink.write(bytes(data).decode("utf-8", errors="replace")) and len(data)
+        return self._router._original.buffer.write(data)
+
+    def flush(self) -> None:
+        if not self._router._answers():
+            self._router._original.buffer.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._router._original.buffer, name)
 
 
 def _raise_in(worker: threading.Thread, exception: type[BaseException]) -> None:
@@ -454,6 +561,45 @@ def _stop(worker: threading.Thread, exception: type[BaseException], finished: th
     return finished.is_set()
 
 
+def _kernel_state() -> dict[str, Any]:
+    """What an answer running in the kernel's own thread may change for every later cell: the working folder
+    and torch's default dtype (a forked child changes only its own)."""
+    torch = sys.modules.get("torch")
+    try:
+        folder = os.getcwd()
+    except OSError:
+        folder = None
+    return {"cwd": folder, "dtype": torch.get_default_dtype() if torch is not None else None}
+
+
+def _restore_kernel_state(state: dict[str, Any]) -> None:
+    """Put back what ``_kernel_state`` saw."""
+    try:
+        if state["cwd"] is not None and os.getcwd() != state["cwd"]:
+            os.chdir(state["cwd"])
+    except OSError:
+        try:
+            os.chdir(state["cwd"])
+        except OSError:
+            pass
+    torch = sys.modules.get("torch")
+    if torch is not None and state["dtype"] is not None and torch.get_default_dtype() != state["dtype"]:
+        torch.set_default_dtype(state["dtype"])
+
+
+def _end_programs(before: list[int] | None) -> str:
+    """End the programs the answer started in this process (those below it now that were not before); where
+    they cannot be listed (no /proc, no psutil), say so."""
+    if before is None:
+        return "\n(Programs your answer started, if any, may still be running: the check cannot list them here.)"
+    for _ in range(3):
+        started = [pid for pid in _descendants(os.getpid()) or [] if pid not in before]
+        if not started:
+            break
+        _kill(started)
+    return ""
+
+
 def _in_thread(run: Callable[[Any], Any], answer: Any, limit_s: float, memory_mb: float) -> Outcome:
     """Run the answer in a thread of this process under a watchdog (where forking is not possible or not safe)."""
     box: list[str] = []
@@ -474,7 +620,10 @@ def _in_thread(run: Callable[[Any], Any], answer: Any, limit_s: float, memory_mb
     worker = threading.Thread(target=work, daemon=True, name="course-check")
     sink = _CappedText(SHOWN_OUTPUT_CHARS)
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _Router(saved[0], worker, sink), _Router(saved[1], worker, sink)
+    threads = {thread.ident for thread in threading.enumerate()}
+    sys.stdout, sys.stderr = _Router(saved[0], worker, sink, threads), _Router(saved[1], worker, sink, threads)
+    state = _kernel_state()
+    programs = _descendants(os.getpid())
     baseline = _resident_bytes()
     reason = None
     deadline = time.monotonic() + limit_s
@@ -501,6 +650,10 @@ def _in_thread(run: Callable[[Any], Any], answer: Any, limit_s: float, memory_mb
         quiet.set()
         if finished.is_set():  # a thread that could not be stopped keeps its router: its output stays hidden
             sys.stdout, sys.stderr = saved
+        _restore_kernel_state(state)
+        note = _end_programs(programs)
+    if note and reason is not None:
+        return Outcome(reason, output=sink.text() + note, hidden=sink.hidden)
     if reason == "late":
         return Outcome(reason, time.monotonic() - deadline + limit_s, sink.text(), sink.hidden)
     if reason is not None:
@@ -573,6 +726,9 @@ def _message(outcome: Outcome, limit_s: float, memory_mb: float) -> str | None:
                 "grows in a loop that never ends, or a tensor far larger than the exercise needs.")
     if kind == "exit":
         return "your answer called sys.exit() (or exit() or quit()), which ends the whole program: return a value instead."
+    if kind == "interrupt":
+        return ("your answer raised KeyboardInterrupt itself (the exception Ctrl-C raises), which stops the whole "
+                "notebook: return a value instead.")
     if kind == "ended":
         return "your answer ended the process that ran it (os._exit?) before returning: return a value instead."
     if kind == "crashed":

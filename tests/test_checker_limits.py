@@ -250,3 +250,103 @@ def test_when_fork_fails_the_thread_path_takes_over(monkeypatch):
 
     monkeypatch.setattr(checks, "_quiet_fork", no_fork)
     assert check("04.posterior", lambda p, h, f: h * p / (h * p + f * (1 - p)), quiet=True)
+
+
+# --------------------------------------------------------------------------- reader rchk: what an answer leaves behind
+
+def _running(marker: str) -> list[str]:
+    import subprocess
+
+    return subprocess.run(["pgrep", "-x", "-f", f"sleep {marker}"], capture_output=True, text=True).stdout.split()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pgrep and /proc: Linux only")
+def test_programs_an_answer_starts_end_with_the_check(way):
+    """A program started in a new session (out of the child's process group) ends with a check that returned;
+    one started by an answer that loops for ever ends when the answer is stopped, in a thread too."""
+    import subprocess
+
+    marker = f"{4000 + os.getpid() % 1000}.5"
+
+    def orphan(prior, hit, false_alarm):
+        subprocess.Popen(["sleep", marker], start_new_session=True)
+        return hit * prior / (hit * prior + false_alarm * (1 - prior))
+
+    try:
+        assert check("04.posterior", orphan, quiet=True)
+        time.sleep(0.2)
+        assert _running(marker) == []
+
+        def spins(prior, hit, false_alarm):
+            subprocess.Popen(["sleep", marker])
+            while not RELEASE.is_set():
+                pass
+
+        verdict = check("04.posterior", spins, quiet=True)
+        assert not verdict and "still running after 1 s" in verdict.message
+        time.sleep(0.2)
+        assert _running(marker) == []
+    finally:
+        subprocess.run(["pkill", "-x", "-f", f"sleep {marker}"])  # only this test's own marker
+
+
+def test_where_programs_cannot_be_listed_the_verdict_says_so(monkeypatch):
+    monkeypatch.setattr(checks, "ISOLATION", "thread")
+    monkeypatch.setattr(checks, "CHECK_TIME_LIMIT_S", 1.0)
+    monkeypatch.setattr(checks, "_descendants", lambda pid: None)
+
+    def spins(*args):
+        while not RELEASE.is_set():
+            pass
+
+    verdict, outcome = checks.judge("04.posterior", spins)
+    assert not verdict and "may still be running" in outcome.output
+
+
+def test_a_thread_answer_leaves_the_folder_and_default_dtype_as_they_were(way):
+    import torch
+
+    folder, dtype = os.getcwd(), torch.get_default_dtype()
+
+    def moves(prior, hit, false_alarm):
+        os.chdir(os.path.dirname(folder) or "/")
+        torch.set_default_dtype(torch.float64)
+        return hit * prior / (hit * prior + false_alarm * (1 - prior))
+
+    try:
+        assert check("04.posterior", moves, quiet=True)
+        assert os.getcwd() == folder and torch.get_default_dtype() == dtype
+    finally:
+        os.chdir(folder)
+        torch.set_default_dtype(dtype)
+
+
+def test_bytes_written_to_stdout_buffer_are_cut_too(way):
+    """sys.stdout.buffer went past the thread way's cap to the real stream (200,000 bytes reached it)."""
+    import io
+
+    def raw(text):
+        sys.stdout.buffer.write(b"Z" * 200_000)
+        sys.stdout.flush()
+        return " ".join(text.replace("<br />", " ").split())
+
+    real = sys.stdout
+    captured = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    sys.stdout = captured
+    try:
+        verdict = check("00.clean_review", raw)
+    finally:
+        sys.stdout = real
+    captured.flush()
+    assert verdict
+    assert len(captured.buffer.getvalue()) < checks.SHOWN_OUTPUT_CHARS + 1000
+
+
+def test_an_answer_raising_keyboardinterrupt_gets_a_clear_verdict(way):
+    def interrupts(prior, hit, false_alarm):
+        raise KeyboardInterrupt
+
+    start = time.perf_counter()
+    verdict = check("04.posterior", interrupts, quiet=True)
+    assert time.perf_counter() - start < 0.9   # at once, not at the 1 s limit
+    assert not verdict and "raised KeyboardInterrupt itself" in verdict.message

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import warnings
 
 import pytest
 import torch
@@ -626,3 +627,174 @@ def test_freezing_every_parameter_and_returning_nothing_does_not_fool_a_check(wa
         return []
 
     _refused("08.param_groups", freeze, "changed requires_grad")
+
+
+# --------------------------------------------------------------------------- reader rchk: feedback names the mistake
+
+def test_count_positive_against_the_text_pos_is_told_the_labels_are_numbers(way):
+    _refused("00.count_positive", lambda split: sum(1 for label in split["label"] if label == "pos"),
+             "holds numbers", "label 1")
+
+
+def test_sha256_with_the_file_name_after_it_is_not_told_the_digits_are_wrong(way):
+    import subprocess
+
+    def with_name(path):
+        return subprocess.run(["sha256sum", str(path)], capture_output=True, text=True).stdout
+
+    if not __import__("shutil").which("sha256sum"):
+        pytest.skip("no sha256sum here")
+    verdict = _refused("01.sha256", with_name, "starts with the right digest", "alone")
+    assert "is not" not in verdict.message
+
+
+@pytest.mark.parametrize(("name", "answer", "words"), [
+    ("06.causal_mask", lambda size: torch.full((size, size), float("-inf")).triu(1), "booleans"),
+    ("08.ece", None, "empty bin"),
+    ("07.compute_metrics", None, "every prediction is one class"),
+])
+def test_nan_is_blamed_on_its_real_cause(way, name, answer, words):
+    import numpy as np
+
+    def ece_every_bin(probabilities, labels, n_bins=10):
+        probabilities, labels = np.asarray(probabilities, dtype=float), np.asarray(labels)
+        bins = np.minimum((probabilities * n_bins).astype(int), n_bins - 1)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):  # the mean of an empty bin: the mistake itself
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return sum((bins == b).mean() * abs(labels[bins == b].mean() - probabilities[bins == b].mean())
+                       for b in range(n_bins))
+
+    def hand_mcc(eval_prediction):
+        from sklearn.metrics import balanced_accuracy_score
+
+        predictions, labels = eval_prediction.predictions.argmax(-1), eval_prediction.label_ids
+        tp, tn = float(((predictions == 1) & (labels == 1)).sum()), float(((predictions == 0) & (labels == 0)).sum())
+        fp, fn = float(((predictions == 1) & (labels == 0)).sum()), float(((predictions == 0) & (labels == 1)).sum())
+        with np.errstate(all="ignore"):
+            mcc = np.float64(tp * tn - fp * fn) / np.sqrt(np.float64((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)))
+        return {"balanced_accuracy": balanced_accuracy_score(labels, predictions), "mcc": mcc}
+
+    answer = answer or {"08.ece": ece_every_bin, "07.compute_metrics": hand_mcc}[name]
+    verdict = _refused(name, answer, words)
+    assert "exp()" not in verdict.message
+
+
+def test_scaled_attention_mistakes_are_told_in_order(way):
+    def inverted(q, k, v, mask=None):
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+        if mask is not None:
+            scores = scores.masked_fill(mask, float("-inf"))
+        return scores.softmax(-1) @ v
+
+    _refused("06.scaled_attention", inverted, "inverted")
+
+    def over_queries(q, k, v, mask=None):
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        return scores.softmax(-2) @ v
+
+    verdict = _refused("06.scaled_attention", over_queries, "without a mask", "over the keys")
+    assert "nan" not in verdict.message
+
+
+@pytest.mark.parametrize(("miscount", "words"), [
+    (lambda L, bs: sum(bs * max(L[i:i + bs]) for i in range(0, len(L), bs)), "counted as batch_size"),
+    (lambda L, bs: len(L) * max(L), "longest of all"),
+    (lambda L, bs: (lambda s: sum(len(s[i:i + bs]) * max(s[i:i + bs]) for i in range(0, len(s), bs)))(sorted(L)), "sorted"),
+    (lambda L, bs: sum(len(L[i:i + bs]) * max(L[i:i + bs]) for i in range(0, len(L), bs)) - sum(L), "padding only"),
+])
+def test_padded_tokens_miscounts_are_each_named(way, miscount, words):
+    verdict = _refused("07.padded_tokens", miscount, words)
+    assert "Is the last, shorter batch included" not in verdict.message
+
+
+def test_compute_metrics_with_plain_accuracy_is_told_so(way):
+    def plain(eval_prediction):
+        from sklearn.metrics import accuracy_score, matthews_corrcoef
+
+        predictions = eval_prediction.predictions.argmax(-1)
+        return {"balanced_accuracy": accuracy_score(eval_prediction.label_ids, predictions),
+                "mcc": matthews_corrcoef(eval_prediction.label_ids, predictions)}
+
+    _refused("07.compute_metrics", plain, "plain accuracy", "balanced_accuracy_score")
+
+
+def test_accumulation_zero_grad_mistakes_are_each_named(way):
+    def zero_in_loop(model, optimizer, micro_batches):
+        for batch in micro_batches:
+            optimizer.zero_grad()
+            (model(**batch).loss / len(micro_batches)).backward()
+        optimizer.step()
+
+    def zero_before_step(model, optimizer, micro_batches):
+        for batch in micro_batches:
+            (model(**batch).loss / len(micro_batches)).backward()
+        optimizer.zero_grad()
+        optimizer.step()
+
+    _refused("08.accumulation", zero_in_loop, "only the last micro-batch")
+    _refused("08.accumulation", zero_before_step, "did not move")
+
+
+def test_ece_miscomputations_are_each_named(way):
+    import numpy as np
+
+    def variant(weight, gap, outer):
+        def ece(probabilities, labels, n_bins=10):
+            probabilities, labels = np.asarray(probabilities, dtype=float), np.asarray(labels)
+            bins = np.minimum((probabilities * n_bins).astype(int), n_bins - 1)
+            return outer(sum(weight(bins == b) * gap(labels[bins == b].mean() - probabilities[bins == b].mean())
+                             for b in np.unique(bins)))
+        return ece
+
+    _refused("08.ece", variant(np.sum, abs, float), "never above 1")
+    _refused("08.ece", variant(np.mean, np.square, float), "squared")
+    _refused("08.ece", variant(np.mean, float, abs), "cancel")
+    _refused("08.ece", lambda probabilities, labels, n_bins=10: 0.0, "0 for every case")
+
+
+def test_cross_entropy_naive_form_with_a_clamp_or_an_epsilon_is_told_why(way):
+    def clamped(logits, targets):
+        return -(logits.softmax(1).clamp_min(1e-12).log())[torch.arange(len(targets)), targets].mean()
+
+    def epsilon(logits, targets):
+        return -((logits.softmax(1) + 1e-9).log())[torch.arange(len(targets)), targets].mean()
+
+    _refused("04.cross_entropy", clamped, "logsumexp", "clamp")
+    _refused("04.cross_entropy", epsilon, "logsumexp", "epsilon")
+
+
+def test_returning_two_things_is_told_so(way):
+    def both(X, y, w, b):
+        error = torch.sigmoid(X @ w + b) - y
+        return X.T @ error / len(y), error.mean()
+
+    _refused("05.logistic_gradient", both, "2 things", "return only")
+
+    def with_weights(q, k, v, mask=None):
+        weights = (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).softmax(-1)
+        return weights @ v, weights
+
+    _refused("06.scaled_attention", with_weights, "2 things")
+
+
+@pytest.mark.parametrize(("count", "words"), [
+    (lambda d, ff: 4 * d * d + 2 * d * ff + 2 * d, "without any bias"),
+    (lambda d, ff: 3 * (d * d + d) + 4 * d + d * ff + ff + ff * d + d, "output projection"),
+    (lambda d, ff: 4 * (d * d + d) + 4 * d + d * ff + ff * d, "feed-forward layers' biases"),
+])
+def test_layer_parameters_miscounts_are_each_named(way, count, words):
+    config = _layer_count()
+    from course_utils.checkers.nb06 import LAYER_PARAMETERS
+
+    wanted = LAYER_PARAMETERS.make_reference()
+    assert wanted["right"] == config
+    _refused("06.layer_parameters", count(wanted["d"], wanted["ff"]), words)
+    other = 768 if wanted["d"] == 384 else 384
+    _refused("06.layer_parameters", 4 * (other * other + other) + 4 * other + 8 * other * other + 4 * other + other,
+             "the model in use here")
+
+
+def test_lora_with_four_matrices_is_told_it_doubles(way):
+    _refused("03.lora_parameters", 12 * 4 * 8 * 1536, "twice", "two matrices")

@@ -16,8 +16,9 @@ CLEAN_CASES = {
     "Tabs\tand\nnew lines.<br />Fine.": "Tabs and new lines. Fine.",
 }
 
-CLEAN_REVIEW = exercise("00.clean_review", hint="two steps: turn each line break tag into a space, then squeeze every "
-                        "run of white space into one space (str.split() with no argument finds those runs for you).")
+CLEAN_REVIEW = exercise("00.clean_review", hint="print one raw review and look at what is not words; what should stand "
+                        "in its place so that words do not run together, and how do you then make every gap between "
+                        "words exactly one space?")
 
 
 @CLEAN_REVIEW.run
@@ -69,6 +70,9 @@ def _(got: list[int], wanted: None) -> None:
             raise Wrong(f"{where}: that counts the negative reviews (label 0); positive is label 1, `pos`.")
         if answer == positives + negatives:
             raise Wrong(f"{where}: that is the number of all its reviews, positive and negative.")
+        if all(value == 0 for value in got):
+            raise Wrong(f"{where}, and 0 for every split: the label column holds numbers (0 and 1; a ClassLabel names "
+                        "them neg and pos), so a comparison with the text 'pos' is never true. Positive is label 1.")
         if len(set(got)) == 1:
             raise Wrong(f"{where}, and the same number for every split: count the split the function is given "
                         "(its argument), not a variable of the notebook.")

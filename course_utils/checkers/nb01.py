@@ -263,4 +263,7 @@ def _(got: list[str], wanted: list[str]) -> None:
         if answer.strip().lower() == right:
             raise Wrong("right digits, but " + ("wrong case: published hashes are lowercase hexadecimal." if answer.strip() == answer
                                                 else "with spaces or a new line around them: return the digest alone."))
+        if answer.strip().lower().startswith(right):
+            raise Wrong("it starts with the right digest, then more text (sha256sum adds the file's name): return the "
+                        "64 hexadecimal digits alone.")
         raise Wrong(f"the SHA-256 of a {size}-byte file is not {shown(answer[:16], 20)}...")

@@ -10,8 +10,8 @@ from .helpers import (Wrong, all_close, exercise, expect_callable, largest_gap, 
 
 # --------------------------------------------------------------------------- 03.linear
 
-LINEAR = exercise("03.linear", hint="reread *A layer is a matrix product*: which axis of W meets the last axis of x? "
-                  "Compare the shapes before you multiply.", needs=("torch",))
+LINEAR = exercise("03.linear", hint="reread the linear layer in *The matrix product: the engine of a network*: "
+                  "which axis of W meets the last axis of x? Compare the shapes before you multiply.", needs=("torch",))
 LINEAR_SHAPES = ((5,), (4, 5), (2, 7, 5))
 
 
@@ -151,6 +151,8 @@ def _(answer: int, wanted: None) -> None:
         layers * per_matrix: "that is half the count: one adapted matrix per layer (LoRA here adapts two, query and value), "
                              "or only B (or only A) of each (each adapted matrix gets both).",
         2 * per_matrix: "that is one layer; bert-base-uncased has 12.",
+        layers * 4 * per_matrix: "that is twice the count: LoRA here adapts two matrices per layer (query and value), at "
+                                 "rank 8; four matrices (q, k, v, o), or rank 16, double it.",
         layers * 2 * hidden * hidden: "that is the size of the full update ΔW; LoRA trains B and A instead, r columns and r rows.",
         6 * 2 * rank * (384 + 384): "those are the sizes of the offline stand-in (6 layers of 384); bert-base-uncased has 12 layers of 768.",
     }

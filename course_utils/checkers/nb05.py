@@ -12,8 +12,9 @@ from .helpers import (EXERCISES, NOT_FINITE_EXP, Wrong, all_close, exercise, exp
 
 LOGISTIC_SIZES = ((10, 3), (50, 7))
 
-LOGISTIC_GRADIENT = exercise("05.logistic_gradient", hint="start from one review, dL/dw = (sigmoid(z) - y) x (the scalar "
-                             "graph); then average over the rows of X, and write that sum as a matrix product.",
+LOGISTIC_GRADIENT = exercise("05.logistic_gradient", hint="start from one review: follow the scalar graph backwards from the "
+                             "loss to w (chain rule). Then ask how one product with X gives every review's share at "
+                             "once, and what the loss's mean does to the sum.",
                              needs=("torch",))
 
 

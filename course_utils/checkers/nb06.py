@@ -144,7 +144,12 @@ def _() -> dict:
     config = json.loads((Path(resolve_model(model_id).path) / "config.json").read_text())
     d, ff = config["hidden_size"], config["intermediate_size"]
     attention = 4 * (d * d + d)
-    return {"right": attention + 2 * (2 * d) + (d * ff + ff) + (ff * d + d), "attention": attention, "d": d}
+    return {"right": _layer_count(d, ff), "attention": attention, "d": d, "ff": ff}
+
+
+def _layer_count(d: int, ff: int) -> int:
+    """The parameters of one BERT layer of width `d` and feed-forward width `ff`."""
+    return 4 * (d * d + d) + 2 * (2 * d) + (d * ff + ff) + (ff * d + d)
 
 
 @LAYER_PARAMETERS.run
@@ -158,5 +163,17 @@ def _(answer: int, wanted: dict) -> None:
         raise Wrong("that is the attention part only; add the feed-forward layers and the two LayerNorms.")
     if answer == wanted["right"] - 4 * wanted["d"]:
         raise Wrong("close: you left out the LayerNorms (each has a weight and a bias of size d).")
-    if answer != wanted["right"]:
+    d, ff, right = wanted["d"], wanted["ff"], wanted["right"]
+    other = (384, 1536) if d == 768 else (768, 3072)  # the stand-in and bert-base-uncased: the other one's count
+    mistakes = {4 * d * d + 2 * d * ff + 2 * d: "close: those are the weights without any bias (each Linear layer and "
+                                                "each LayerNorm has a bias of its own).",
+                right - (d * d + d): "close: the attention output projection is missing (Q, K, V and the output: four "
+                                     "d x d layers, each with a bias).",
+                right - (ff + d): "close: the feed-forward layers' biases are missing (one of size ff, one of size d).",
+                right - 2 * d: "close: 2 x d short: the layer has two LayerNorms, each with a weight and a bias of size d.",
+                _layer_count(*other): f"that is the count for a model {other[0]} wide; the model in use here is {d} wide "
+                                      f"(hidden_size in its config), with a feed-forward layer of {ff}."}
+    if answer != right and answer in mistakes:
+        raise Wrong(mistakes[answer])
+    if answer != right:
         raise Wrong(f"{answer:,} is not the number of parameters in one layer of this model.")

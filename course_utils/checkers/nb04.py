@@ -69,7 +69,8 @@ def _(got: list[float], wanted: list[float]) -> None:
 # --------------------------------------------------------------------------- 04.cross_entropy
 
 CROSS_ENTROPY = exercise("04.cross_entropy", hint="log-probabilities come straight from the logits with logsumexp "
-                         "(reread *Cross-entropy, stably*); then each row's target entry, negated, averaged over the batch.",
+                         "(reread *Softmax: scores into probabilities*: why the maximum is subtracted first); "
+                         "then each row's target entry, negated, averaged over the batch.",
                          needs=("torch",))
 
 

@@ -1,11 +1,11 @@
 # %% [markdown]
 # # 03 · Linear algebra, as BERT uses it
 #
-# **You will see that a neural network is mostly matrix products, measure how alike two sentences are with a dot product, watch a matrix bend a circle, and compress a real BERT weight matrix, which is the idea behind LoRA.**
+# **You will see that a neural network is mostly matrix products, measure how alike two sentences are with a dot product, watch a matrix bend a circle, and compress a real BERT weight matrix, and see why LoRA bets on a low-rank *update* instead.**
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/zero-to-finetune/zero-to-finetune/blob/v0.1.0/notebooks/03_linear_algebra.ipynb)
 #
-# **Time needed:** about 45 minutes to read and run; with the three exercises, about 75. The code runs in about 15 seconds.
+# **Time needed:** about 45 minutes to read and run; with the three exercises, about 75. The code runs in seconds on a 2-core laptop (the instructor guide lists the measured time), once the course's sentence model is on your machine.
 # **Prerequisites:** [02 · Conda environments](02_conda_environments.ipynb); Python lists and loops. No earlier linear algebra needed.
 
 # %% [markdown]
@@ -41,7 +41,7 @@ from torch import nn
 from course_utils import check, plotting
 from course_utils.features import load_encoder, sentence_vectors
 
-tokenizer, bert = load_encoder()  # the course's offline BERT: 6 layers, hidden size 384
+tokenizer, bert = load_encoder()  # the course's sentence model (the same online and offline): 6 layers, hidden size 384
 
 # %% [markdown]
 # ## Tensors and shapes
@@ -76,7 +76,13 @@ except RuntimeError as problem:
 
 
 # %% [markdown]
-# *Try it:* what shape makes `hidden + x` add one number per token position (the same for both sentences)? (Answer: `(tokens, 1)`.)
+# *Try it:* what shape makes `hidden + x` add one number per token position (the same for both sentences)?
+#
+# <details>
+# <summary>Answer (click to open)</summary>
+#
+# `(tokens, 1)`, or `(1, tokens, 1)`: aligned from the right, 1 meets the hidden size and is stretched, `tokens` meets the token axis, and the missing (or length-1) first axis is stretched over the sentences.
+# </details>
 #
 # ## The matrix product: the engine of a network
 #
@@ -103,13 +109,14 @@ A, B = torch.randn(3, 4, generator=generator), torch.randn(4, 2, generator=gener
 print("loops == @ :", torch.allclose(matmul_loops(A, B), A @ B, atol=1e-6))
 
 # %% [markdown]
-# A **linear layer** is one matrix product plus a bias: $y = x W^\top + b$, with $W$ of shape (outputs, inputs). `nn.Linear` stores exactly that $W$ and $b$. Every projection inside BERT (queries, keys, values, the feed-forward network) is one of these; here is the query projection of BERT's first layer applied to our real token vectors, by hand and by the layer itself:
+# A **linear layer** is one matrix product plus a bias: $y = x W^\top + b$, with $W$ of shape (outputs, inputs). `nn.Linear` stores exactly that $W$ and $b$. Every projection inside BERT (queries, keys, values, the feed-forward network) is one of these; here is the query projection of BERT's first layer, by hand and by the layer itself, applied to the token vectors that layer reads (the embeddings, `hidden_states[0]`):
 
 # %%
 query = bert.encoder.layer[0].attention.self.query
 print(query)
 W, b = query.weight.detach(), query.bias.detach()
-x = hidden[0]                                    # (tokens, 384): the first sentence
+with torch.no_grad():
+    x = bert(**batch, output_hidden_states=True).hidden_states[0][0]   # (tokens, 384): the embeddings of the first sentence
 by_hand = x @ W.T + b
 print("x @ W.T + b matches nn.Linear:", torch.allclose(by_hand, query(x).detach(), atol=1e-5))
 assert torch.allclose(by_hand, query(x).detach(), atol=1e-5)
@@ -123,7 +130,7 @@ print(f"this model: {sizes.num_hidden_layers} layers, hidden size d = {sizes.hid
       f"feed-forward size {sizes.intermediate_size}")
 
 # %% [markdown]
-# This notebook's model is the course's sentence model, *all-MiniLM-L6-v2*, a small BERT (the same weights online and offline). `bert-base-uncased`, which notebook 07 fine-tunes when you are online, has 12 layers with $d = 768$ and a feed-forward size of 3072: four times the products per layer, and twice the layers.
+# This notebook's model is the course's sentence model, *all-MiniLM-L6-v2*, a small BERT (the same weights online and offline). `bert-base-uncased`, which notebook 07 fine-tunes in its full profile (the default on a GPU; the quick profile, the default on a CPU, fine-tunes this small model), has 12 layers with $d = 768$ and a feed-forward size of 3072: four times the products per layer, and twice the layers.
 #
 # ## Dot product and cosine similarity: "how alike?"
 #
@@ -221,7 +228,7 @@ assert torch.isclose(frobenius, A.flatten().norm()) and math.isclose(frobenius.i
 #
 # - An **eigenvector** $v$ is a direction the matrix keeps on its own line: $Av = \lambda v$. The **eigenvalue** $\lambda$ says what happens along it: stretched if $|\lambda| > 1$, shrunk if $|\lambda| < 1$, and flipped to the other side if $\lambda < 0$. (Not every matrix has real ones: a rotation by any angle other than 0° or 180° turns every direction off its line, while a 180° rotation keeps every line and flips it, $\lambda = -1$. And eigenvectors need not be at right angles to each other.)
 # - A **symmetric** matrix ($A = A^\top$) is the good case. The **spectral theorem** says it has real eigenvalues and eigenvectors that *are* at right angles: $A = Q \Lambda Q^\top$ with $Q$ orthogonal (its columns the eigenvectors) and $\Lambda$ diagonal (the eigenvalues). Matrices of second derivatives (the Hessians of notebook 05) and products $X^\top X$ are symmetric, which is why notebook 05 can split a gradient step into independent moves along the eigenvectors.
-# - The **singular value decomposition** $A = U \Sigma V^\top$ says *every* matrix is an orthogonal map ($V^\top$), a stretch along the axes ($\Sigma$), and another orthogonal map ($U$). An orthogonal map keeps lengths and angles: it is a **rotation or a reflection** (a mirror image; its determinant is $-1$ instead of $+1$). Column $i$ of $V$, a unit vector $v_i$, is sent to $\sigma_i u_i$: $A v_i = \sigma_i u_i$. So the circle becomes an ellipse whose half-axes are $\sigma_1 u_1$ and $\sigma_2 u_2$, or, when a singular value is 0 (a **singular** matrix), a flat segment: the plane is squashed onto a line.
+# - The **singular value decomposition** $A = U \Sigma V^\top$ says *every* matrix is an orthogonal map ($V^\top$), a stretch along the axes ($\Sigma$), and another orthogonal map ($U$). An orthogonal map keeps lengths and angles; in the plane it is a **rotation or a reflection** (a mirror image; its determinant is $-1$ instead of $+1$), and in more dimensions one of determinant $-1$ is a rotation combined with a reflection. Column $i$ of $V$, a unit vector $v_i$, is sent to $\sigma_i u_i$: $A v_i = \sigma_i u_i$. So the circle becomes an ellipse whose half-axes are $\sigma_1 u_1$ and $\sigma_2 u_2$, or, when a singular value is 0 (a **singular** matrix), a flat segment: the plane is squashed onto a line.
 #
 # In the pictures, the thin arrows are $v_1, v_2$ on the circle and the thick arrows their images $\sigma_1 u_1, \sigma_2 u_2$ (same colour, same $i$); dashed lines are eigenvector directions where real ones exist.
 
@@ -271,13 +278,13 @@ for name, A in matrices.items():
     rebuilt = U @ torch.diag(S) @ Vt
     det = torch.linalg.det(A).item()
     if abs(det) < 1e-6:
-        kinds = "either (A is singular)"
+        kinds = "may be rotations or reflections (A is singular)"
     elif det < 0:
-        kinds = "one reflection, one rotation"          # det A = det U · σ1σ2 · det V, and σ1σ2 > 0
+        kinds = "are one reflection, one rotation"          # det A = det U · σ1σ2 · det V, and σ1σ2 > 0
     else:
-        kinds = "both rotations or both reflections"
+        kinds = "are both rotations or both reflections"
     shown = 0.0 if abs(det) < 1e-6 else det                # no "-0.00": the sign of a rounding error is not stable
-    print(f"{name:36s} singular values {[round(v, 3) for v in S.tolist()]}, det A = {shown:5.2f}: U and V are {kinds}")
+    print(f"{name:36s} singular values {[round(v, 3) for v in S.tolist()]}, det A = {shown:5.2f}: U and V {kinds}")
     assert torch.allclose(rebuilt, A, atol=1e-5)
     assert abs(abs(torch.linalg.det(U)) - 1) < 1e-5 and abs(abs(torch.linalg.det(Vt)) - 1) < 1e-5   # orthogonal
 
@@ -302,7 +309,7 @@ assert torch.allclose(torch.tensor(mirror_eigenvalues), torch.tensor([-1.0, 1.0]
 #
 # ## Low rank: compressing a real BERT weight matrix
 #
-# Keep only the $r$ largest singular values: $W_r = U_{:, :r}\, \Sigma_{:r, :r}\, V_{:, :r}^\top$ (the first $r$ columns of $U$ and $V$, the top-left $r \times r$ block of $\Sigma$). It stores $r(m + n)$ numbers instead of $mn$, and no matrix of rank at most $r$ is closer to $W$ in the Frobenius norm (the Eckart–Young theorem): the error is exactly the singular values left out, $\lVert W - W_r\rVert_F = \sqrt{\sum_{i > r} \sigma_i^2}$, and with nothing left out, $\lVert W\rVert_F = \sqrt{\sum_i \sigma_i^2}$. Two ways to say how much is lost, easy to confuse: the **relative error** $\lVert W - W_r\rVert_F / \lVert W\rVert_F$, and the **share of energy** lost, $\sum_{i > r} \sigma_i^2 / \sum_i \sigma_i^2$, which is the square of the first.
+# Keep only the $r$ largest singular values: $W_r = U_{:, :r}\, \Sigma_{:r, :r}\, V_{:, :r}^\top$ (the first $r$ columns of $U$ and $V$, the top-left $r \times r$ block of $\Sigma$). It stores $r(m + n)$ numbers instead of $mn$ (with each $\sigma_i$ folded into its column of $U$), and no matrix of rank at most $r$ is closer to $W$ in the Frobenius norm (the Eckart–Young theorem): the error is exactly the singular values left out, $\lVert W - W_r\rVert_F = \sqrt{\sum_{i > r} \sigma_i^2}$, and with nothing left out, $\lVert W\rVert_F = \sqrt{\sum_i \sigma_i^2}$. Two ways to say how much is lost, easy to confuse: the **relative error** $\lVert W - W_r\rVert_F / \lVert W\rVert_F$, and the **share of energy** lost, $\sum_{i > r} \sigma_i^2 / \sum_i \sigma_i^2$, which is the square of the first.
 #
 # We take the first feed-forward matrix of BERT's first layer and compare its spectrum with a random matrix of the same shape and scale:
 
@@ -358,7 +365,7 @@ assert relative_error(S, 64) < relative_error(S_random, 64)
 # 1. A pretrained weight matrix is **not** low-rank: its spectrum falls faster than a random matrix's, but rank 64, a fifth of the numbers, still leaves a relative error of about two thirds, and loses almost half of the energy (printed above). Compressing BERT's weights this way throws away much of what they hold.
 # 2. **LoRA** (low-rank adaptation) makes a different bet: not that $W$ is low-rank, but that the *change* fine-tuning needs, $\Delta W$, is. It freezes $W$ and trains $\Delta W = BA$ with $B$ of shape $(m, r)$ and $A$ of shape $(r, n)$, for a small $r$ such as 8: for this matrix, $8 \cdot (m + n)$ trainable numbers instead of $m \cdot n$ (exercise 3 counts them for all of `bert-base-uncased`).
 #
-# Move the slider to see a corner of the matrix rebuilt from $r$ singular values, and what is left over (without a live front end, two ranks are drawn):
+# Move the slider to see a corner of the matrix rebuilt from $r$ singular values, and what is left over (in a static copy, such as this page on GitHub, two ranks are drawn instead of a slider):
 
 # %%
 from course_utils.widgets import explore
@@ -459,7 +466,7 @@ check("03.lora_parameters", lora_parameters)
 # lora_parameters = layers * 2 * rank * (hidden + hidden)   # B (768 x 8) and A (8 x 768) for query and value
 # ```
 #
-# 294,912 numbers, against the 110 million of the whole model: about a quarter of one percent. Notebook 08 trains exactly such adapters.
+# 294,912 numbers, against the 110 million of the whole model: about a quarter of one percent. Notebook 08 trains such adapters on the quick profile's 6-layer model with $d = 384$: $6 \cdot 2 \cdot 8 \cdot (384 + 384) = 73{,}728$ numbers, plus the small classification head that stays trainable.
 # </details>
 
 # %% [markdown]
@@ -468,7 +475,7 @@ check("03.lora_parameters", lora_parameters)
 # - Shapes tell the story: BERT works on `(sentences, tokens, hidden)` tensors; broadcasting aligns shapes from the right and stretches length-1 axes.
 # - A linear layer is `x @ W.T + b`; BERT's layers are mostly such products (checked against `nn.Linear` on a real BERT projection).
 # - Cosine similarity of sentence vectors measures closeness of meaning: topic clearly, sentiment only weakly.
-# - Norms measure size: L2, L1, max (the largest absolute entry) for vectors, Frobenius for matrices. The SVD writes any matrix as an orthogonal map (rotation or reflection), a stretch, and another orthogonal map, with $A v_i = \sigma_i u_i$. Eigenvectors are the directions a matrix keeps on their own line (stretched, shrunk or flipped by $\lambda$); in general they need not be orthogonal, but a symmetric matrix has orthogonal ones and real eigenvalues (the spectral theorem, $A = Q\Lambda Q^\top$).
+# - Norms measure size: L2, L1, max (the largest absolute entry) for vectors, Frobenius for matrices. The SVD writes any square matrix as an orthogonal map (in the plane, a rotation or a reflection), a stretch, and another orthogonal map, with $A v_i = \sigma_i u_i$; for a rectangular matrix (the thin SVD) $U$ or $V$ has orthonormal columns but is not square, and $\Sigma$ changes the dimension. Eigenvectors are the directions a matrix keeps on their own line (stretched, shrunk or flipped by $\lambda$); in general they need not be orthogonal, but a symmetric matrix has orthogonal ones and real eigenvalues (the spectral theorem, $A = Q\Lambda Q^\top$).
 # - The best rank-$r$ approximation keeps the $r$ largest singular values; its relative error is the square root of the energy it loses. Pretrained weights are not low-rank; LoRA bets that the fine-tuning *update* is, and trains a small fraction of the numbers.
 #
 # **Next:** [04 · Probability and Bayes](04_probability_and_bayes.ipynb).

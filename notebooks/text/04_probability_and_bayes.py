@@ -5,7 +5,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/zero-to-finetune/zero-to-finetune/blob/v0.1.0/notebooks/04_probability_and_bayes.ipynb)
 #
-# **Time needed:** about 45 minutes to read and run; with the three exercises, about 75. The code runs in about 10 seconds.
+# **Time needed:** about 45 minutes to read and run; with the three exercises, about 75. The code runs in seconds on a 2-core laptop with the course's own reviews (the instructor guide lists the measured time); online, reading the real IMDb reviews takes longer, and the first run also downloads them.
 # **Prerequisites:** [03 · Linear algebra](03_linear_algebra.ipynb) (matrix products, shapes). Fractions and logarithms.
 
 # %% [markdown]
@@ -119,31 +119,42 @@ def share_positive(word=None):
 for word in (None, "best", "boring"):
     p, count = share_positive(word)
     print(f"P(pos | {'any review' if word is None else 'contains ' + repr(word)}) = {p:.2f}   ({count} reviews)")
-assert share_positive("best")[0] > share_positive()[0]        # the claim below: "best" raises the chance
-p_boring, n_boring = share_positive("boring")
-print(f"(a share of {n_boring} reviews is uncertain: its standard error √(p(1-p)/n) is {math.sqrt(p_boring * (1 - p_boring) / n_boring):.2f})")
+
+
+def direction(word):   # which way the word moves P(pos), and whether by more than two standard errors √(p(1-p)/n)
+    p, count = share_positive(word)
+    margin = 2 * math.sqrt(p * (1 - p) / count)
+    base = share_positive()[0]
+    verdict = "raises" if p - margin > base else "lowers" if p + margin < base else "does not clearly move"
+    return verdict, f"{word!r} {verdict} the chance: {p:.2f} ± {margin:.2f} (two standard errors, {count} reviews) against {base:.2f}"
+
+
+for word in ("best", "boring"):
+    print(direction(word)[1])
+assert direction("best")[0] == "raises"        # the claim below: "best" raises the chance, by more than its uncertainty
 
 
 # %% [markdown]
-# *Best* raises the chance of a positive review, as you would guess. Two events are **independent** when knowing one does not change the chance of the other: $P(A \mid B) = P(A)$, or equivalently $P(A \cap B) = P(A)\,P(B)$. So "the review is positive" and "it contains *best*" are not independent here. And *boring*? Its share rests on far fewer reviews, so it is far less certain (its standard error is printed above: a share from $n$ reviews is uncertain by about $\sqrt{p(1-p)/n}$). Which way it moves the estimate depends on how the reviews use it. The first sentence with *boring* in a positive review, and in a negative one:
+# *Best* raises the chance of a positive review, as you would guess, and by more than the uncertainty of a count: a share $p$ from $n$ reviews is uncertain by about $\sqrt{p(1-p)/n}$ (its **standard error**), and the true share lies within two standard errors of it about 95% of the time (the central limit theorem again). Two events are **independent** when knowing one does not change the chance of the other: $P(A \mid B) = P(A)$, or equivalently $P(A \cap B) = P(A)\,P(B)$. So "the review is positive" and "it contains *best*" are not independent here. For *boring*, the cell prints which way it moves the chance and whether the move is larger than its two standard errors; the fewer reviews contain a word, the wider that margin. But a word's evidence is an average over all the ways reviewers use it. A positive review that says the film is *not* boring (searched for on purpose), and the first sentence with *boring* in a negative one:
 
 # %%
-def first_sentence_with(word, label):
+def first_sentence_with(pattern, label):
     for text, review_label in zip(train["text"], train["label"]):
         if review_label == label:
             for sentence in re.split(r"(?<=[.!?])\s+|<br />", text):
-                if re.search(rf"\b{word}\b", sentence.lower()):
+                if re.search(pattern, sentence.lower()):
                     return sentence.strip()
     return "(none)"
 
 
-examples = {label: first_sentence_with("boring", label) for label in (1, 0)}
+negated_boring = r"(\bnot|\bnever|\bhardly|n't)\s+(\w+\s+)?boring\b"     # "not boring", "never boring", "isn't a boring ..."
+examples = {1: first_sentence_with(negated_boring, 1), 0: first_sentence_with(r"\bboring\b", 0)}
 for label, sentence in examples.items():
     print(train.features["label"].names[label], "|", sentence)
 assert "(none)" not in examples.values()        # the claim below: the word serves both sides
 
 # %% [markdown]
-# The same word serves both sides (the two sentences above): praise can say a film is *not* boring, and a complaint can say it is. Counting words ignores the words around them; keep that in mind for the classifier below, and for why BERT, which reads words in context (notebook 06), does better.
+# The same word serves both sides (the two sentences above): praise can say a film is *not* boring, and a complaint can say it is (a positive review may also call one part of a film boring and forgive it). Counting words ignores the words around them; keep that in mind for the classifier below, and for why BERT, which reads words in context (notebook 06), does better.
 #
 # ## Bayes' rule
 #
@@ -166,7 +177,7 @@ print(f"Bayes: P(pos | best) = {posterior:.4f};  direct count: {share_positive('
 assert math.isclose(posterior, share_positive("best")[0])
 
 # %% [markdown]
-# The prior matters. Our reviews are half positive; on a site where only 10% of reviews are positive, the same word is exactly as strong evidence (it multiplies the odds of *positive* by the same factor, the likelihood ratio $P(w \mid \text{pos}) / P(w \mid \text{neg})$, whatever the prior), but it starts from much lower odds, so the posterior it leads to is much lower: posterior odds = prior odds × likelihood ratio. Move the prior (without a live front end, two priors are drawn):
+# The prior matters. Our reviews are half positive; on a site where only 10% of reviews are positive, the same word is exactly as strong evidence, if reviewers there use it as ours do (it multiplies the odds of *positive* by the same factor, the likelihood ratio $P(w \mid \text{pos}) / P(w \mid \text{neg})$, whatever the prior), but it starts from much lower odds, so the posterior it leads to is much lower: posterior odds = prior odds × likelihood ratio. Move the prior (in a static copy, such as this page on GitHub, two priors are drawn instead of a slider):
 
 # %%
 import ipywidgets
@@ -194,11 +205,9 @@ explore(draw_posterior, {"prior": ipywidgets.FloatSlider(value=0.5, min=0.01, ma
 # %% [markdown]
 # ## A naive Bayes sentiment classifier, from the formula
 #
-# Now use *every* word. **Multinomial naive Bayes** pictures a review of class $c$ as a bag of words, each drawn on its own from one word distribution per class: $\theta_{cj}$ is the probability that a word drawn from class $c$'s text is word $j$. That is a different model from the one above, and $\theta_{c,\text{best}}$ is a different number from $P(\text{best} \mid \text{pos})$: the latter is a share of *reviews* (does the review contain the word at all?), $\theta$ a share of *words* (a review can use *best* three times). The "naive" assumption is that, given the class, words occur independently of each other: **conditional independence**, $P(A \cap B \mid C) = P(A \mid C)\,P(B \mid C)$ (tested below). Then for a review with word counts $x_1, \dots, x_V$ over a vocabulary of $V$ words,
+# Now use *every* word. **Multinomial naive Bayes** pictures a review of class $c$ with $L$ words as $L$ draws from one word distribution per class, like $L$ rolls of a die with one face per word: $\theta_{cj}$ is the probability that one draw from class $c$ is word $j$. The **naive assumption** is that, given the class (and the review's length), each word is drawn independently of the others: the words already written do not change the chance of the next one. That is a **conditional independence**: two events $A$ and $B$ are conditionally independent given $C$ when $P(A \cap B \mid C) = P(A \mid C)\,P(B \mid C)$, here with events such as $A$ = "the 5th word is *chase*" and $B$ = "the 9th word is *chase*", given the class (tested below).
 #
-# $$\log P(c \mid x) = \log P(c) + \sum_{j=1}^{V} x_j \log \theta_{cj} + \text{const}, \qquad \theta_{cj} = \frac{N_{cj} + \alpha}{\sum_k N_{ck} + \alpha V},$$
-#
-# where $N_{cj}$ counts word $j$ in all training reviews of class $c$, and $\alpha = 1$ (Laplace smoothing) keeps an unseen word from zeroing a whole class. The constant is the same for both classes: $-\log P(x)$, plus the log of the multinomial coefficient (the number of orders the same words could come in), which the sum leaves out. Predict the class with the larger score. The sum over words is one matrix product. Counting words is the job of scikit-learn's `CountVectorizer`:
+# This is a different model from the one above, and $\theta_{c,\text{best}}$ is a different number from $P(\text{best} \mid \text{pos})$: the latter is a share of *reviews* (does the review contain the word at all?), $\theta$ a share of *words* (a review can use *best* three times). Counting words is the job of scikit-learn's `CountVectorizer`. By default it takes a word to be a run of two or more letters or digits, so *couldn't* is counted as *couldn* (the lone *t* is dropped), and one-letter words such as *a* are not counted:
 
 # %%
 from sklearn.feature_extraction.text import CountVectorizer
@@ -208,6 +217,14 @@ X_train = vectorizer.fit_transform(train["text"])     # (reviews, vocabulary) co
 X_test = vectorizer.transform(test["text"])
 y_train, y_test = labels, np.array(test["label"])
 print("vocabulary:", X_train.shape[1], "words;  training matrix:", X_train.shape)
+print("how 'couldn't' is counted:", vectorizer.build_analyzer()("I couldn't look away"))
+
+# %% [markdown]
+# Estimating $\theta$ is counting too, with one correction:
+#
+# $$\theta_{cj} = \frac{N_{cj} + \alpha}{\sum_k N_{ck} + \alpha V},$$
+#
+# where $N_{cj}$ counts word $j$ in all training reviews of class $c$ and $V$ is the size of the vocabulary. Adding $\alpha = 1$ to every count (**Laplace smoothing**) keeps a word never seen in one class from getting probability 0 there, which would rule that class out for any review containing it:
 
 # %%
 alpha = 1.0
@@ -219,6 +236,14 @@ best_column = vectorizer.vocabulary_["best"]
 print(f"θ(pos, best) = {np.exp(log_theta[1, best_column]):.4f}, a share of words; "
       f"P(best | pos) = {likelihood_pos:.3f}, a share of reviews")
 
+# %% [markdown]
+# To classify a review with word counts $x_1, \dots, x_V$, Bayes' rule and the naive assumption give
+#
+# $$\log P(c \mid x) = \log P(c) + \sum_{j=1}^{V} x_j \log \theta_{cj} + \text{const}.$$
+#
+# The constant is the same for both classes: $-\log P(x)$, plus the log of the multinomial coefficient (the number of orders the same words could come in) and the log of the probability of the review's length, which the model takes to be the same for both classes; the sum leaves them out. Predict the class with the larger score. The sum over words is one matrix product:
+
+# %%
 scores = X_test @ log_theta.T + log_prior                                      # (test reviews, 2)
 predictions = scores.argmax(axis=1)
 nb_accuracy = (predictions == y_test).mean()
@@ -236,36 +261,36 @@ assert (reference.predict(X_test) == predictions).all()
 # %% [markdown]
 # ### The naive assumption, tested
 #
-# Conditional independence is a claim we can check with counts. Take pairs of common words (each in 10-50% of the training reviews) and, within one class, compare how often both appear with what independence predicts: the ratio $P(a \cap b \mid c) \,/\, \big(P(a \mid c)\, P(b \mid c)\big)$ would be near 1 for every pair. Then the same among reviews of middling length only (the middle half of the class):
+# If each word is drawn on its own, a word that has already appeared in a review is no more likely to appear again than any draw is. Real writing is not like that: a review about a car chase says *chase* again and again. Test it with 30 common words (each in 10-50% of the training reviews): among the reviews of one class that contain a word, what share contain it at least twice? Then ask the model the same question: draw every training review again from its class's fitted $\theta$, at its own length, and count the same way. If the assumption held, the two shares would agree up to sampling noise:
 
 # %%
-present = (X_train > 0).astype(float).tocsc()                                  # does review i contain word j?
-share = np.asarray(present.mean(axis=0)).ravel()
+share = np.asarray((X_train > 0).mean(axis=0)).ravel()            # share of training reviews containing each word
 common = [j for j in np.argsort(-share, kind="stable") if 0.1 <= share[j] <= 0.5][:30]
-review_length = np.asarray(X_train.sum(axis=1)).ravel()
-pairs = np.triu_indices(len(common), 1)
+review_length = np.asarray(X_train.sum(axis=1)).ravel()          # words per review, as CountVectorizer counts them
+sampler = np.random.default_rng(0)
 
 
-def co_occurrence_ratios(rows):   # P(a and b) / (P(a) P(b)) among the chosen reviews, for every pair of common words
-    P = present[rows][:, common].toarray()
-    p = P.mean(axis=0)
-    return (P.T @ P / len(P) / np.outer(p, p))[pairs]
+def again(counts):   # among (review, word) pairs where the word appears, the share where it appears at least twice
+    return (counts >= 2).sum() / (counts >= 1).sum()
 
 
 for c in (0, 1):
     in_class = y_train == c
-    low, high = np.quantile(review_length[in_class], [0.25, 0.75])
-    all_lengths = co_occurrence_ratios(in_class)
-    middling = co_occurrence_ratios(in_class & (review_length >= low) & (review_length <= high))
-    print(f"{train.features['label'].names[c]}: {len(all_lengths)} pairs; ratio above 1 for {(all_lengths > 1).mean():.0%}, "
-          f"median {np.median(all_lengths):.2f}; among reviews of middling length: {(middling > 1).mean():.0%}, median {np.median(middling):.2f}")
-    assert (all_lengths > 1).mean() > 0.8 and abs(np.median(middling) - 1) < abs(np.median(all_lengths) - 1)
+    real = X_train[in_class][:, common].toarray()
+    theta_common = np.exp(log_theta[c, common])
+    # the model: each review's words drawn independently from θ_c at its own length (the 30 words, or "any other word")
+    sampled = sampler.multinomial(review_length[in_class], np.append(theta_common, 1 - theta_common.sum()))[:, :-1]
+    noise = math.sqrt(again(sampled) * (1 - again(sampled)) / (sampled >= 1).sum())      # the model share's standard error
+    per_word = [again(real[:, k]) > again(sampled[:, k]) for k in range(len(common)) if (sampled[:, k] >= 1).any()]
+    print(f"{train.features['label'].names[c]}: a word that appears, appears again in {again(real):.2f} of real reviews, "
+          f"in {again(sampled):.2f} of the model's (± {noise:.3f}); more often in real reviews for {np.mean(per_word):.0%} of the 30 words")
+    assert again(real) > again(sampled) + 3 * noise and np.mean(per_word) > 0.5   # the claim below: real reviews are burstier
 
 # %% [markdown]
-# Within each class, most pairs of common words appear together more often than independence predicts (printed above): the naive assumption is false, measurably. One reason is length: a long review contains more of every word, so any two words tend to come together; among reviews of similar length most of that excess goes away. Naive Bayes still ranks reviews usefully, but it counts words that travel together as separate pieces of evidence, which will make its probabilities too sure of themselves (below).
+# A word that has appeared once comes back more often in real reviews than the model allows (printed above, for each class, by more than three times the noise of the model's share): words are **bursty**, and the naive assumption is false, measurably. This is a well-known failure of naive Bayes for text (Rennie et al., 2003, *Tackling the poor assumptions of naive Bayes text classifiers*). Note what is *not* evidence against it: that two words tend to appear together in long reviews. The model draws more of every word in a longer review too, so it predicts that itself; only a comparison at the same lengths, as here, tests the assumption. Naive Bayes still ranks reviews usefully, but it counts each repetition of a word as fresh evidence, which makes its probabilities too sure of themselves (below).
 
 # %% [markdown]
-# The test accuracy above is **the baseline** for the rest of the course: notebook 07's fine-tuned BERT must beat it. (On the real IMDb, [Wang and Manning, 2012](https://aclanthology.org/P12-2018/), report 83.6% for multinomial naive Bayes on single words, and 86.6% with word pairs added. Their features are not counts: each word counts once per review, however often it appears, which they found works better. *Try it:* `CountVectorizer(binary=True)` does the same here.)
+# The test accuracy above is **the baseline** for the rest of the course: notebook 07's fine-tuned BERT must beat it. (On the real IMDb, [Wang and Manning, 2012](https://aclanthology.org/P12-2018/), report 83.6% for multinomial naive Bayes on single words, and 86.6% with bigrams (adjacent word pairs) added. Their features are not counts: each word counts once per review, however often it appears, which they found works better, as the burstiness measured above suggests: a repeated word is weaker evidence than the model thinks. *Try it:* `CountVectorizer(binary=True)` makes such features: does the test accuracy change?)
 #
 # ### Bayes' rule, read off a confusion matrix
 #
@@ -306,6 +331,11 @@ most_negative = sorted(range(len(vocabulary)), key=lambda i: (score[i], vocabula
 most_positive = sorted(range(len(vocabulary)), key=lambda i: (-score[i], vocabulary[i]))[:8]
 print("most negative:", ", ".join(vocabulary[most_negative]))
 print("most positive:", ", ".join(vocabulary[most_positive]))
+praise = ["amazing", "beautiful", "best", "brilliant", "excellent", "fantastic", "good", "great", "handsome", "nice",
+          "perfect", "superb", "wonderful"]                # a fixed list of praise words
+against = [word for word in praise if word in vectorizer.vocabulary_ and frequent[vectorizer.vocabulary_[word]]
+           and log_odds[vectorizer.vocabulary_[word]] < 0]
+print(f"of {len(praise)} praise words, those that weigh for the negative side here:", ", ".join(against) or "none")
 if is_course_copy(reviews):   # the course's reviews record which film each one is about (real IMDb does not)
     from course_utils.reviews import read_rows
 
@@ -319,7 +349,7 @@ if is_course_copy(reviews):   # the course's reviews record which film each one 
 
 
 # %% [markdown]
-# Some of these may surprise you. A word-counting model learns whatever separates the classes in its training data. A praise word can weigh for the negative side when reviewers use it in concessions ("handsome, well acted and hollow") or sarcasm ("great, a two-hour trailer"). And names and plot words are accidents of which films the training reviews are about: a film whose reviews lean one way lends its characters and its plot to that side, and they say nothing about the next film. The course's own reviews record their film, so the cell above names the strongest words that only one or two films' reviews contain; real IMDb does not record it, so online the cell prints the two lists alone, and they differ, but the lesson does not. That is why a model is judged on reviews it has never seen: the test split here, and for 07's model also real IMDb reviews, which an online run reads (the course's maintainers measure the offline-trained model on them too).
+# Some of these may surprise you. A word-counting model learns whatever separates the classes in its training data. A praise word can even weigh for the negative side, when reviewers use it in concessions or sarcasm (made-up examples: "handsome, well acted and hollow"; "great, a two-hour trailer"); the cell lists any of a dozen common praise words that do so in these reviews. A stump such as *couldn* in a list is *couldn't* as `CountVectorizer` cuts it (see above). And names and plot words are accidents of which films the training reviews are about: a film whose reviews lean one way lends its characters and its plot to that side, and they say nothing about the next film. The course's own reviews record their film, so the cell above names the strongest words that only one or two films' reviews contain; real IMDb does not record it, so online the cell prints the two lists alone, and they differ, but the lesson does not. That is why a model is judged on reviews it has never seen: the test split here, and for 07's model also real IMDb reviews, which an online run reads (the course's maintainers measure the offline-trained model on them too).
 
 # %% [markdown]
 # ## Softmax: scores into probabilities
@@ -328,7 +358,7 @@ if is_course_copy(reviews):   # the course's reviews record which film each one 
 #
 # $$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}.$$
 #
-# Our naive Bayes scores are $\log P(c) + \log P(x \mid c)$ up to a constant shared by both classes (the multinomial coefficient the sum leaves out), and a shared constant cancels in the softmax: its denominator is the evidence $P(x)$ up to that same factor, so the softmax *is* Bayes' posterior. BERT's classifier in 07 ends the same way: two logits, then softmax. Written by hand (subtracting the maximum first, which changes nothing mathematically but keeps `exp` from overflowing), then checked:
+# Our naive Bayes scores are $\log P(c) + \log P(x \mid c)$ up to a constant shared by both classes (the multinomial coefficient and the length's probability, which the sum leaves out), and a shared constant cancels in the softmax: its denominator is the evidence $P(x)$ up to that same factor, so the softmax *is* Bayes' posterior. BERT's classifier in 07 ends the same way: two logits, then softmax. Written by hand (subtracting the maximum first, which changes nothing mathematically but keeps `exp` from overflowing), then checked:
 
 # %%
 def softmax(z):
@@ -343,15 +373,16 @@ assert np.allclose(softmax(nb_logits).numpy(), reference.predict_proba(X_test[:3
 posteriors = softmax(torch.tensor(scores, dtype=torch.float64))[:, 1].numpy()
 certain = (posteriors < 0.01) | (posteriors > 0.99)
 wrong = (posteriors > 0.5) != y_test
-print(f"test reviews with a posterior below 0.01 or above 0.99: {certain.mean():.0%}; wrong among them: {wrong[certain].mean():.0%}")
-assert certain.mean() > 0.5 and wrong[certain].mean() > 0.05   # the claim below: very sure of most, and often wrong
+print(f"test reviews with a posterior below 0.01 or above 0.99: {certain.mean():.0%}; wrong among them: {wrong[certain].mean():.0%} "
+      "(a calibrated model: at most 1%)")
+assert certain.mean() > 0.5 and wrong[certain].mean() > 0.01   # the claim below: very sure of most, and wrong more often than that allows
 
 big = torch.tensor([1000.0, 999.0])
 print("naive exp overflows:", (big.exp() / big.exp().sum()).tolist(), "| stable:", [round(p, 4) for p in softmax(big).tolist()],
       "| F.softmax:", [round(p, 4) for p in F.softmax(big, dim=0).tolist()])
 
 # %% [markdown]
-# Notice how sure naive Bayes is: it gives most test reviews a posterior below 0.01 or above 0.99, and a fair share of those near-certainties are wrong (printed above). It counts every word as independent evidence, although words in a review are not conditionally independent (measured above), so it is famously **overconfident**. Its ranking is useful; its probabilities are not to be trusted. Notebook 08 measures this for BERT with a calibration diagram.
+# Notice how sure naive Bayes is: it gives most test reviews a posterior below 0.01 or above 0.99, and more of those near-certainties are wrong than the 1% a **calibrated** model would allow (one whose "99% sure" is right 99% of the time; printed above). It counts every word, and every repetition of a word, as independent evidence, although words in a review are not drawn independently (a word that has appeared tends to come back, measured above), so it is famously **overconfident**. Its ranking is useful; its probabilities are not to be trusted. Notebook 08 measures this for BERT with a calibration diagram.
 #
 # ### Temperature
 #
@@ -376,7 +407,7 @@ explore(draw_temperature, {"temperature": ipywidgets.FloatLogSlider(value=1.0, b
 # %% [markdown]
 # ## Entropy, cross-entropy and KL divergence
 #
-# - **Entropy** $H(p) = -\sum_i p_i \log p_i$: how uncertain a distribution is (0 for a sure thing, $\log n$ for uniform over $n$).
+# - **Entropy** $H(p) = -\sum_i p_i \log p_i$: how uncertain a distribution is (0 for a sure thing, $\log n$ for uniform over $n$). A term with $p_i = 0$ counts as 0 (the limit of $p \log p$ as $p \to 0$); `torch.special.xlogy(p, p)` computes $p \log p$ with that convention, where `p * p.log()` would give $0 \cdot (-\infty)$ = `nan`.
 # - **Cross-entropy** $H(p, q) = -\sum_i p_i \log q_i$: the average surprise when the truth is $p$ and you predicted $q$.
 # - **KL divergence** $D_{KL}(p \,\|\, q) = \sum_i p_i \log \frac{p_i}{q_i} = H(p, q) - H(p) \ge 0$: the extra surprise for predicting $q$ instead of $p$; zero only when $q = p$. It is **not symmetric**: $D_{KL}(p \,\|\, q)$ averages over $p$, so it punishes a $q$ that puts little probability where $p$ puts much, while $D_{KL}(q \,\|\, p)$ punishes the reverse. It is not a distance, and which way round you write it matters.
 #
@@ -384,7 +415,7 @@ explore(draw_temperature, {"temperature": ipywidgets.FloatLogSlider(value=1.0, b
 
 # %%
 def entropy(p):
-    return -(p * p.log()).sum()
+    return -torch.special.xlogy(p, p).sum()          # xlogy(0, 0) = 0: an impossible outcome adds no uncertainty
 
 
 def cross_entropy_soft(p, q):
@@ -395,8 +426,12 @@ p = softmax(star_logits)                      # "truth"
 q = softmax(star_logits / 3)                  # a flatter prediction
 kl = (p * (p / q).log()).sum()
 print(f"H(p) = {entropy(p):.4f}, H(p, q) = {cross_entropy_soft(p, q):.4f}, KL(p||q) = {kl:.4f}")
+sure, uniform = torch.tensor([1.0, 0.0, 0.0]), torch.full((5,), 0.2)
+print(f"H(a sure thing) is 0: {entropy(sure).item() == 0}; H(uniform over 5) = {entropy(uniform):.4f} = log 5 = {math.log(5):.4f}")
+assert entropy(sure).item() == 0 and torch.isclose(entropy(uniform), torch.tensor(math.log(5)))
 print("H(p, q) = H(p) + KL:", torch.isclose(cross_entropy_soft(p, q), entropy(p) + kl).item())
 assert torch.isclose(cross_entropy_soft(p, q), entropy(p) + kl)
+# F.kl_div(input, target) takes the prediction's log first and the truth second: F.kl_div(q.log(), p) is KL(p || q)
 print("KL matches F.kl_div:", torch.isclose(kl, F.kl_div(q.log(), p, reduction="sum")).item())
 assert torch.isclose(kl, F.kl_div(q.log(), p, reduction="sum"))
 kl_reverse = (q * (q / p).log()).sum()
@@ -417,7 +452,7 @@ print(f"by hand {by_hand:.4f} | F.cross_entropy {F.cross_entropy(logits, targets
 # %% [markdown]
 # ### Minimizing cross-entropy is maximum likelihood
 #
-# Suppose a model says each review is positive with probability $q$. The **likelihood** of the labels we saw, $k$ positives among $n$, is $\prod_i q^{y_i} (1-q)^{1-y_i} = q^k (1-q)^{n-k}$; its negative logarithm, divided by $n$, is exactly the average cross-entropy. So the $q$ that minimizes cross-entropy is the $q$ that makes the data most likely: the **maximum likelihood** estimate. Calculus finds it: the log-likelihood $k \log q + (n - k) \log(1 - q)$ is highest where its slope is zero (exercise 2 derives the slope; set it to zero and solve for $q$). Here numerically, for 10 reviews with 7 positive:
+# Suppose a model says each review is positive with probability $q$. The **likelihood** of the labels we saw, $k$ positives among $n$, is $\prod_i q^{y_i} (1-q)^{1-y_i} = q^k (1-q)^{n-k}$; its negative logarithm, divided by $n$, is exactly the average cross-entropy. So the $q$ that minimizes cross-entropy is the $q$ that makes the data most likely: the **maximum likelihood** estimate. Calculus finds it: the log-likelihood $k \log q + (n - k) \log(1 - q)$ is highest where its slope is zero (for $0 < k < n$; exercise 2 derives the slope, sets it to zero and says why that point is the maximum). Here numerically, for 10 reviews with 7 positive:
 
 # %%
 y = torch.tensor([1, 1, 1, 0, 1, 1, 0, 1, 0, 1], dtype=torch.float64)
@@ -480,7 +515,7 @@ check("04.posterior", posterior)
 # ```
 # </details>
 #
-# `posterior(0.02, 0.90, 0.05)` is about 0.27: most flagged reviews are clean, because clean reviews are so much more common. A small false-alarm rate on a large group beats a high hit rate on a small one.
+# `posterior(0.02, 0.90, 0.05)` is about 0.27: most flagged reviews are clean, because clean reviews are so much more common. A small false-alarm rate on a large group produces more flags than a high hit rate on a small one: 5% of the 98% clean reviews is 4.9% of all reviews flagged wrongly, against 90% of the 2% with spoilers, 1.8% flagged rightly, and 1.8 / (1.8 + 4.9) ≈ 0.27.
 
 # %% [markdown]
 # ### Exercise 2: the slope of a likelihood
@@ -505,7 +540,7 @@ check("04.mle", slope)
 #     return k / q - (n - k) / (1 - q)
 # ```
 #
-# Setting it to zero: $k/q = (n-k)/(1-q)$, so $k(1-q) = (n-k)q$, so $k = nq$: $q = k/n$, the share of positives. The cross-entropy minimum in the plot above is no accident.
+# Setting it to zero: $k/q = (n-k)/(1-q)$, so $k(1-q) = (n-k)q$, so $k = nq$: $q = k/n$, the share of positives. The cross-entropy minimum in the plot above is no accident. That zero is the maximum because, for $0 < k < n$, the slope's own derivative $-k/q^2 - (n-k)/(1-q)^2$ is negative everywhere: the log-likelihood is concave, with one peak. For $k = 0$ or $k = n$ the slope never reaches zero inside $(0, 1)$ and the maximum sits at the edge, $q = 0$ or $q = 1$: again $k/n$.
 # </details>
 
 # %% [markdown]
@@ -536,7 +571,7 @@ check("04.cross_entropy", my_cross_entropy)
 # ## Summary
 #
 # - Expected value ($\sum_x x\,P(X = x)$), variance and standard deviation describe a random variable; averages of $n$ independent draws approach the expected value (law of large numbers), with a standard deviation of $\sigma/\sqrt{n}$, and for large $n$ lie within $2\sigma/\sqrt{n}$ about 95% of the time (central limit theorem).
-# - Conditional probability is counting within a subset; independence means $P(A \cap B) = P(A)P(B)$, and conditional independence the same within each class, which naive Bayes assumes and real reviews break; Bayes' rule turns likelihoods and a prior into a posterior (posterior odds = prior odds × likelihood ratio), and turns a classifier's recall into its precision.
+# - Conditional probability is counting within a subset; independence means $P(A \cap B) = P(A)P(B)$, and conditional independence the same within each class; naive Bayes assumes each word of a review is drawn independently given the class, and real reviews break it (a word that appears tends to come back); Bayes' rule turns likelihoods and a prior into a posterior (posterior odds = prior odds × likelihood ratio), and turns a classifier's recall into its precision.
 # - Naive Bayes adds up word evidence as one matrix product; ours matches `MultinomialNB` exactly, and its test accuracy is the baseline for 07. Words without context miss negation ("never boring").
 # - Softmax turns logits into probabilities; temperature sharpens or flattens them.
 # - Cross-entropy $= H(p) + D_{KL}(p\,\|\,q)$ (and KL is not symmetric: $D_{KL}(p\,\|\,q) \ne D_{KL}(q\,\|\,p)$); minimizing cross-entropy is maximum likelihood (for a share: $q = k/n$, where the slope is zero), and MSE is the same idea for Gaussian noise.

@@ -798,3 +798,8 @@ def test_layer_parameters_miscounts_are_each_named(way, count, words):
 
 def test_lora_with_four_matrices_is_told_it_doubles(way):
     _refused("03.lora_parameters", 12 * 4 * 8 * 1536, "twice", "two matrices")
+
+
+def test_count_positive_with_filter_prints_no_progress_bars(way, capsys):
+    assert check("00.count_positive", lambda split: len(split.filter(lambda row: row["label"] == 1)))
+    assert capsys.readouterr().out.strip().splitlines() == ["[Correct] 00.count_positive: well done!"]

@@ -682,7 +682,7 @@ gradient_size = (state["v"] / (1 - 0.999 ** state["t"])).sqrt()                 
 l2_per_weight = l2_strength / (gradient_size + 1e-8)                               # Adam + L2: λ_j for each weight
 adamw_strength = l2_per_weight.median().item()                                     # for the picture: the median of those
 print(f"Adam + L2, λ = {l2_strength:g}: decay strength λ_j from {l2_per_weight.min():.2g} to {l2_per_weight.max():.2g} "
-      f"across the weights, a factor of {l2_per_weight.max() / l2_per_weight.min():.0f}; AdamW: one strength for all")
+      f"across the weights, a factor of about {float(f'{l2_per_weight.max() / l2_per_weight.min():.2g}'):,.0f}; AdamW: one strength for all")
 smallest, largest = gradient_size.argmin(), gradient_size.argmax()
 assert l2_per_weight[smallest] > 10 * l2_per_weight[largest]   # the claim below: L2 inside Adam decays small-gradient weights hardest
 

@@ -48,15 +48,15 @@ config = course_utils.setup()
 # | | what you get | where packages come from | good for |
 # |---|---|---|---|
 # | **Miniconda** | conda + Python, nothing else (an installer of about 150 MB that wants about 1 GB free) | Anaconda's `defaults` (under Anaconda's terms of service) | a minimal conda with Anaconda's packages |
-# | **Miniforge** | conda + mamba + Python (about the same size) | `conda-forge` only (community, free for everyone) | most learners and every organisation; **this course's choice for conda** |
+# | **Miniforge** | conda + mamba + Python (each installer's size is on its [releases page](https://github.com/conda-forge/miniforge/releases/latest)) | `conda-forge` only (community, free for everyone) | most learners and every organisation; **this course's choice for conda** |
 # | **Anaconda Distribution** | conda + ~300 packages + a GUI (several GB) | `defaults` | people who want everything preinstalled |
 # | **venv + pip** | comes with Python (needs a Python first) | PyPI | projects whose dependencies all come as wheels, as this course's do: the course's `.venv` is one; Colab uses pip too |
 # | **[uv](https://docs.astral.sh/uv/)** | one fast program: `uv venv`, `uv pip install`, project files with a lock file (`uv.lock`), and `uv python install` for Python itself | PyPI | the same projects as venv + pip, much faster; the course's own tests use it to install the lowest versions it supports |
-# | **[pixi](https://pixi.sh)** | one program per project: a `pixi.toml`, an automatic lock file for every platform (`pixi.lock`), no `activate` needed (`pixi run ...`) | conda-forge, plus PyPI | conda packages with a lock file, per project folder |
+# | **[pixi](https://pixi.sh)** | one program per project: a `pixi.toml`, an automatic lock file for every platform the project lists (`pixi.lock`), no `activate` needed (`pixi run ...`) | conda-forge, plus PyPI | conda packages with a lock file, per project folder |
 #
 # This course teaches conda because it is what most courses, papers and clusters use, and because it installs what pip cannot; what you learn about environments, channels and lock files carries over to uv and pixi.
 #
-# **Anaconda's terms of service.** The `defaults` channels (`pkgs/main`, `pkgs/r`, `pkgs/msys2`) are covered by [Anaconda's terms of service](https://www.anaconda.com/legal/terms/terms-of-service), and using them at work may need a paid licence. Whether it does depends on who you are, not only on what you install: read the current terms and check (1) whether you use conda for an organisation, and how large it is (in September 2024 the exemption covered individuals, educational institutions and organisations under 200 employees; such rules have changed before), (2) whether your organisation already holds a licence, and (3) whether your IT department has a policy, or a mirror of its own. When in doubt, use Miniforge, below. Since July 2025, conda refuses to use these channels non-interactively until you accept the terms, failing with `CondaToSNonInteractiveError`. Accept them with `conda tos accept --override-channels --channel https://repo.anaconda.com/pkgs/main` (and the same for `/r` and `/msys2`), or set `CONDA_PLUGINS_AUTO_ACCEPT_TOS=yes` in scripts. [Miniforge](https://github.com/conda-forge/miniforge) uses only `conda-forge`, so none of this applies: that is why the course's `environment.yml` lists `conda-forge` and `nodefaults`.
+# **Anaconda's terms of service.** The `defaults` channels (`pkgs/main`, `pkgs/r`, `pkgs/msys2`) are covered by [Anaconda's terms of service](https://www.anaconda.com/legal/terms/terms-of-service), and using them at work may need a paid licence. Whether it does depends on who you are, not only on what you install: read the current terms and check (1) whether you use conda for an organisation, and how large it is (in September 2024 the free use covered individuals, organisations under 200 employees, and teaching in curriculum courses at educational institutions: not every use at a university, as research there was not covered, and Anaconda now runs an *Anaconda for Education* program with registration, see its [academic policy](https://www.anaconda.com/legal/terms/academic-non-profit); such rules have changed before), (2) whether your organisation already holds a licence, and (3) whether your IT department has a policy, or a mirror of its own. When in doubt, use Miniforge, below. Since July 2025, conda refuses to use these channels non-interactively until you accept the terms, failing with `CondaToSNonInteractiveError`. Accept them with `conda tos accept --override-channels --channel https://repo.anaconda.com/pkgs/main` (and the same for `/r` and `/msys2`), or set `CONDA_PLUGINS_AUTO_ACCEPT_TOS=yes` in scripts. [Miniforge](https://github.com/conda-forge/miniforge) uses only `conda-forge`, so none of this applies: that is why the course's `environment.yml` lists `conda-forge` and `nodefaults`.
 #
 # Two more changes a current course must mention: conda's solver has been the fast `libmamba` one since conda 23.10 (so installing `mamba` for speed is no longer needed), and PyTorch stopped publishing to its own conda channel after 2.5: today it comes from pip wheels or from conda-forge (`pytorch`).
 
@@ -126,18 +126,19 @@ print("files left behind:", sorted(p.name for p in (workdir / "downloads2").iter
 #
 # First, which installer? `uname -m` (macOS, Linux, WSL) prints the processor: `x86_64` (Intel and AMD) or `arm64`/`aarch64` (Apple silicon, ARM). On an Apple silicon Mac it must print `arm64`: `x86_64` there means the terminal runs under Rosetta (`sysctl -n sysctl.proc_translated` prints `1`), and an Intel conda would run every package translated, slowly; open a native terminal first. **WSL** (Linux inside Windows) is Linux: use the Linux installer in the WSL terminal; it is a separate install from a Windows one.
 #
-# **Disk space first.** Miniforge itself takes about 1 GB once installed; each environment takes more (the course's, with the CPU build of PyTorch, about 2 GB), and conda keeps a cache of every package it downloaded (`conda clean --all` empties it). Keep about 5 GB free for this course.
+# **Disk space first.** Miniforge itself needs room once installed, and each environment more (the course's, with the CPU build of PyTorch, about 2 GB), and conda keeps a cache of every package it downloaded (`conda clean --all` empties it). Keep about 5 GB free for this course.
 #
 # Download the installer (or click it on the [Miniforge page](https://github.com/conda-forge/miniforge)), saving it under one short name so that every command below works as printed:
 #
 # ```bash
 # # Linux, WSL and macOS: Miniforge names its files by `uname` and `uname -m` (on a Mac `uname` prints Darwin)
-# curl -fsSL -o Miniforge3.sh "https://github.com/conda-forge/miniforge/releases/latest/download/Miniforge3-$(uname)-$(uname -m).sh"
+# curl -fL -o Miniforge3.sh "https://github.com/conda-forge/miniforge/releases/latest/download/Miniforge3-$(uname)-$(uname -m).sh"
 # ```
 # ```powershell
-# # Windows (PowerShell):
-# Invoke-WebRequest https://github.com/conda-forge/miniforge/releases/latest/download/Miniforge3-Windows-x86_64.exe -OutFile Miniforge3.exe
+# # Windows (PowerShell): curl.exe (part of Windows 10 1803 and newer) shows its progress and is fast
+# curl.exe -fL -o Miniforge3.exe https://github.com/conda-forge/miniforge/releases/latest/download/Miniforge3-Windows-x86_64.exe
 # ```
+# (`-f` stops on an HTTP error instead of saving the error page, `-L` follows the release's redirect, and curl's progress meter shows that a slow download is still moving. PowerShell's own `Invoke-WebRequest ... -OutFile Miniforge3.exe` works too, but in Windows PowerShell 5.1 drawing its progress bar makes it far slower: run `$ProgressPreference = 'SilentlyContinue'` first.)
 #
 # ### Installing without questions
 #
@@ -211,7 +212,7 @@ conda_version = envs.conda("--version")   # None where conda is not found
 # %% [markdown]
 # ## After installing: three settings and one habit
 #
-# - **Do not let `base` start with every terminal.** By default `conda init` activates `base` in each new shell, which hides your system's Python and tempts you to install into `base`. `conda config --set auto_activate false` turns that off (conda older than 25.5 calls it `auto_activate_base`); `conda activate NAME` when you need an environment.
+# - **Do not let `base` start with every terminal.** By default `conda init` activates `base` in each new shell, which hides your system's Python and tempts you to install into `base`. `conda config --set auto_activate false` turns that off (conda older than 25.5 calls it `auto_activate_base`); `conda activate NAME` when you need an environment. A new terminal then has no conda Python at all (on a Mac, `python3` is Apple's 3.9 again, too old for the course), so **activate first, then set the course up or open it**: `conda activate` (base is fine for this: set-up installs nothing into base, it builds the course's own environment), then `python -m course_utils lab`.
 # - **Keep conda itself current:** `conda update -n base conda` (the only thing you ever install into `base`). `conda clean --all` removes cached package files you no longer need (often several GB).
 # - **Strict channel priority** (recommended by conda-forge): `conda config --set channel_priority strict`. conda's own default is `flexible`; notebook 02 explains the difference.
 # - **The habit:** one environment per project, built from an `environment.yml` (notebook 02), and never anything installed into `base`.
@@ -251,7 +252,7 @@ conda_version = envs.conda("--version")   # None where conda is not found
 # | macOS: *You cannot install Miniconda in this location* | system-wide install selected | choose *Install for me only* |
 # | strange failures mid-install on Windows | spaces or special characters in the path | install to a path like `C:\miniforge3` |
 #
-# **Behind a firewall or in China.** Point conda at a mirror in `~/.condarc` (the [TUNA mirror](https://mirrors.tuna.tsinghua.edu.cn/help/anaconda/) is the usual one) with `default_channels` and `custom_channels` entries, then `conda clean -i`. For Hugging Face models set `HF_ENDPOINT=https://hf-mirror.com` before Python starts. **Proxies:** `conda config --set proxy_servers.https http://proxy:8080`; pip and Python read `HTTPS_PROXY`.
+# **Behind a firewall or in China.** Point conda at a mirror in `~/.condarc` (the [TUNA mirror](https://mirrors.tuna.tsinghua.edu.cn/help/anaconda/) is the usual one) with `default_channels` and `custom_channels` entries, then `conda clean -i`. For Hugging Face models set the variable `HF_ENDPOINT`, with its `https://`, before Python (and Jupyter) starts: `export HF_ENDPOINT=https://hf-mirror.com` (macOS, Linux), `$env:HF_ENDPOINT = "https://hf-mirror.com"` (PowerShell), `set HF_ENDPOINT=https://hf-mirror.com` (cmd and the Miniforge Prompt). In PowerShell, `set` makes a PowerShell variable, not an environment variable, and the mirror is silently ignored. For pip: `pip config set global.index-url https://pypi.tuna.tsinghua.edu.cn/simple`. The README's *Mirrors and proxies* section has the details. **Proxies:** `conda config --set proxy_servers.https http://proxy:8080`; pip and Python read `HTTPS_PROXY`.
 #
 # Sources: [conda documentation](https://docs.conda.io/projects/conda/en/latest/), [Miniconda installation](https://www.anaconda.com/docs/getting-started/miniconda/install), [Miniforge README](https://github.com/conda-forge/miniforge), [conda-anaconda-tos](https://github.com/anaconda/conda-anaconda-tos), [CVE-2022-26526](https://nvd.nist.gov/vuln/detail/CVE-2022-26526) (why *Add to PATH* is disabled for all-users installs).
 
@@ -260,7 +261,7 @@ conda_version = envs.conda("--version")   # None where conda is not found
 #
 # ### Exercise 1: the silent install command
 #
-# Write `silent_command(system, filename, prefix)` that returns the unattended Miniconda install command as a list of strings, for `system` one of `"Linux"`, `"Darwin"` (macOS) or `"Windows"`, as `subprocess.run` would take it: no shell, so no `start /wait` (a built-in of cmd.exe) and no `~`. `prefix` is a full path.
+# Write `silent_command(system, filename, prefix)` that returns the unattended install command of Miniconda or Miniforge (their installers take the same options) as a list of strings, for `system` one of `"Linux"`, `"Darwin"` (macOS) or `"Windows"`, as `subprocess.run` would take it: no shell, so no `start /wait` (a built-in of cmd.exe) and no `~`. `prefix` is a full path.
 
 # %%
 def silent_command(system, filename, prefix):

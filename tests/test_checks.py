@@ -208,18 +208,18 @@ def test_describe_accepts_a_conda_aware_answer_and_teaches_the_venv_only_one():
 @pytest.mark.parametrize("fix, words", [
     ("name: my env", "which conda refuses"),
     ("channels:\n  - defaults", "`defaults` channel"),
-    ("transformers under conda", "two copies of torch"),
+    ("accelerate under conda", "two copies of torch"),   # conda-forge's accelerate requires pytorch (transformers does not)
 ])
 def test_fix_environment_rejects_what_conda_would(fix, words):
     good = ("name: sentiment\nchannels:\n  - conda-forge\n  - nodefaults\ndependencies:\n  - python=3.11\n  - numpy=1.26\n"
-            "  - pip\n  - pip:\n      - torch>=2.4\n      - transformers\n")
+            "  - pip\n  - pip:\n      - torch>=2.4\n      - transformers\n      - accelerate\n")
     assert check("02.fix_environment", good, quiet=True)
     if fix == "name: my env":
         bad = good.replace("name: sentiment", fix)
     elif fix.startswith("channels"):
         bad = good.replace("  - nodefaults\n", "  - defaults\n")
     else:
-        bad = good.replace("  - pip\n  - pip:", "  - transformers\n  - pip\n  - pip:").replace("      - transformers\n", "")
+        bad = good.replace("  - pip\n  - pip:", "  - accelerate\n  - pip\n  - pip:").replace("      - accelerate\n", "")
     verdict = check("02.fix_environment", bad, quiet=True)
     assert not verdict and words in verdict.message
 

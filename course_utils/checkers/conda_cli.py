@@ -304,8 +304,8 @@ def _check_export(command: list[str], name: str, shown_command: str) -> list[str
         problems.append(f"write the export to {name}.yml (--file {name}.yml), not to {shown(file, 40)}")
     elif namespace.format not in YAML_FORMATS:
         if namespace.format is None:
-            problems.append("add --format environment-yaml: since conda 26, a file name other than environment.yml "
-                            "needs it (conda 25.7 and newer accept it)")
+            problems.append("add --format environment-yaml: since conda 26, a file name other than the standard ones "
+                            "(environment.yml, environment.yaml) needs it (conda 25.7 and newer accept it)")
         else:
             problems.append(f"--format {shown(namespace.format, 30)} is not an environment file's format: "
                             "--format environment-yaml")

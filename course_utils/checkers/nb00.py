@@ -80,7 +80,7 @@ def _(got: list[int], wanted: None) -> None:
             raise Wrong(f"{where}: that is the number of all its reviews, positive and negative.")
         if all(value == 0 for value in got):
             raise Wrong(f"{where}, and 0 for every split: the label column holds numbers (0 and 1; a ClassLabel names "
-                        "them neg and pos), so a comparison with the text 'pos' is never true. Positive is label 1.")
+                        "them neg and pos), so if you compared with the text 'pos', that is never true. Positive is label 1.")
         if len(set(got)) == 1:
             raise Wrong(f"{where}, and the same number for every split: count the split the function is given "
                         "(its argument), not a variable of the notebook.")

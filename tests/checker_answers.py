@@ -96,7 +96,7 @@ def logistic_gradient(X, y, w, b):
     return X.T @ (torch.sigmoid(X @ w + b) - y) / len(y)
 
 
-def largest_stable_lr(H):
+def stability_threshold(H):
     return 2 / torch.linalg.eigvalsh(H).max().item()
 
 
@@ -165,7 +165,7 @@ def answers(layer_count: int) -> dict:
             "02.fix_environment": FIXED_ENVIRONMENT, "02.describe": describe, "02.conda_practice": conda_practice,
             "03.linear": linear, "03.rank_for_error": smallest_rank, "03.lora_parameters": 12 * 2 * 8 * (768 + 768),
             "04.posterior": posterior, "04.mle": slope, "04.cross_entropy": my_cross_entropy,
-            "05.logistic_gradient": logistic_gradient, "05.largest_stable_lr": largest_stable_lr,
+            "05.logistic_gradient": logistic_gradient, "05.stability_threshold": stability_threshold,
             "05.linear_backward": linear_backward, "06.causal_mask": causal_mask, "06.scaled_attention": my_attention,
             "06.layer_parameters": layer_count, "07.head_and_tail": keep_head_and_tail, "07.padded_tokens": tokens_per_epoch,
             "07.compute_metrics": compute_metrics_balanced, "08.param_groups": no_decay_groups,

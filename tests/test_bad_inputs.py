@@ -292,7 +292,7 @@ def test_right_answers_in_numpy_types_are_accepted():
         return np.float32(k / q - (n - k) / (1 - q))
 
     assert check("04.mle", slope32, quiet=True)
-    assert check("05.largest_stable_lr", lambda H: np.float32(2 / np.linalg.eigvalsh(H.numpy()).max()), quiet=True)
+    assert check("05.stability_threshold", lambda H: np.float32(2 / np.linalg.eigvalsh(H.numpy()).max()), quiet=True)
 
     def linear_numpy(x, W, b):
         return x.numpy() @ W.numpy().T + b.numpy()

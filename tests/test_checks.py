@@ -250,7 +250,7 @@ NAN_ANSWERS = {
     # exercise name: an answer that returns NaN where a number is due (each was [Correct] before)
     "03.rank_for_error": lambda S, max_error: float("nan"),
     "04.mle": lambda q, k, n: float("nan"),
-    "05.largest_stable_lr": lambda H: float("nan"),
+    "05.stability_threshold": lambda H: float("nan"),
     "04.posterior": lambda prior, hit, false_alarm: float("nan"),
     "08.ece": lambda probabilities, labels, n_bins=10: float("nan"),
     "07.compute_metrics": lambda prediction: {"balanced_accuracy": float("nan"), "mcc": float("nan")},
@@ -322,12 +322,12 @@ def test_cross_entropy_names_the_log_softmax_underflow():
     assert not verdict and "log(softmax(z))" in verdict.message
 
 
-def test_largest_stable_lr_and_linear_backward():
+def test_stability_threshold_and_linear_backward():
     import torch
 
-    assert check("05.largest_stable_lr", lambda H: 2 / torch.linalg.eigvalsh(H).max().item(), quiet=True)
-    assert "1 / λ_max" in check("05.largest_stable_lr", lambda H: 1 / torch.linalg.eigvalsh(H).max().item(), quiet=True).message
-    assert "smallest eigenvalue" in check("05.largest_stable_lr", lambda H: 2 / torch.linalg.eigvalsh(H).min().item(),
+    assert check("05.stability_threshold", lambda H: 2 / torch.linalg.eigvalsh(H).max().item(), quiet=True)
+    assert "1 / λ_max" in check("05.stability_threshold", lambda H: 1 / torch.linalg.eigvalsh(H).max().item(), quiet=True).message
+    assert "smallest eigenvalue" in check("05.stability_threshold", lambda H: 2 / torch.linalg.eigvalsh(H).min().item(),
                                           quiet=True).message
     assert check("05.linear_backward", lambda X, W, d: (d.T @ X, d.sum(0), d @ W), quiet=True)
     assert "not its mean" in check("05.linear_backward", lambda X, W, d: (d.T @ X, d.mean(0), d @ W), quiet=True).message

@@ -72,9 +72,9 @@ def _context(prefix: str) -> dict:
         from transformers import AutoModel
 
         from course_utils.hub import resolve_model
-        from course_utils.session import MODELS, resolve_profile
+        from course_utils.session import MODELS, resolve_device, resolve_profile
 
-        bert = AutoModel.from_pretrained(resolve_model(MODELS[resolve_profile(gpu=torch.cuda.is_available())]).path)
+        bert = AutoModel.from_pretrained(resolve_model(MODELS[resolve_profile(gpu=resolve_device() == "cuda")]).path)
         names.update(bert=bert, d_model=bert.config.hidden_size)
     return names
 

@@ -608,7 +608,7 @@ check("06.causal_mask", causal_mask)
 # %% [markdown]
 # ### Exercise 2: attention in one function
 #
-# Without looking at section 2, write `my_attention(q, k, v, mask=None)` for inputs of shape `(batch, heads, tokens, d)`. The checker compares it with `F.scaled_dot_product_attention`, with and without a causal mask.
+# Without looking at section 2, write `my_attention(q, k, v, mask=None)` for inputs of shape `(batch, heads, tokens, d)`. The checker compares it with `F.scaled_dot_product_attention` three times: without a mask, with a causal mask of shape `(tokens, tokens)`, and with a padding mask of shape `(batch, 1, 1, tokens)`. Both masks are boolean (`True` = may attend) and broadcast against the scores of shape `(batch, heads, tokens, tokens)` as they are, so use `mask` without adding dimensions.
 
 # %%
 def my_attention(q, k, v, mask=None):

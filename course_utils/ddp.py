@@ -2,7 +2,9 @@
 
 Run it with PyTorch's launcher, one process per CPU core or GPU::
 
-    torchrun --standalone --nproc-per-node 2 -m course_utils.ddp --train-size 64 --out outputs/ddp
+    torchrun --standalone --nproc-per-node 2 -m course_utils.ddp --device cpu --train-size 64 --out outputs/ddp
+
+(``--device cpu`` on a machine with fewer GPUs than processes: with the default ``auto``, process N takes GPU N.)
 
 Every process loads the same model and takes its own share of each epoch's reviews
 (``DistributedSampler``); after each backward pass DDP averages the gradients across processes
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if "RANK" not in os.environ:
         raise CourseError("course_utils.ddp runs under torchrun, which starts the processes. Fix: "
-                          "torchrun --standalone --nproc-per-node 2 -m course_utils.ddp --out outputs/ddp")
+                          "torchrun --standalone --nproc-per-node 2 -m course_utils.ddp --device cpu --out outputs/ddp")
 
     import torch
     import torch.distributed as dist

@@ -17,7 +17,10 @@ What stands in for what a GPU run has:
 Every assert of the notebooks runs, except those named in ``QUALITY_CLAIMS`` below: each is a claim about
 what a *trained* model achieves, which a random 2-layer model trained for a few hundred steps cannot
 make; each is named with its reason, replaced by a line that says it was skipped, and the test checks
-that every named line still exists (so the list cannot go stale). Any other failure fails the test.
+that every named line still exists (so the list cannot go stale). The claims a notebook skips itself, by
+an ``if`` that prints why (08's timing claims: a toy model's step is too little arithmetic to time), are
+named in ``SKIPPED_BY_THE_NOTEBOOK``, and the test checks that exactly those lines are printed. Any other
+failure fails the test.
 CUDA itself is not exercised: no GPU was lent.
 """
 
@@ -46,12 +49,19 @@ QUALITY_CLAIMS = {
     "07_finetune_with_trainer.ipynb": {},   # its one quality claim (fine-tuning beats the baselines) is asserted on
                                             # the course's own copy only, and these rows are laid out as real IMDb
     "08_training_loop_and_speed.ipynb": {
-        "    assert fell                                       # ... and the loss falls":
-            "DDP's loss falls: a random 2-layer model trained 8 steps on 64 reviews need not learn",
         "assert np.mean(lora_losses[-third:]) < np.mean(lora_losses[:third])                # and LoRA's loss falls":
             "LoRA's loss falls: adapters on a random 2-layer, 32-wide model need not learn",
-        "assert fine_tuned_agreement > pretrained_agreement       # the claim below: fine-tuning sorted the space by sentiment":
+        "assert fine_tuned_agreement - pretrained_agreement > margin   # the claim below: fine-tuning sorted the space by sentiment":
             "fine-tuning sorts the encoder's space by sentiment: only a model that learned sentiment does",
+    },
+}
+#: The claims a notebook skips by itself, with the line it prints then: {notebook: {that line}}. 08 times its
+#: tricks only where a step has enough arithmetic to time (`measurable`); the tiny model's step does not.
+SKIPPED_BY_THE_NOTEBOOK = {
+    "07_finetune_with_trainer.ipynb": set(),
+    "08_training_loop_and_speed.ipynb": {
+        "skipped: the timing claims of the CPU column (a step of this model is too little arithmetic to time)",
+        "skipped: LoRA's and freezing's step times (a step of this model is too little arithmetic to time)",
     },
 }
 #: The mixed precision each notebook is run with (see the module's docstring).
@@ -132,8 +142,11 @@ def test_the_full_profile_runs_end_to_end_with_a_tiny_bert(name, full_profile_ca
         assert "'train': 2000, 'validation': 1000, 'test': 2500" in text
         assert "identical weights on every rank: True" in text and "weights agree within 1e-6: True" in text
         assert f"mixed precision: {PRECISION[name]}" in text   # accelerate set up in fp16 after the Trainer's fp32
-    skipped = {line for line in text.splitlines() if line.startswith("skipped: ")}
-    assert skipped <= {f"skipped: {reason}" for reason in QUALITY_CLAIMS[name].values()}, skipped
+    printed = "\n".join("".join(out.get("text", "")) for cell in ran.cells for out in cell.get("outputs", [])
+                        if out.get("output_type") == "stream")   # not _text: a figure's "<Figure ...>" has no newline
+    skipped = {line for line in printed.splitlines() if line.startswith("skipped: ")}
+    named = {f"skipped: {reason}" for reason in QUALITY_CLAIMS[name].values()} | SKIPPED_BY_THE_NOTEBOOK[name]
+    assert skipped == named, skipped ^ named   # every skipped claim named, and every named one skipped
 
 
 def test_an_accelerator_after_a_trainer_asks_for_its_own_precision(tmp_path):

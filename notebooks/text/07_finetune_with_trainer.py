@@ -604,7 +604,7 @@ print(f"the full profile of this notebook (bert-base, real IMDb, 512 tokens): ab
 print("estimated from that arithmetic and an assumed share of each GPU's peak (not measured), the full profile takes:")
 for gpu in GPU_PEAKS:
     fast, slow = gpu_seconds(full_flops, gpu)
-    print(f"  on a {gpu:<12} GPU: about {fast / 60:.0f} to {slow / 60:.0f} minutes")
+    print(f"  {gpu + ' GPU:':<17} about {fast / 60:.0f} to {slow / 60:.0f} minutes")
 
 
 # %% [markdown]

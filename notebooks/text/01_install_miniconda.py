@@ -217,14 +217,14 @@ conda_version = envs.conda("--version")   # None where conda is not found
 # - **Strict channel priority** (recommended by conda-forge): `conda config --set channel_priority strict`. conda's own default is `flexible`; notebook 02 explains the difference.
 # - **The habit:** one environment per project, built from an `environment.yml` (notebook 02), and never anything installed into `base`.
 #
-# **Where these settings live.** `conda config --set` writes them into `.condarc`, a small YAML file in your home folder (`~/.condarc`; on Windows `C:\Users\NAME\.condarc`). It is not the only one: the install folder can have its own (Miniforge's says `channels: [conda-forge]`), and so can an environment, or a company's administrator. conda reads them all and merges them. `conda config --show-sources` lists every file it read and what each one sets; `conda config --show channels` shows the result. When conda uses a channel or setting you did not expect, that is the command to run. A `~/.condarc` after the three settings above:
+# **Where these settings live.** `conda config --set` writes them into `.condarc`, a small YAML file in your home folder (`~/.condarc`; on Windows `C:\Users\NAME\.condarc`). It is not the only one: the install folder can have its own (Miniforge's says `channels: [conda-forge]`), and so can an environment, or a company's administrator. conda reads them all and merges them. `conda config --show-sources` lists every file it read and what each one sets; `conda config --show channels` shows the result. When conda uses a channel or setting you did not expect, that is the command to run. A `~/.condarc` after the settings above:
 #
 # ```yaml
 # auto_activate: false
 # channel_priority: strict
-# channels:
-#   - conda-forge
 # ```
+#
+# (Miniforge's `channels: [conda-forge]` is not in this file but in the install folder's own `.condarc`; on Miniconda, `conda config --add channels conda-forge` would add a `channels:` list here.)
 
 # %% [markdown]
 # ## Uninstall

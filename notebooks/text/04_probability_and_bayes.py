@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 04 · Probability and Bayes, from dice to a sentiment classifier
 #
-# **You will sample and count, apply Bayes' rule to real reviews, build a naive Bayes sentiment classifier from the formula (the baseline BERT must beat in 07), and see why cross-entropy is the loss BERT is trained with.**
+# **You will sample and count, apply Bayes' rule to real reviews, build a naive Bayes sentiment classifier from the formula (the baseline that 07 measures BERT against), and see why cross-entropy is the loss BERT is trained with.**
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/zero-to-finetune/zero-to-finetune/blob/v0.1.0/notebooks/04_probability_and_bayes.ipynb)
 #
@@ -290,7 +290,7 @@ for c in (0, 1):
 # A word that has appeared once comes back more often in real reviews than the model allows (printed above, for each class, by more than three times the noise of the model's share): words are **bursty**, and the naive assumption is false, measurably. This is a well-known failure of naive Bayes for text (Rennie et al., 2003, *Tackling the poor assumptions of naive Bayes text classifiers*). Note what is *not* evidence against it: that two words tend to appear together in long reviews. The model draws more of every word in a longer review too, so it predicts that itself; only a comparison at the same lengths, as here, tests the assumption. Naive Bayes still ranks reviews usefully, but it counts each repetition of a word as fresh evidence, which makes its probabilities too sure of themselves (below).
 
 # %% [markdown]
-# The test accuracy above is **the baseline** for the rest of the course: notebook 07's fine-tuned BERT must beat it. (On the real IMDb, [Wang and Manning, 2012](https://aclanthology.org/P12-2018/), report 83.6% for multinomial naive Bayes on single words, and 86.6% with bigrams (adjacent word pairs) added. Their features are not counts: each word counts once per review, however often it appears, which they found works better, as the burstiness measured above suggests: a repeated word is weaker evidence than the model thinks. *Try it:* `CountVectorizer(binary=True)` makes such features: does the test accuracy change?)
+# Naive Bayes is **the baseline** for the rest of the course: notebook 07 trains it again on its own training reviews, with the smoothing `alpha` chosen on validation reviews, and measures its fine-tuned BERT against that number (07 prints it; it differs from the one above). (On the real IMDb, [Wang and Manning, 2012](https://aclanthology.org/P12-2018/), report 83.6% for multinomial naive Bayes on single words, and 86.6% with bigrams (adjacent word pairs) added. Their features are not counts: each word counts once per review, however often it appears, which they found works better, as the burstiness measured above suggests: a repeated word is weaker evidence than the model thinks. *Try it:* `CountVectorizer(binary=True)` makes such features: does the test accuracy change?)
 #
 # ### Bayes' rule, read off a confusion matrix
 #

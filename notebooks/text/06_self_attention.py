@@ -400,7 +400,7 @@ print(f"{len(our_layers)} layers chained, 32-bit floats: largest difference {gap
 assert gap32 <= 1e-4                           # the claim: still within 1e-4 after all the layers
 
 # %% [markdown]
-# In 32-bit floats each layer adds rounding noise of around $10^{-6}$ (the exact figures depend on the CPU, which is why these two cells check a bound rather than print a fixed number), and a stack of layers adds up to more. To prove that this is rounding and not a mistake, repeat in 64-bit floats, whose rounding steps are $2^{29}$ (about half a billion) times finer. Both models must then agree almost exactly:
+# In 32-bit floats each layer adds rounding noise of around $10^{-6}$ (the exact figures depend on the CPU, which is why these two cells check a bound rather than print a fixed number), and a stack of layers adds up to more. (With `bert-base-uncased`, whose heads have 64 numbers, the scale $1/\sqrt{64} = 1/8$ is exact, and your layers may agree with BERT's to the last bit: a printed 0 is not a mistake either.) To prove that this is rounding and not a mistake, repeat in 64-bit floats, whose rounding steps are $2^{29}$ (about half a billion) times finer. Both models must then agree almost exactly:
 
 # %%
 bert64 = AutoModel.from_pretrained(model_folder, attn_implementation="eager", dtype=torch.float64).eval()

@@ -5,7 +5,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/zero-to-finetune/zero-to-finetune/blob/v0.1.0/notebooks/05_gradient_descent.ipynb)
 #
-# **Time needed:** about 60 minutes to read and run; with the three exercises, about 90. The code runs in under a minute.
+# **Time needed:** about 60 minutes to read and run; with the three exercises, about 90. The code runs in under a minute in the quick profile; the full profile encodes every IMDb review with the sentence model (on the GPU), which takes minutes.
 # **Prerequisites:** [04 · Probability and Bayes](04_probability_and_bayes.ipynb) (cross-entropy); a derivative as "the slope".
 
 # %% [markdown]
@@ -355,7 +355,7 @@ assert crossings == 40 and finals["momentum"] < 1e-6 < finals["SGD"] and finals[
 #
 # To stay fast on a CPU we read only `MAX_TOKENS` tokens of each review, and we keep its **end** (`keep="end"`), where many reviewers sum up. *Try it:* use `keep="start"` instead and compare the validation accuracies below; notebook 07 meets the same question when BERT's 512-token limit cuts long reviews.
 #
-# Every choice below (learning rates, the optimizer, the penalty) is made on a **validation split**: a fifth of the training reviews, set aside. The test reviews are used once, at the very end; a setting chosen by its test score would make that score an optimistic guess (notebook 08 says more).
+# Every setting below (the learning rates, the penalty) is chosen on a **validation split**: a fifth of the training reviews, set aside. The test reviews are used once, at the very end; a setting chosen by its test score would make that score an optimistic guess (notebook 08 says more).
 #
 # A few sentences below describe how *these* reviews train: how many weights L1 sends to zero, how noisy a batch's gradient is at the end, how often the mini-batch loss goes up. Their numbers are printed on whatever data you run. The asserts that back them run only on data of the size they were measured on (at most 1,000 training reviews, as in the quick profile, whose outputs you see: `MEASURED_SIZE`): the full profile with all 25,000 IMDb reviews could not be run offline where this course is built, and what holds for 800 reviews need not hold for 20,000. The rest, the math checks, run on any data.
 
@@ -366,9 +366,9 @@ reviews = load_reviews("stanfordnlp/imdb")
 if REVIEWS_PER_SPLIT is not None:   # a CPU-sized random sample of each split that is larger
     reviews = {split: data.shuffle(seed=0).select(range(min(REVIEWS_PER_SPLIT, len(data)))) if len(data) > REVIEWS_PER_SPLIT
                else data for split, data in reviews.items()}
-X_all = sentence_vectors(reviews["train"]["text"], max_length=MAX_TOKENS, keep="end")
+X_all = sentence_vectors(reviews["train"]["text"], max_length=MAX_TOKENS, keep="end", device=config.device)
 y_all = torch.tensor(reviews["train"]["label"], dtype=torch.float32)
-X_test = sentence_vectors(reviews["test"]["text"], max_length=MAX_TOKENS, keep="end")
+X_test = sentence_vectors(reviews["test"]["text"], max_length=MAX_TOKENS, keep="end", device=config.device)
 y_test = torch.tensor(reviews["test"]["label"], dtype=torch.float32)
 
 order = torch.randperm(len(y_all), generator=torch.Generator().manual_seed(0))
@@ -648,7 +648,7 @@ ax.legend(fontsize=9)
 plt.show()
 
 # %% [markdown]
-# Here L1 leaves a large share of the weights near zero (printed); L2 keeps all of them small. Regularization earns its keep when the weights far outnumber the examples, as when 07 fine-tunes all of BERT's weights, 22 million (MiniLM) to 110 million (`bert-base-uncased`), on far fewer reviews (tens of thousands at most). *Try it:* add more strengths to the validation search above and see where the validation loss turns.
+# Here L1 leaves a large share of the weights near zero (printed); L2 keeps all of them small. Regularization earns its keep when the weights far outnumber the examples, as when 07 fine-tunes BERT: about 11 million trainable weights in the quick profile's MiniLM (its embeddings frozen) and all 110 million of `bert-base-uncased` in the full profile, on far fewer reviews (tens of thousands at most). *Try it:* add more strengths to the validation search above and see where the validation loss turns.
 #
 # ### Adam + L2 is not AdamW
 #
@@ -699,7 +699,7 @@ plt.show()
 #
 # ### The test, once
 #
-# All choices are made: Adam at its validated learning rate, with the penalty the validation split chose. Only now do the test reviews come out:
+# All choices are made: Adam at its validated learning rate, with the penalty the validation split chose. (Adam itself was not chosen on validation, and the ranking above may put another optimizer first: we keep it because Adam, as AdamW, is what fine-tuning uses.) Only now do the test reviews come out:
 
 # %%
 penalty, strength = best_penalty

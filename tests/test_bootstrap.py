@@ -41,7 +41,10 @@ def test_old_python_with_conda_installed_is_told_to_activate_it(monkeypatch, tmp
     with pytest.raises(bootstrap.SetupError) as info:
         bootstrap.check_python((3, 9, 6))
     assert "conda activate" in str(info.value) and "Fix:" in str(info.value) and "install a newer" not in str(info.value)
-    monkeypatch.setenv("CONDA_EXE", "/somewhere/bin/conda")
+    conda = tmp_path / "elsewhere" / "conda"
+    conda.parent.mkdir()
+    conda.write_text("")
+    monkeypatch.setenv("CONDA_EXE", str(conda))
     (tmp_path / "miniforge3").rmdir()
     with pytest.raises(bootstrap.SetupError, match="conda activate"):
         bootstrap.check_python((3, 9, 6))

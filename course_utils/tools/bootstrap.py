@@ -83,8 +83,8 @@ def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> None
         have = ".".join(str(v) for v in version[:3])
         need = ".".join(str(v) for v in MIN_PYTHON)
         home = os.environ.get("HOME") or os.environ.get("USERPROFILE") or ""
-        if os.environ.get("CONDA_EXE") or (home and any(Path(home, name).is_dir() for name in ("miniforge3", "miniconda3"))):
-            # conda is installed, but this terminal has not activated it (`auto_activate false`, or a Mac's
+        if find_conda() or (home and any(Path(home, name).is_dir() for name in ("miniforge3", "miniconda3"))):
+            # conda is installed (found as set-up finds it, or in its usual folder), but this terminal has not activated it (`auto_activate false`, or a Mac's
             # new terminal finding Apple's Python 3.9 first): its base Python is new enough
             raise SetupError(
                 f"This course needs Python >= {need}, but this is Python {have}, and conda is installed. "

@@ -530,7 +530,8 @@ class _BytesRouter:
 
     def write(self, data: Any) -> int:
         if self._router._answers():
-            return self._router._sink.write(bytes(data).decode("utf-8", errors="replace")) and len(data)
+            self._router._sink.write(bytes(data).decode("utf-8", errors="replace"))
+            return len(data)                                  # every byte taken, as a real buffer says
         return self._router._original.buffer.write(data)
 
     def flush(self) -> None:

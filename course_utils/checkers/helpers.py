@@ -152,7 +152,7 @@ def _plain_nested(value: Any) -> Any:
 #: Why a result may be nan or inf, said where the exercise has no likelier cause of its own.
 NOT_FINITE = "somewhere a number overflowed or 0 was divided by 0"
 #: The likely cause where the exercise takes exp() of scores (softmax, sigmoid, cross-entropy).
-NOT_FINITE_EXP = "somewhere a number overflowed or 0 was divided by 0 (exp() of a large score is a common cause)"
+NOT_FINITE_EXP = NOT_FINITE + " (exp() of a large score is a common cause)"
 
 
 def plain_number(value: Any, what: str = "your answer", not_finite: str = NOT_FINITE) -> float:

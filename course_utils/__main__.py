@@ -1,10 +1,11 @@
 """Command line: ``python -m course_utils COMMAND``.
 
   lab                    set up (conda or .venv) and open JupyterLab at notebook 00
-  test [PYTEST ARGS]     set up and run the whole test suite
+  test [PYTEST ARGS]     set up and run the test suite: unit tests, every notebook, the platform comparisons
+                         (--e2e: the end-to-end tier instead; --all: both)
   test-lowest            the unit tests with every dependency at its floor (.venv-lowest; several GB)
   lane [NAME ...]        the test command where learners are, on a fresh clone: py3.10, py3.12, py3.13, colab,
-                         conda, latest, lowest ('ci': py3.13 and colab; no name: the list)
+                         conda, latest, lowest, e2e ('ci': py3.13 and colab; no name: the list)
   doctor                 check this machine: [OK]/[WARN]/[FAIL] lines, each with its fix
   resolve ID             say where a model or data set id would come from
   regenerate [NB ...]    execute notebooks in place (the only way outputs are made)
@@ -30,10 +31,10 @@ def _parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("lab", help="set up and open JupyterLab at notebook 00")
-    sub.add_parser("test", help="set up and run the whole test suite")
+    sub.add_parser("test", help="set up and run the test suite (--e2e: the end-to-end tier; --all: both)")
     sub.add_parser("test-lowest", help="the unit tests with every dependency at its lowest allowed version")
     lane = sub.add_parser("lane", help="the test command where learners are (other Pythons, Colab, conda, the newest versions)")
-    lane.add_argument("names", nargs="*", metavar="NAME", help="py3.10, py3.12, py3.13, colab, conda, latest, lowest, or ci")
+    lane.add_argument("names", nargs="*", metavar="NAME", help="py3.10, py3.12, py3.13, colab, conda, latest, lowest, e2e, or ci")
     sub.add_parser("doctor", help="check this machine")
     resolve = sub.add_parser("resolve", help="where would a model or data set id come from?")
     resolve.add_argument("id")

@@ -189,13 +189,14 @@ def test_bootstrap_uses_the_standard_library_only():
                                        "course_utils.system", "course_utils.net", "course_utils.errors"}
 
 
-def test_ci_runs_exactly_the_readme_test_command():
+def test_ci_runs_the_readme_test_command_first():
     root = bootstrap.ROOT
     readme = (root / "README.md").read_text()
     ci = (root / ".ci" / "run").read_text()
     command = "python3 -m course_utils test"
     assert command in readme.split("\n## ")[0], "the README must open with the test command"
-    assert [line for line in ci.splitlines() if line and not line.startswith("#") and not line.startswith("set ")] == [command]
+    # then the lanes: tests/test_workflow.py
+    assert [line for line in ci.splitlines() if line and not line.startswith("#") and not line.startswith("set ")][0] == command
 
 
 @pytest.mark.skipif(os.name == "nt", reason="apt-get, root and executable scripts on PATH are POSIX things")
@@ -242,14 +243,21 @@ def test_lowest_steps_install_the_floors_with_uv_constraints(fake_repo):
     assert uv[uv.index("--constraint") + 1] == str(prefix / "floors.txt") and uv[-1] == f"{fake_repo}[dev]"
 
 
-def test_the_fast_tier_leaves_out_the_end_to_end_tests(monkeypatch, fake_repo):
+def test_the_default_tier_leaves_out_the_end_to_end_tests_and_the_flags_choose_the_others(monkeypatch, fake_repo, capsys):
     plan = bootstrap.Plan("venv", fake_repo / ".venv")
     monkeypatch.setattr(bootstrap, "ensure_environment", lambda root: plan)
     ran: list = []
     monkeypatch.setattr(bootstrap, "ensure_chromium", lambda say: ran.append("chromium"))
     monkeypatch.setattr(bootstrap.subprocess, "run", lambda command, **k: ran.append(command) or subprocess.CompletedProcess(command, 0))
-    assert bootstrap.run_in_environment("test", ["--fast", "-x"], fake_repo) == 0
-    assert ran == [[str(plan.python), "-m", "pytest", "-x", "-m", "not full"]], "no Chromium, no full tier"
+    pytest_ = [str(plan.python), "-m", "pytest"]
+    assert bootstrap.run_in_environment("test", ["-x"], fake_repo) == 0
+    assert ran == [[*pytest_, "-m", "not full", "-x"]], "the default tier: no Chromium, no end-to-end tests"
     ran.clear()
-    assert bootstrap.run_in_environment("test", [], fake_repo) == 0
-    assert ran == ["chromium", [str(plan.python), "-m", "pytest"]]
+    assert bootstrap.run_in_environment("test", ["--e2e"], fake_repo) == 0
+    assert ran == ["chromium", [*pytest_, "-m", "full"]], "the end-to-end tier, with the browser it needs"
+    ran.clear()
+    assert bootstrap.run_in_environment("test", ["--all", "tests/test_kit.py"], fake_repo) == 0
+    assert ran == ["chromium", [*pytest_, "tests/test_kit.py"]], "both tiers"
+    ran.clear()
+    assert bootstrap.run_in_environment("test", ["--e2e", "--all"], fake_repo) == 2 and ran == []
+    assert "name two tiers" in capsys.readouterr().err

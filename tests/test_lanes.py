@@ -42,7 +42,7 @@ def small_repo(tmp_path) -> Path:
 
 
 def test_every_lane_is_a_name_and_ci_runs_python_313_and_colab():
-    assert list(lanes.LANES) == ["py3.10", "py3.12", "py3.13", "colab", "conda", "latest", "lowest"]
+    assert list(lanes.LANES) == ["py3.10", "py3.12", "py3.13", "colab", "conda", "latest", "lowest", "e2e"]
     assert {"py3.13", "colab"} <= set(lanes.CI_LANES) <= set(lanes.LANES)
     assert [f"py{v}" for v in lanes.PYTHONS] == [name for name in lanes.LANES if name.startswith("py")]
 

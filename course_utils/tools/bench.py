@@ -21,10 +21,17 @@ from ..errors import CourseError
 from ..session import repo_root
 from .notebooks import NOTEBOOK_ENV, apply_notebook_env, execute, notebooks_dir, select
 
-#: Issue 16's bound on the whole course, every notebook run once in a row (6 minutes).
-COURSE_BUDGET_S = 360
-#: Each notebook's time budget on 2 CPU cores, in seconds.
-BUDGETS_S = {"00": 60, "01": 60, "02": 60, "03": 60, "04": 60, "05": 60, "06": 90, "07": 120, "08": 150}
+#: The bound on the whole course, every notebook run once in a row: 9 minutes (issue 16 set 6, before issue 38; see below).
+COURSE_BUDGET_S = 540
+#: Each notebook's time budget on 2 CPU cores, in seconds. Issue 16 set 07 at 120 s and 08 at 150 s, when 07
+#: fine-tuned for about 70 s and had no baselines on every training review, no length table and no sliding
+#: window, and 08 gave LoRA 30 steps and no frozen run. Issue 38 asked for what those cost: a quick recipe
+#: with "about 2 minutes of fine-tuning" (07's takes 90 s), baselines trained on every training review (30 s),
+#: an accuracy-vs-length table with its times (10 readings of the validation reviews, 38 s) and a sliding
+#: window in 07; LoRA at the same budget as full fine-tuning and the accuracy cost of freezing in 08 (two
+#: more training runs as long as the loop, 72 s). Measured per cell on 2 idle cores (README, issue 38's
+#: note): 07 185 s, 08 231 s. Hence 200 and 240; each is still measured by `bench`, never by a timed test.
+BUDGETS_S = {"00": 60, "01": 60, "02": 60, "03": 60, "04": 60, "05": 60, "06": 90, "07": 200, "08": 240}
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
 SUITE_START = "<!-- suite:start -->"

@@ -287,7 +287,11 @@ def quiet_libraries() -> None:
     """Silence progress bars and advisory logging so notebook outputs are stable."""
     for key, value in _QUIET_ENV.items():
         os.environ.setdefault(key, value)
-    for name in ("transformers", "datasets", "huggingface_hub", "accelerate", "peft", "urllib3", "filelock"):
+    for name in ("transformers", "datasets", "huggingface_hub", "accelerate", "peft", "urllib3", "filelock",
+                 # a CUDA build of torch with no GPU (Colab's CPU runtime; set-up's fallback where the CPU index does
+                 # not answer): torch.compile logs "No CUDA runtime is found, using CUDA_HOME=..." (the doctor says
+                 # which build this is and what to do)
+                 "torch.utils.cpp_extension"):
         logging.getLogger(name).setLevel(logging.ERROR)
     if "transformers" in sys.modules:
         import transformers
@@ -306,6 +310,9 @@ def quiet_libraries() -> None:
     # Warnings that say nothing to a learner and differ between machines.
     warnings.filterwarnings("ignore", message=".*Failed to initialize NumPy.*")
     warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
+    # scikit-learn before 1.7 (Colab ships 1.6.1) passes L-BFGS-B the `iprint` option, which newer SciPy no longer
+    # takes: LogisticRegression warns "Unknown solver options: iprint" on every fit, and fits exactly as before.
+    warnings.filterwarnings("ignore", message="Unknown solver options: iprint")
 
 
 def release_memory() -> None:

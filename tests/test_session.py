@@ -351,3 +351,30 @@ def test_a_home_that_cannot_be_found_gets_temporary_settings_not_a_traceback(mon
     monkeypatch.delitem(sys.modules, "matplotlib", raising=False)
     session.writable_config_dirs()
     assert os.environ["MPLCONFIGDIR"] and "the home folder cannot be written" in capsys.readouterr().out
+
+
+def test_old_scikit_learns_iprint_warning_is_silenced_and_others_are_not():
+    """Colab's scikit-learn 1.6.1 with a newer SciPy warned 'Unknown solver options: iprint' on every
+    LogisticRegression fit (07's baselines, on stderr: the Colab lane). quiet_libraries() silences that one."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        session.quiet_libraries()
+        warnings.warn("Unknown solver options: iprint", RuntimeWarning)
+        warnings.warn("Unknown solver options: maxfun", RuntimeWarning)
+    assert [str(w.message) for w in caught] == ["Unknown solver options: maxfun"]
+
+
+def test_a_cuda_build_without_a_gpu_does_not_log_into_08s_compile_cell():
+    """With the CUDA build of torch and no GPU (the Python 3.13 lane here, Colab's CPU runtime), torch.compile
+    logged 'No CUDA runtime is found, using CUDA_HOME=...' to stderr in 08. quiet_libraries() keeps it out."""
+    import logging
+
+    logger = logging.getLogger("torch.utils.cpp_extension")
+    saved = logger.level
+    try:
+        session.quiet_libraries()
+        assert not logger.isEnabledFor(logging.WARNING) and logger.isEnabledFor(logging.ERROR)
+    finally:
+        logger.setLevel(saved)

@@ -215,7 +215,7 @@ def test_ctrl_c_while_chromium_is_installed_is_one_line(tmp_path, monkeypatch, c
         raise KeyboardInterrupt
 
     monkeypatch.setattr(bootstrap, "ensure_chromium", interrupted)
-    assert bootstrap.run_in_environment("test", [], tmp_path) == 130
+    assert bootstrap.run_in_environment("test", ["--e2e"], tmp_path) == 130   # the tier with the browser test
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.strip().startswith("[setup] stopped (Ctrl-C) while installing Chromium")
 

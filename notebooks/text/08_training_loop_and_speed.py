@@ -82,7 +82,7 @@ tokenizer = AutoTokenizer.from_pretrained(model_folder)
 collator = DataCollatorWithPadding(tokenizer)
 encoded = {name: tokenize_reviews(part, tokenizer, MAX_LENGTH, HEAD)
            for name, part in [("train", train_reviews), ("validation", validation_reviews), ("test", test_reviews)]}
-lengths = {name: part["length"] for name, part in encoded.items()}
+lengths = {name: list(part["length"]) for name, part in encoded.items()}   # plain lists (datasets 4.0 gives a Column)
 encoded = {name: part.select_columns(["input_ids", "attention_mask", "label"]) for name, part in encoded.items()}
 print({name: len(part) for name, part in encoded.items()})
 
@@ -459,7 +459,7 @@ seconds_at_width = [min(times) for times in zip(*rounds)]         # the fastest 
 # %%
 from course_utils.finetune import padded_tokens
 
-long_lengths = tokenize_reviews(train_reviews, tokenizer, 512, 128)["length"]   # the same reviews, cut at 512 instead
+long_lengths = list(tokenize_reviews(train_reviews, tokenizer, 512, 128)["length"])   # the same reviews, cut at 512 instead
 shuffled = torch.randperm(len(long_lengths), generator=torch.Generator().manual_seed(config.seed)).tolist()
 
 

@@ -60,8 +60,10 @@ COLAB_PYTHON = "3.13"
 COLAB_IMAGE = ("torch==2.11.*", "transformers==5.15.*", "datasets==4.0.0", "huggingface_hub==1.27.*", "numpy==2.1.3",
                "scikit-learn==1.6.1", "accelerate==1.14.*")
 #: What else Colab has that a notebook's kernel needs (any recent version: the issue lists none), and
-#: nbclient, with which the lane runs the notebooks (Colab has it too, under nbconvert).
-COLAB_ALSO = ("ipykernel", "ipywidgets", "matplotlib", "pandas", "pyyaml", "tqdm", "packaging", "nbclient", "nbformat")
+#: nbclient, with which the lane runs the notebooks (Colab has it too, under nbconvert). ipykernel stays at 6, as
+#: on Colab (its google-colab package requires ipykernel 6.17.1): ipykernel 7 hangs at random between cells
+#: (ipython/ipykernel#1471), which cost this lane one 12-minute stall in notebook 03.
+COLAB_ALSO = ("ipykernel<7", "ipywidgets", "matplotlib", "pandas", "pyyaml", "tqdm", "packaging", "nbclient", "nbformat")
 #: The Pythons the README admits besides the one set-up is usually run with.
 PYTHONS = ("3.10", "3.12", "3.13")
 #: `lane ci`: what `.ci/run` runs after the test command, within 60 of CI's 90 minutes (each lane's time is in the README).

@@ -357,7 +357,7 @@ assert crossings == 40 and finals["momentum"] < 1e-6 < finals["SGD"] and finals[
 #
 # Every setting below (the learning rates, the penalty) is chosen on a **validation split**: a fifth of the training reviews, set aside. The test reviews are used once, at the very end; a setting chosen by its test score would make that score an optimistic guess (notebook 08 says more).
 #
-# A few sentences below describe how *these* reviews train: how many weights L1 sends to zero, how noisy a batch's gradient is at the end, how often the mini-batch loss goes up. Their numbers are printed on whatever data you run. The asserts that back them run only on the data they were measured on: the course's own reviews at the quick profile's size, at most 1,000 training reviews, whose outputs you see (`MEASURED_SIZE`). On real IMDb (online), or with more reviews (the full profile's 25,000 could not be run offline where this course is built, and what holds for 800 reviews need not hold for 20,000), the numbers are printed but not asserted: read them against the sentences. The rest, the math checks, run on any data.
+# A few sentences below describe how *these* reviews train: how many weights L1 sends to near zero, how noisy a batch's gradient is at the end, how often the mini-batch loss goes up. Their numbers are printed on whatever data you run. The asserts that back them run only on the data they were measured on: the course's own reviews at the quick profile's size, 1,000 training reviews, whose outputs you see (`MEASURED_SIZE`). On real IMDb (online), or with more reviews (the full profile's 25,000 could not be run offline where this course is built, and what holds for 800 reviews need not hold for 20,000), the numbers are printed but not asserted: read them against the sentences. The rest, the math checks, run on any data.
 
 # %%
 from course_utils import load_reviews, sentence_vectors
@@ -377,7 +377,7 @@ held_out = len(order) // 5
 X_train, y_train = X_all[order[held_out:]], y_all[order[held_out:]]
 X_val, y_val = X_all[order[:held_out]], y_all[order[:held_out]]
 print("features:", tuple(X_train.shape), "for training,", tuple(X_val.shape), "for validation,", tuple(X_test.shape), "for the test")
-MEASURED_SIZE = is_course_copy(reviews) and len(y_all) <= 1000   # the data the claims about how these reviews train were measured on (see above)
+MEASURED_SIZE = is_course_copy(reviews) and len(y_all) == 1000   # the data the claims about how these reviews train were measured on (see above)
 
 # %% [markdown]
 # Which learning rate? The curvature again. The logistic loss's Hessian is $\frac{1}{n} \tilde X^\top D \tilde X$, where $\tilde X$ is $X$ with a column of ones for the bias and $D$ holds $\sigma(z)(1 - \sigma(z)) \le \frac14$; at the start ($w = 0$) it equals $\frac{1}{4n}\tilde X^\top \tilde X$ and is never larger, so $L_{\text{curv}} = \lambda_{\max}\big(\frac{1}{4n}\tilde X^\top \tilde X\big)$ bounds the curvature everywhere (the subscript keeps it apart from the loss $L$ above). For a convex loss whose curvature never exceeds $L_{\text{curv}}$, gradient descent is guaranteed to converge for $\eta < 2/L_{\text{curv}}$. That is a *sufficient* condition, not a limit: once the weights move, $\sigma(z)(1 - \sigma(z))$ falls below $\frac14$ for most reviews, the curvature falls with it, and a larger rate may converge too.
@@ -481,19 +481,26 @@ def paired_gap(a, b):
 scored = {name: per_review(w, b, X_val, y_val) for name, (w, b, _) in runs.items()}
 leader = ranking[0]
 beyond_noise = 0
+
+
+def direction(gap, positive, negative):
+    """'higher by 0.012', or 'tied to 3 decimals' for a gap under 0.0005 (never 'lower by 0.000')."""
+    return "tied to 3 decimals" if abs(gap) < 0.0005 else f"{positive if gap > 0 else negative} by {abs(gap):.3f}"
+
+
 for name in ranking[1:]:
     loss_gap, loss_error = paired_gap(scored[name][0], scored[leader][0])
     accuracy_gap, accuracy_error = paired_gap(scored[leader][1], scored[name][1])
     beyond_noise += loss_gap > 2 * loss_error
-    print(f"{name.split()[0]:8s} vs {leader.split()[0]}: validation loss {'higher' if loss_gap >= 0 else 'lower'} by "
-          f"{abs(loss_gap):.3f} ± {loss_error:.3f} ({'more' if loss_gap > 2 * loss_error else 'less'} than two standard errors), "
-          f"accuracy {'lower' if accuracy_gap >= 0 else 'higher'} by {abs(accuracy_gap):.3f} ± {accuracy_error:.3f}")
+    print(f"{name.split()[0]:8s} vs {leader.split()[0]}: validation loss {direction(loss_gap, 'higher', 'lower')} ± {loss_error:.3f} "
+          f"({'more' if loss_gap > 2 * loss_error else 'less'} than two standard errors), "
+          f"accuracy {direction(accuracy_gap, 'lower', 'higher')} ± {accuracy_error:.3f}")
 gaps_total = len(ranking) - 1
 if beyond_noise == 0:
     print(f"none of the {gaps_total} gaps in validation loss exceeds two standard errors: the ranking cannot be told from noise")
 elif beyond_noise == gaps_total:
-    print(f"all {gaps_total} gaps in validation loss exceed two standard errors: on these validation reviews, "
-          f"{leader.split()[0]} is ahead beyond noise")
+    print(f"{'both' if gaps_total == 2 else f'all {gaps_total}'} gaps in validation loss exceed two standard errors: "
+          f"{leader.split()[0]}'s lead would likely survive another draw of validation reviews")
 else:
     print(f"{beyond_noise} of {gaps_total} gaps in validation loss exceed two standard errors; "
           f"{'the other cannot' if gaps_total - beyond_noise == 1 else 'the others cannot'} be told from noise")
@@ -580,7 +587,7 @@ if MEASURED_SIZE:
     assert rises(mini_trace[-100:]) >= 10            # the claim below: the noise floor
 
 # %% [markdown]
-# With less than a seventh of the passes over the data, the mini-batches reach a lower training loss here: per pass over the data, dozens to hundreds of cheap unbiased steps (the number per epoch is printed above; it grows with the data) do more than one exact step. But the noise does not average away at a constant learning rate. Near a minimum the full gradient shrinks towards zero while a batch's error does not (at the weights where full-batch training ended, a batch of 32 erred by many times the gradient's own size, printed two cells up), so the steps keep hopping: the loss on all training reviews went up on many of the last steps (counted above), where full-batch descent below $2/L_{\text{curv}}$ never goes up. Kept at a constant learning rate, that hopping never dies out; the loss it hovers at is the **noise floor**, higher for a larger $\eta$ and a larger gradient variance (so lower for a larger $B$). Decaying the learning rate (the schedules at the end of this notebook) or growing the batch lowers it. Whether the lower training loss carries over to the validation split is a separate question, and the printed validation losses answer it for this run: a lower training loss can also mean fitting the training reviews' noise, which is what the penalty in the next section controls. This is one reason deep networks, BERT included, usually train on mini-batches (the other: a forward and backward pass over every review at once would need memory for every review's activations; the gradient itself is only the size of the weights, and can be summed batch by batch, as notebook 08's gradient accumulation does), often with a decaying learning rate (notebooks 07 and 08), and why their loss curves look jagged.
+# With less than a seventh of the passes over the data, the mini-batches reach a lower training loss here: per pass over the data, dozens to hundreds of cheap unbiased steps (the number per epoch is printed above; it grows with the data) do more than one exact step. But the noise does not average away at a constant learning rate. Near a minimum the full gradient shrinks towards zero while a batch's error does not (at the weights where full-batch training ended, a batch of 32 erred by many times the gradient's own size, printed two cells up), so the steps keep hopping: the loss on all training reviews went up on many of the last steps (counted above), where full-batch descent below $2/L_{\text{curv}}$ never goes up. Kept at a constant learning rate, that hopping never dies out; the loss it hovers at is the **noise floor**, higher for a larger $\eta$ and a larger gradient variance (so lower for a larger $B$). Decaying the learning rate (the schedules at the end of this notebook) or growing the batch lowers it. Whether the lower training loss carries over to the validation split is a separate question, and the printed validation losses answer it for this run: a lower training loss can also mean fitting the training reviews' noise, which is what the penalty in the next section controls. This is one reason deep networks, BERT included, usually train on mini-batches (the other: a forward and backward pass over every review at once would need memory for every review's activations; summing the gradient batch by batch, as notebook 08's gradient accumulation does, avoids that, since the gradient is only the size of the weights, but then each exact step still costs a whole pass over the data, which is the first reason again), often with a decaying learning rate (notebooks 07 and 08), and why their loss curves look jagged.
 
 # %% [markdown]
 # ## Regularization: L1 and L2
@@ -588,7 +595,7 @@ if MEASURED_SIZE:
 # A model with many weights can fit accidents of its training data. **Regularization** adds a price for large weights to the loss:
 #
 # - **L2** (ridge, "weight decay"): $\mathcal{L} + \frac{\lambda}{2} \lVert w\rVert_2^2 = \mathcal{L} + \frac{\lambda}{2} \sum_j w_j^2$, whose gradient adds exactly $\lambda w$: the convention of `torch.optim`'s `weight_decay` and of this whole course. It shrinks all weights smoothly towards zero.
-# - **L1** (lasso): $\mathcal{L} + \lambda \sum_j |w_j|$. Its pull does not weaken near zero, so it pushes many weights towards zero: with a proximal step (what scikit-learn's L1 solvers do), exactly to zero, a sparse model that uses few features; with the plain gradient steps here, only near it.
+# - **L1** (lasso): $\mathcal{L} + \lambda \sum_j |w_j|$. Its pull does not weaken near zero, so it pushes many weights towards zero: with a proximal step (what scikit-learn's L1 solvers do), exactly to zero, a sparse model that uses few features; with the ordinary (sub)gradient steps used here (Adam's, below), only near it.
 #
 # First the question that matters: does a penalty help here? On the validation split, with Adam at its validated learning rate:
 
@@ -615,7 +622,7 @@ def gap_text(gap, error):
     # "lower by 0.006 ± 0.004" or "higher by ...", never a signed or negative zero; a gap under 0.0005 is a tie.
     if abs(gap) < 0.0005:
         return f"tied to 3 decimals (± {error:.3f})"
-    return f"{'lower' if gap > 0 else 'higher'} by {abs(gap):.3f} ± {error:.3f}: {'more' if abs(gap) > 2 * error else 'less'} than two standard errors"
+    return f"{direction(gap, 'lower', 'higher')} ± {error:.3f}: {'more' if abs(gap) > 2 * error else 'less'} than two standard errors"
 
 
 best_with_penalty = next(key for key in by_loss if key[0] != "none")
@@ -626,7 +633,7 @@ print(f"chosen on validation: {name_of(best_penalty)} (a tie to 3 decimals goes 
       f"the runner-up, {name_of(runner_up)}, against it: validation loss {gap_text(-margin, margin_error)}")
 
 # %% [markdown]
-# The gap between training and validation accuracy is how much the model overfits. Whether a penalty pays for itself is answered with the same check as before: the best penalty's validation loss against no penalty's, with its paired standard error (printed above). A gap within about two standard errors cannot be told from noise: then the penalty is not shown to help, and either choice will do; the same holds between the winner and the runner-up. What the penalties *do* is clearer in a picture: the weights of the same model trained with neither, L2 and L1, sorted by size, at strengths large enough to see the effect (chosen for the picture, not for accuracy), all three at a fixed η = 0.05 rather than the rate chosen on validation, which is why the no-penalty loss printed there differs from the one above. (A tie, above, means two validation losses round to the same third decimal: the one tried first is chosen even if the runner-up's loss is lower by up to 0.001, as its printed gap may show.)
+# The gap between training and validation accuracy is how much the model overfits. Whether a penalty pays for itself is answered with the same check as before: the best penalty's validation loss against no penalty's, with its paired standard error (printed above). A gap within about two standard errors cannot be told from noise: then the penalty is not shown to help, and either choice will do; the same holds between the winner and the runner-up. (The choice treats two validation losses that round to the same third decimal as tied and takes the one tried first, even if the runner-up's loss is lower by up to 0.001; the printed gap says "tied to 3 decimals" when the two differ by less than 0.0005, which can happen even when their rounded values differ, e.g. 0.4714 and 0.4716.) What the penalties *do* is clearer in a picture: the weights of the same model trained with neither, L2 and L1, sorted by size, at strengths large enough to see the effect (chosen for the picture, not for accuracy), all three at a fixed η = 0.05 rather than the rate chosen on validation, which is why the no-penalty loss printed there differs from the one above.
 
 # %%
 settings = {"no penalty": (None, 0.0), "L2, λ=0.02": ("l2", 0.02), "L1, λ=0.002": ("l1", 0.002)}

@@ -431,14 +431,19 @@ def test_a_venv_made_by_python_3_9_is_named_not_a_pip_conflict(tmp_path, monkeyp
     assert "Fix: delete the .venv folder" in message
 
 
-@pytest.mark.skipif(not list(PYENV.glob("3.12.*")), reason="needs pyenv's Python 3.12")
+#: pyenv's Pythons the course admits, other than the one running the tests (the lanes run them under 3.10 to 3.13).
+OTHER_PYTHONS = sorted(path for minor in ("3.12", "3.11", "3.13", "3.10") if minor != "%d.%d" % sys.version_info[:2]
+                       for path in PYENV.glob(f"{minor}.*"))
+
+
+@pytest.mark.skipif(not OTHER_PYTHONS, reason="needs one of pyenv's Pythons 3.10 to 3.13 other than this one")
 def test_a_venv_made_by_another_python_is_kept_and_said(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_USE_VENV", "1")
     monkeypatch.setattr(bootstrap, "missing_modules", lambda python, modules=(): [])
-    python312 = sorted(PYENV.glob("3.12.*"))[-1]
-    _stamped_venv(tmp_path, [str(python312 / "bin" / "python")])
+    other = OTHER_PYTHONS[-1]
+    _stamped_venv(tmp_path, [str(other / "bin" / "python")])
     plan = bootstrap.make_plan(tmp_path, gpu=False)
-    assert plan.steps == [] and plan.reason.startswith(f".venv was made by Python {python312.name} and is kept")
+    assert plan.steps == [] and plan.reason.startswith(f".venv was made by Python {other.name} and is kept")
 
 
 @posix_only

@@ -432,7 +432,7 @@ def test_a_venv_made_by_python_3_9_is_named_not_a_pip_conflict(tmp_path, monkeyp
 
 
 #: pyenv's Pythons the course admits, other than the one running the tests (the lanes run them under 3.10 to 3.13).
-OTHER_PYTHONS = sorted(path for minor in ("3.12", "3.11", "3.13", "3.10") if minor != "%d.%d" % sys.version_info[:2]
+OTHER_PYTHONS = sorted(path for minor in ("3.10", "3.11", "3.12", "3.13") if minor != "%d.%d" % sys.version_info[:2]
                        for path in PYENV.glob(f"{minor}.*"))
 
 

@@ -392,7 +392,7 @@ def describe() -> str:
     """The lanes, a line each (``python -m course_utils lane`` with no name)."""
     width = max(len(name) for name in LANES)
     lines = [f"  {name:<{width}}  {lane.proves}" + ("  [ci]" if name in CI_LANES else "") for name, lane in LANES.items()]
-    return "lanes (python -m course_utils lane NAME [NAME ...]; 'ci' for py3.13 and colab):\n" + "\n".join(lines)
+    return f"lanes (python -m course_utils lane NAME [NAME ...]; 'ci' for {' and '.join(CI_LANES)}):\n" + "\n".join(lines)
 
 
 def run_lanes(names: list[str], root: Path = ROOT) -> int:
